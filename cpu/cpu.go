@@ -253,9 +253,9 @@ func (d *Device) LossGrad(loss device.Loss, logits, targets, grad device.Buffer,
 	f32(lossOut)[lossAt] = float32(sum)
 }
 
-// GatherRows copies dst[i,:] = src[idx[i],:].
-func (d *Device) GatherRows(src device.Buffer, idx device.IndexBuffer, dst device.Buffer, rows, cols int) {
-	sd, dd, id := f32(src), f32(dst), idx.(*IndexBuffer).data[:rows]
+// GatherRows copies dst[i,:] = src[idx[idxOffset+i],:].
+func (d *Device) GatherRows(src device.Buffer, idx device.IndexBuffer, idxOffset int, dst device.Buffer, rows, cols int) {
+	sd, dd, id := f32(src), f32(dst), idx.(*IndexBuffer).data[idxOffset:idxOffset+rows]
 	for i, j := range id {
 		copy(dd[i*cols:(i+1)*cols], sd[int(j)*cols:(int(j)+1)*cols])
 	}

@@ -131,9 +131,10 @@ type Device interface {
 	// Loss), writes grad = gradScale·∂loss/∂logits (rows×cols), and stores
 	// the unscaled sum of the loss over all rows in lossOut[lossAt].
 	LossGrad(loss Loss, logits, targets, grad Buffer, rows, cols int, gradScale float32, lossOut Buffer, lossAt int)
-	// GatherRows copies dst[i,:] = src[idx[i],:] for i < rows, with cols
-	// columns per row.
-	GatherRows(src Buffer, idx IndexBuffer, dst Buffer, rows, cols int)
+	// GatherRows copies dst[i,:] = src[idx[idxOffset+i],:] for i < rows,
+	// with cols columns per row. (The offset lets a whole epoch's shuffled
+	// order be uploaded once and consumed one minibatch at a time.)
+	GatherRows(src Buffer, idx IndexBuffer, idxOffset int, dst Buffer, rows, cols int)
 	// Dropout sets mask[i] = 1/(1−p) when DropoutKeep(seed, i, p) and 0
 	// otherwise, and multiplies x[i] by mask[i], for i < n.
 	Dropout(x, mask Buffer, n int, p float32, seed uint64)

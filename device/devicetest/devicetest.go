@@ -378,20 +378,20 @@ func testGatherRows(t *testing.T, d device.Device) {
 		cols := 41
 		src := random(rng, rows*cols)
 		sb := upload(t, d, src)
-		n := rows/2 + 1
-		idx := make([]int32, n)
+		n, off := rows/2+1, 3
+		idx := make([]int32, n+off)
 		for i := range idx {
 			idx[i] = int32(rng.IntN(rows))
 		}
-		ib, err := d.AllocIndex(n)
+		ib, err := d.AllocIndex(n + off)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d.UploadIndex(ib, idx)
 		dst := poisoned(t, d, n*cols)
-		d.GatherRows(sb, ib, dst, n, cols)
+		d.GatherRows(sb, ib, off, dst, n, cols)
 		want := make([]float64, n*cols)
-		for i, j := range idx {
+		for i, j := range idx[off:] {
 			copy(want[i*cols:(i+1)*cols], to64(src[int(j)*cols:(int(j)+1)*cols]))
 		}
 		check(t, fmt.Sprintf("gather %d of %d rows", n, rows), download(t, d, dst, n*cols), want, 0, 0)
