@@ -1,0 +1,253 @@
+package nn
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/atomicfile"
+	"github.com/gputrain/gputrain/internal/safetensors"
+)
+
+// FormatTag identifies gputrain model files in their safetensors metadata.
+const FormatTag = "gputrain-model/1"
+
+// Model is a trained network with everything needed to apply it to new
+// data: the architecture and parameters, the standardisation fitted on the
+// training rows, the task and its class labels, and a record of how it was
+// made.
+type Model struct {
+	Arch     Arch
+	Params   Params
+	Task     data.Task
+	Classes  []string     // class labels by index (classification)
+	Features []string     // feature names in input order
+	Label    string       // the label column's name
+	Scaler   *data.Scaler // nil when the inputs were not standardised
+	Info     map[string]string
+}
+
+// archJSON is the architecture as stored in the file's metadata.
+type archJSON struct {
+	Inputs     int    `json:"inputs"`
+	Hidden     []int  `json:"hidden"`
+	Outputs    int    `json:"outputs"`
+	Activation string `json:"activation"`
+	Loss       string `json:"loss"`
+}
+
+// ParseActivation checks an --activation value.
+func ParseActivation(s string) (device.Activation, error) {
+	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
+		if a.String() == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("invalid --activation %q: want tanh, relu, sigmoid or identity", s)
+}
+
+func parseLoss(s string) (device.Loss, error) {
+	for _, l := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
+		if l.String() == s {
+			return l, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown loss %q", s)
+}
+
+// ParamTensors names parameters as PyTorch's nn.Sequential of nn.Linear
+// does ("layers.L.weight" with shape [fan_out, fan_in], "layers.L.bias"), so
+// that files can be exchanged with other frameworks.
+func ParamTensors(arch Arch, p Params) map[string]safetensors.Tensor {
+	sizes := arch.Sizes()
+	out := map[string]safetensors.Tensor{}
+	for l := range p.W {
+		in, o := sizes[l], sizes[l+1]
+		wt := make([]float32, in*o)
+		for i := 0; i < in; i++ {
+			for j := 0; j < o; j++ {
+				wt[j*in+i] = p.W[l][i*o+j]
+			}
+		}
+		out[fmt.Sprintf("layers.%d.weight", l)] = safetensors.Tensor{Shape: []int{o, in}, F32: wt}
+		out[fmt.Sprintf("layers.%d.bias", l)] = safetensors.Tensor{Shape: []int{o}, F32: append([]float32(nil), p.B[l]...)}
+	}
+	return out
+}
+
+// ParamsFromTensors reads parameters for arch from PyTorch-named tensors
+// (see ParamTensors), F32 or F64.
+func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params, error) {
+	sizes := arch.Sizes()
+	var p Params
+	for l := 0; l < arch.Layers(); l++ {
+		in, o := sizes[l], sizes[l+1]
+		wName, bName := fmt.Sprintf("layers.%d.weight", l), fmt.Sprintf("layers.%d.bias", l)
+		wt, ok := tensors[wName]
+		if !ok {
+			return Params{}, fmt.Errorf("no tensor %q (the network %s needs layers.0 … layers.%d)", wName, arch, arch.Layers()-1)
+		}
+		bt, ok := tensors[bName]
+		if !ok {
+			return Params{}, fmt.Errorf("no tensor %q", bName)
+		}
+		if len(wt.Shape) != 2 || wt.Shape[0] != o || wt.Shape[1] != in {
+			return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d %d] for %s", wName, wt.Shape, o, in, arch)
+		}
+		if len(bt.Shape) != 1 || bt.Shape[0] != o {
+			return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", bName, bt.Shape, o)
+		}
+		src := wt.Float32s()
+		w := make([]float32, in*o)
+		for i := 0; i < in; i++ {
+			for j := 0; j < o; j++ {
+				w[i*o+j] = src[j*in+i]
+			}
+		}
+		p.W = append(p.W, w)
+		p.B = append(p.B, append([]float32(nil), bt.Float32s()...))
+	}
+	if _, ok := tensors[fmt.Sprintf("layers.%d.weight", arch.Layers())]; ok {
+		return Params{}, fmt.Errorf("the file has more layers than the network %s", arch)
+	}
+	return p, nil
+}
+
+// Save writes the model as a safetensors file, atomically.
+func (m *Model) Save(path string) error {
+	tensors := ParamTensors(m.Arch, m.Params)
+	if m.Scaler != nil {
+		tensors["scaler.mean"] = safetensors.Tensor{Shape: []int{len(m.Scaler.Mean)}, F64: m.Scaler.Mean}
+		tensors["scaler.scale"] = safetensors.Tensor{Shape: []int{len(m.Scaler.Scale)}, F64: m.Scaler.Scale}
+	}
+	meta := map[string]string{}
+	for k, v := range m.Info {
+		meta[k] = v
+	}
+	a := archJSON{m.Arch.Inputs, m.Arch.Hidden, m.Arch.Outputs, m.Arch.Activation.String(), m.Arch.Loss.String()}
+	if a.Hidden == nil {
+		a.Hidden = []int{}
+	}
+	for k, v := range map[string]any{"arch": a, "classes": m.Classes, "features": m.Features} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		meta[k] = string(b)
+	}
+	meta["format"] = FormatTag
+	meta["task"] = m.Task.String()
+	meta["label"] = m.Label
+	meta["standardized"] = strconv.FormatBool(m.Scaler != nil)
+	b, err := safetensors.Encode(safetensors.File{Tensors: tensors, Metadata: meta})
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, b, 0o644)
+}
+
+// LoadModel reads a model written by Save. Every error is one line naming
+// the file.
+func LoadModel(path string) (*Model, error) {
+	b, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeModel(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return m, nil
+}
+
+func decodeModel(b []byte) (*Model, error) {
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("not a gputrain model: %v", err)
+	}
+	meta := f.Metadata
+	if meta["format"] != FormatTag {
+		return nil, fmt.Errorf("not a gputrain model: its metadata has no %q format tag", FormatTag)
+	}
+	m := &Model{Label: meta["label"], Info: map[string]string{}}
+	var a archJSON
+	if err := json.Unmarshal([]byte(meta["arch"]), &a); err != nil {
+		return nil, fmt.Errorf("damaged model: bad arch metadata: %v", err)
+	}
+	if a.Inputs < 1 || a.Outputs < 1 {
+		return nil, fmt.Errorf("damaged model: arch %+v", a)
+	}
+	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs}
+	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
+		return nil, fmt.Errorf("damaged model: %v", err)
+	}
+	if m.Arch.Loss, err = parseLoss(a.Loss); err != nil {
+		return nil, fmt.Errorf("damaged model: %v", err)
+	}
+	if m.Task, err = data.ParseTask(meta["task"]); err != nil {
+		return nil, fmt.Errorf("damaged model: %v", err)
+	}
+	for k, dst := range map[string]*[]string{"classes": &m.Classes, "features": &m.Features} {
+		if err := json.Unmarshal([]byte(meta[k]), dst); err != nil {
+			return nil, fmt.Errorf("damaged model: bad %s metadata: %v", k, err)
+		}
+	}
+	if len(m.Features) != m.Arch.Inputs {
+		return nil, fmt.Errorf("damaged model: %d feature names for %d inputs", len(m.Features), m.Arch.Inputs)
+	}
+	if m.Params, err = ParamsFromTensors(m.Arch, f.Tensors); err != nil {
+		return nil, fmt.Errorf("damaged model: %v", err)
+	}
+	if meta["standardized"] == "true" {
+		mean, ok1 := f.Tensors["scaler.mean"]
+		scale, ok2 := f.Tensors["scaler.scale"]
+		if !ok1 || !ok2 || len(mean.F64) != m.Arch.Inputs || len(scale.F64) != m.Arch.Inputs {
+			return nil, fmt.Errorf("damaged model: scaler tensors missing or of the wrong size")
+		}
+		m.Scaler = &data.Scaler{Mean: mean.F64, Scale: scale.F64}
+	}
+	for k, v := range meta {
+		switch k {
+		case "format", "arch", "classes", "features", "task", "label", "standardized":
+		default:
+			m.Info[k] = v
+		}
+	}
+	return m, nil
+}
+
+// LoadParams reads initial parameters for arch from a safetensors file
+// (--init-from): PyTorch-named tensors, F32 or F64, as ParamTensors writes.
+func LoadParams(path string, arch Arch) (Params, error) {
+	b, err := readFile(path)
+	if err != nil {
+		return Params{}, err
+	}
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return Params{}, fmt.Errorf("%s: %v", path, err)
+	}
+	p, err := ParamsFromTensors(arch, f.Tensors)
+	if err != nil {
+		return Params{}, fmt.Errorf("%s: %v", path, err)
+	}
+	return p, nil
+}
+
+// readFile reads a whole file, with a one-line error naming it once.
+func readFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: cannot read: %v", path, err)
+	}
+	return b, nil
+}
