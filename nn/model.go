@@ -160,7 +160,7 @@ func LoadModel(path string) (*Model, error) {
 	}
 	m, err := decodeModel(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, &FileError{Path: path, Err: err}
 	}
 	return m, nil
 }
@@ -230,11 +230,11 @@ func LoadParams(path string, arch Arch) (Params, error) {
 	}
 	f, err := safetensors.Decode(b)
 	if err != nil {
-		return Params{}, fmt.Errorf("%s: %v", path, err)
+		return Params{}, &FileError{Path: path, Err: err}
 	}
 	p, err := ParamsFromTensors(arch, f.Tensors)
 	if err != nil {
-		return Params{}, fmt.Errorf("%s: %v", path, err)
+		return Params{}, &FileError{Path: path, Err: err}
 	}
 	return p, nil
 }
@@ -247,7 +247,19 @@ func readFile(path string) ([]byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("%s: cannot read: %v", path, err)
+		return nil, &FileError{Path: path, Err: fmt.Errorf("cannot read: %w", err)}
 	}
 	return b, nil
 }
+
+// FileError is a problem with a file the user gave (a model, parameters):
+// missing, unreadable, not ours, damaged, or of the wrong shape.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }

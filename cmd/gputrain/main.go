@@ -1,0 +1,103 @@
+// Command gputrain trains and applies neural networks from the shell, on the
+// pure-Go CPU backend or, in a build with -tags cuda, on an NVIDIA GPU.
+//
+//	gputrain                      train the shipped biodeg example (same as "gputrain train")
+//	gputrain train [flags]        train a network
+//	gputrain predict [flags]      apply a saved model to new data
+//	gputrain eval [flags]         score a saved model on labelled data
+//	gputrain devices              list the compute devices of this build
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	_ "github.com/gputrain/gputrain/cpu"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // training or device failure
+	exitBadInput = 2 // bad flags, unreadable or invalid files
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `gputrain trains neural networks from the shell.
+
+Usage:
+  gputrain [train] [flags]     train a network (default: the shipped biodeg example)
+  gputrain predict [flags]     write predictions of a saved model for new data
+  gputrain eval [flags]        score a saved model on labelled data
+  gputrain devices             list the compute devices this build can use
+
+Run "gputrain <command> --help" for a command's flags.
+
+Examples:
+  gputrain                                   # the workshop network on the embedded biodeg data
+  gputrain --device cuda                     # the same on a GPU (build with "make cuda")
+  gputrain train --test-split 0.2 --out biodeg.safetensors
+  gputrain train --data iris.csv --label species --hidden 16,16 --activation relu \
+                 --optimizer adam --lr 0.01 --loss-reduction mean --epochs 200 --batch-size 16
+  gputrain predict --model biodeg.safetensors --data new.csv --out predictions.csv
+`
+
+// run executes one gputrain command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "gputrain: internal error: %v (please report it)\n", r)
+			code = exitFailure
+		}
+	}()
+	cmd, rest := "train", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	var err error
+	switch cmd {
+	case "train":
+		err = trainCommand(rest, stdout, stderr)
+	case "predict":
+		err = predictCommand(rest, stdout)
+	case "eval":
+		err = evalCommand(rest, stdout)
+	case "devices":
+		err = devicesCommand(rest, stdout)
+	default:
+		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval or devices (see gputrain --help)", cmd)}
+	}
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "gputrain: %s\n", oneLine(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) || isInputError(err) {
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+// usageError marks errors in what the user asked for (flags, files).
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
