@@ -58,15 +58,24 @@ type LossPoint struct {
 	Loss  float64
 }
 
-// DivergenceError reports a training loss that stopped being finite.
+// DivergenceFactor is how many times its first recorded value the training
+// loss may grow before the run is stopped as diverged.
+const DivergenceFactor = 1e4
+
+// DivergenceError reports a training loss that stopped being finite or grew
+// more than DivergenceFactor times its first recorded value.
 type DivergenceError struct {
-	Step int
-	Loss float64
-	LR   float64
+	Step      int
+	Loss      float64
+	FirstLoss float64
+	LR        float64
 }
 
 func (e *DivergenceError) Error() string {
-	return fmt.Sprintf("training diverged: the loss is %v at step %d (lr %g); try a smaller --lr", e.Loss, e.Step, e.LR)
+	if math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0) {
+		return fmt.Sprintf("training diverged at step %d: the loss is %v (lr %g); try a smaller --lr", e.Step, e.Loss, e.LR)
+	}
+	return fmt.Sprintf("training diverged at step %d: the loss grew from %.6g to %.6g, more than %g times (lr %g); try a smaller --lr", e.Step, e.FirstLoss, e.Loss, DivergenceFactor, e.LR)
 }
 
 // Trainer trains one network on one data set resident on a device.
@@ -86,6 +95,7 @@ type Trainer struct {
 	history      []LossPoint
 	pending      []LossPoint // recorded on the device, not yet read
 	hostLosses   []float32
+	firstLoss    float64
 	shuffle, dro *rand.Rand
 	permHost     []int32
 }
@@ -236,9 +246,12 @@ func (t *Trainer) drain(onLoss func(LossPoint)) error {
 	}
 	for i, p := range t.pending {
 		p.Loss *= float64(t.hostLosses[i])
-		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) {
+		if len(t.history) == 0 && i == 0 {
+			t.firstLoss = p.Loss
+		}
+		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) || (t.firstLoss > 0 && p.Loss > DivergenceFactor*t.firstLoss) {
 			t.pending = t.pending[:0]
-			return &DivergenceError{Step: p.Step, Loss: p.Loss, LR: t.cfg.Optim.LR}
+			return &DivergenceError{Step: p.Step, Loss: p.Loss, FirstLoss: t.firstLoss, LR: t.cfg.Optim.LR}
 		}
 		t.history = append(t.history, p)
 		if onLoss != nil {
