@@ -76,15 +76,9 @@ func predictCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, err := data.LoadFeatures(df.data, opt)
+	ds, err := loadFeatures(df.data, m, opt)
 	if err != nil {
 		return err
-	}
-	if ds.Cols() == m.Arch.Inputs+1 && m.Label != "" {
-		// The file still holds the label column: load it as labelled data.
-		if withLabel, err := data.LoadSingle(df.data, m.Label, opt); err == nil {
-			ds = withLabel
-		}
 	}
 	d, err := openDevice(dev)
 	if err != nil {
@@ -108,6 +102,22 @@ func predictCommand(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %d predictions to %s\n", ds.Rows(), out)
 	return nil
+}
+
+// loadFeatures reads the rows to predict: a file of exactly the model's
+// features, or one that also holds a label column (named like the model's
+// label, or last), which is then ignored.
+func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, error) {
+	ds, err := data.LoadFeatures(path, opt)
+	if err == nil && ds.Cols() == m.Arch.Inputs {
+		return ds, nil
+	}
+	for _, label := range []string{m.Label, ""} {
+		if withLabel, err2 := data.LoadSingle(path, label, opt); err2 == nil && withLabel.Cols() == m.Arch.Inputs {
+			return withLabel, nil
+		}
+	}
+	return ds, err
 }
 
 // writePredictions writes the predictions CSV.
@@ -168,10 +178,17 @@ func evalCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if df.data != "" && df.label == "" && df.labels == "" {
-		df.label = m.Label
+	guessLabel := df.data != "" && df.label == "" && df.labels == ""
+	if guessLabel {
+		df.label = m.Label // the column the model was trained on; failing that, the last
 	}
 	ds, err := df.loadLabelled()
+	if err != nil && guessLabel {
+		df.label = ""
+		if last, err2 := df.loadLabelled(); err2 == nil {
+			ds, err = last, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
