@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	_ "github.com/gputrain/gputrain/cpu"
+	_ "github.com/gputrain/gputrain/cuda"
 	"github.com/spf13/pflag"
 )
 
