@@ -108,7 +108,7 @@ func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss fun
 		}
 		var runs [][]metrics.Value
 		for k, fold := range folds {
-			ev, err := e.trainFold(dev, p, complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
+			ev, err := e.trainFold(dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
 			if err != nil {
 				return nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
@@ -154,20 +154,6 @@ func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss fun
 		Info: e.info(dev, ds, res.Evals),
 	}
 	return res, nil
-}
-
-// complement returns the indices in [0, n) not in sorted idx.
-func complement(n int, idx []int) []int {
-	out := make([]int, 0, n-len(idx))
-	j := 0
-	for i := 0; i < n; i++ {
-		if j < len(idx) && idx[j] == i {
-			j++
-			continue
-		}
-		out = append(out, i)
-	}
-	return out
 }
 
 // trained is a finished training run with what evaluation needs.
