@@ -32,3 +32,4 @@ clean:
 	rm -rf bin build
 
 -include cuda.mk
+include $(wildcard mk/*.mk)
