@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# CI for the CUDA build (called by .ci/run; needs no GPU). It installs the
+# CUDA toolkit if missing (make install-cuda), then:
+#   - vets and builds everything with -tags cuda, compiles the GPU test
+#     binaries (make gpu-build, which also enforces the 60 MiB carry limit);
+#   - checks that the committed PTX matches kernels/*.cu and assembles
+#     (make check-ptx);
+#   - checks the preflight: the CUDA binary has no link-time dependency on
+#     libcuda.so.1 and, on this GPU-less machine, exits with status 3 and our
+#     one-line message (not gorgonia.org/cu's, not a loader error, not a crash);
+#   - runs the CUDA backend's tests on the CPU emulator (make cuda-emu-test:
+#     the kernels compiled as C++ behind a stand-in libcuda), the preflight's
+#     other messages, and a short training run on the emulated device.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+echo "== CUDA toolkit"
+make install-cuda
+
+echo "== go vet -tags cuda"
+go vet -tags cuda ./...
+
+echo "== build (make cuda) and GPU test binaries (make gpu-build)"
+make cuda
+make gpu-build
+
+echo "== committed PTX matches the sources (make check-ptx)"
+make check-ptx
+
+echo "== preflight"
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+for b in bin/gputrain-cuda bin/gpu/*.test; do
+	if readelf -d "$b" | grep -q 'NEEDED.*libcuda'; then
+		fail "$b links libcuda.so.1 directly (the preflight shim must satisfy gorgonia.org/cu's references; see cuda/preflight/doc.go)"
+	fi
+done
+echo "ok: no DT_NEEDED libcuda in bin/gputrain-cuda and bin/gpu/*.test"
+
+# expect_no_gpu WHAT PATTERN [ENV...]: the CUDA binary must exit 3 with one
+# line of output, our preflight's, matching PATTERN.
+expect_no_gpu() {
+	local what=$1 pattern=$2
+	shift 2
+	local out rc=0
+	out=$(env "$@" bin/gputrain-cuda devices 2>&1) || rc=$?
+	if [ $rc = 0 ] && [ $# = 0 ] && echo "$out" | grep -q '^cuda:0'; then
+		echo "skip ($what): this machine has a usable GPU:"
+		echo "$out"
+		return 0
+	fi
+	[ $rc = 3 ] || fail "$what: exit status $rc, want 3; output: $out"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "$what: want one line, got: $out"
+	echo "$out" | grep -Eq "^gputrain: no usable CUDA GPU: $pattern" || fail "$what: unexpected message: $out"
+	echo "ok ($what): $out"
+}
+expect_no_gpu "this machine" '(no NVIDIA driver|no CUDA device|NVIDIA driver too old)'
+expect_no_gpu "no driver library" 'no NVIDIA driver' GPUTRAIN_LIBCUDA=/nonexistent/libcuda.so.1
+
+echo "== CUDA backend tests on the CPU emulator (make cuda-emu-test)"
+make cuda-emu-test
+fake=$PWD/bin/fakecuda.so
+expect_no_gpu "emulated: no device" 'no CUDA device' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_INIT=100
+expect_no_gpu "emulated: none reported" 'no CUDA device' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_DEVICES=0
+expect_no_gpu "emulated: old driver" 'NVIDIA driver too old' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_VERSION=11070
+expect_no_gpu "emulated: stub library" 'no NVIDIA driver' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_INIT=34
+out=$(GPUTRAIN_LIBCUDA="$fake" bin/gputrain-cuda devices)
+echo "$out" | grep -q '^cuda:0: ' || fail "devices on the emulator lists no cuda:0: $out"
+GPUTRAIN_LIBCUDA="$fake" bin/gputrain-cuda train --device cuda --steps 10 --quiet >/dev/null ||
+	fail "training 10 steps on the emulated cuda:0 failed"
+echo "ok: devices and a 10-step training run on the emulated cuda:0"
+echo "CUDA CI OK"

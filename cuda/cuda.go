@@ -1,0 +1,507 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"unsafe"
+
+	"github.com/gputrain/gputrain/cuda/preflight"
+	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/kernels"
+	"gorgonia.org/cu"
+)
+
+func init() {
+	device.Register("cuda", 10, func(index int) (device.Device, error) { return Open(index) }, List)
+}
+
+// maxElems is the largest buffer, in elements, the backend allocates: the
+// kernels take element counts as 32-bit ints.
+const maxElems = math.MaxInt32
+
+// List describes every CUDA device, one line each: name, compute capability,
+// memory and the CUDA version the driver supports.
+func List() ([]string, error) {
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("cuda: counting devices: %w", err)
+	}
+	if n == 0 {
+		return nil, errors.New("cuda: the NVIDIA driver reports no CUDA device")
+	}
+	lines := make([]string, n)
+	for i := range lines {
+		s, err := describe(i)
+		if err != nil {
+			return nil, err
+		}
+		lines[i] = s
+	}
+	return lines, nil
+}
+
+// describe is device i's one-line description.
+func describe(i int) (string, error) {
+	dev, err := cu.GetDevice(i)
+	if err != nil {
+		return "", fmt.Errorf("cuda:%d: %w", i, err)
+	}
+	name, err := dev.Name()
+	if err != nil {
+		return "", fmt.Errorf("cuda:%d: device name: %w", i, err)
+	}
+	major, minor, err := dev.ComputeCapability()
+	if err != nil {
+		return "", fmt.Errorf("cuda:%d: compute capability: %w", i, err)
+	}
+	mem, err := dev.TotalMem()
+	if err != nil {
+		return "", fmt.Errorf("cuda:%d: memory size: %w", i, err)
+	}
+	v := cu.Version()
+	return fmt.Sprintf("cuda:%d: %s, compute capability %d.%d, %.1f GiB, driver supports CUDA %d.%d",
+		i, name, major, minor, float64(mem)/(1<<30), v/1000, v%1000/10), nil
+}
+
+// Device is one GPU. All CUDA calls run on the goroutine started by Open,
+// locked to its OS thread; the methods queue work for it.
+type Device struct {
+	index int
+	name  string
+	desc  string
+
+	q      chan func() // work for the CUDA goroutine, in order
+	closed bool        // set by Close (caller's goroutine)
+
+	// Owned by the CUDA goroutine.
+	dev      cu.Device
+	ctx      cu.CUContext
+	stream   cu.Stream
+	mods     []cu.Module
+	fn       [numKernels]cu.Function
+	pool     map[int64][]cu.DevicePtr // freed allocations by size, for reuse
+	allocs   map[cu.DevicePtr]int64   // every live allocation (pooled or in use)
+	inUse    int64                    // bytes held by the caller's buffers
+	partials cu.DevicePtr             // lossPartials float64s for LossGrad
+	err      error                    // the first failure (sticky)
+	last     launch                   // the last kernel queued, for asynchronous errors
+}
+
+// Open opens GPU index: it retains the device's primary context, creates the
+// stream and loads (JIT-compiles) the kernel modules.
+func Open(index int) (*Device, error) {
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("cuda:%d: counting devices: %w", index, err)
+	}
+	if index < 0 || index >= n {
+		return nil, fmt.Errorf("invalid device \"cuda:%d\": this machine has %d CUDA device(s), cuda:0 to cuda:%d", index, n, n-1)
+	}
+	desc, err := describe(index)
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{
+		index:  index,
+		name:   fmt.Sprintf("cuda:%d", index),
+		desc:   desc,
+		q:      make(chan func(), 256),
+		pool:   map[int64][]cu.DevicePtr{},
+		allocs: map[cu.DevicePtr]int64{},
+	}
+	ready := make(chan error)
+	go d.loop(ready)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// loop is the CUDA goroutine: it owns the context for the device's lifetime.
+func (d *Device) loop(ready chan<- error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := d.setup(); err != nil {
+		d.teardown()
+		ready <- err
+		return
+	}
+	ready <- nil
+	for f := range d.q {
+		f()
+	}
+}
+
+func (d *Device) setup() error {
+	var err error
+	if d.dev, err = cu.GetDevice(d.index); err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	if d.ctx, err = d.dev.RetainPrimaryCtx(); err != nil {
+		return fmt.Errorf("%s: creating the context: %w", d.name, err)
+	}
+	if err = cu.SetCurrentContext(d.ctx); err != nil {
+		return fmt.Errorf("%s: making the context current: %w", d.name, err)
+	}
+	if d.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
+		return fmt.Errorf("%s: creating the stream: %w", d.name, err)
+	}
+	found := 0
+	for _, m := range kernels.Modules {
+		mod, err := cu.LoadData(m.PTX)
+		if err != nil {
+			return fmt.Errorf("%s: loading kernels/%s (the driver JIT-compiles compute_80 PTX; it must support CUDA 11.8 or newer, this one supports %d.%d): %w",
+				d.name, m.File, preflight.DriverVersion()/1000, preflight.DriverVersion()%1000/10, err)
+		}
+		d.mods = append(d.mods, mod)
+		for _, name := range m.Kernels {
+			k, ok := kernelByName[name]
+			if !ok {
+				continue // a kernel this Go code does not use
+			}
+			if d.fn[k], err = mod.Function(name); err != nil {
+				return fmt.Errorf("%s: kernel %s in kernels/%s: %w", d.name, name, m.File, err)
+			}
+			found++
+		}
+	}
+	if found != int(numKernels) {
+		return fmt.Errorf("%s: the embedded PTX defines %d of the %d kernels this backend uses (regenerate it with make kernels)", d.name, found, numKernels)
+	}
+	if d.partials, err = cu.MemAlloc(lossPartials * 8); err != nil {
+		return fmt.Errorf("%s: allocating the loss scratch buffer: %w", d.name, err)
+	}
+	return nil
+}
+
+// teardown frees everything setup and Alloc created; it runs on the CUDA
+// goroutine and returns the first error.
+func (d *Device) teardown() error {
+	var errs []error
+	keep := func(what string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", d.name, what, err))
+		}
+	}
+	if d.stream != (cu.Stream{}) {
+		keep("synchronizing before close", d.stream.Synchronize())
+	}
+	for p := range d.allocs {
+		keep("freeing a buffer", cu.MemFree(p))
+	}
+	d.allocs, d.pool = nil, nil
+	if d.partials != 0 {
+		keep("freeing the loss scratch buffer", cu.MemFree(d.partials))
+		d.partials = 0
+	}
+	for _, m := range d.mods {
+		keep("unloading a module", m.Unload())
+	}
+	d.mods = nil
+	if d.stream != (cu.Stream{}) {
+		keep("destroying the stream", d.stream.Destroy())
+	}
+	if d.ctx != (cu.CUContext{}) {
+		keep("releasing the context", d.dev.ReleasePrimaryCtx())
+		d.ctx = cu.CUContext{}
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// post queues f for the CUDA goroutine without waiting.
+func (d *Device) post(f func()) { d.q <- f }
+
+// call runs f on the CUDA goroutine after everything queued before it, and
+// waits for it.
+func (d *Device) call(f func()) {
+	done := make(chan struct{})
+	d.q <- func() {
+		defer close(done)
+		f()
+	}
+	<-done
+}
+
+// fail records err unless an earlier error is already recorded (CUDA goroutine).
+func (d *Device) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// syncStream waits for the stream and records an asynchronous failure,
+// naming the last kernel queued (CUDA goroutine).
+func (d *Device) syncStream() {
+	if d.err != nil {
+		return
+	}
+	if err := d.stream.Synchronize(); err != nil {
+		if d.last.k >= 0 {
+			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v): %w", d.name, d.last, err))
+		} else {
+			d.fail(fmt.Errorf("%s: a queued operation failed: %w", d.name, err))
+		}
+	}
+}
+
+var errClosed = errors.New("device used after Close")
+
+// Name is "cuda:N".
+func (d *Device) Name() string { return d.name }
+
+// Describe names the GPU, its compute capability, memory and driver.
+func (d *Device) Describe() string { return d.desc }
+
+// Err reports the first error recorded so far (after the queued work has been
+// handed to the GPU, not necessarily finished).
+func (d *Device) Err() error {
+	if d.closed {
+		return fmt.Errorf("%s: %w", d.name, errClosed)
+	}
+	var err error
+	d.call(func() { err = d.err })
+	return err
+}
+
+// Synchronize waits for all queued work and reports Err.
+func (d *Device) Synchronize() error {
+	if d.closed {
+		return fmt.Errorf("%s: %w", d.name, errClosed)
+	}
+	var err error
+	d.call(func() {
+		d.syncStream()
+		err = d.err
+	})
+	return err
+}
+
+// Close waits for queued work, frees every buffer and releases the GPU.
+// Buffers of the device must not be used afterwards.
+func (d *Device) Close() error {
+	if d.closed {
+		return nil
+	}
+	var err error
+	d.call(func() { err = d.teardown() })
+	d.closed = true
+	close(d.q)
+	return err
+}
+
+// mem is a device allocation seen from the caller's side.
+type mem struct {
+	d     *Device
+	ptr   cu.DevicePtr
+	n     int   // elements
+	bytes int64 // size of the allocation (pool key)
+	freed bool
+}
+
+// Len is the number of elements.
+func (m *mem) Len() int { return m.n }
+
+// Buffer is a device array of float32.
+type Buffer struct{ mem }
+
+// IndexBuffer is a device array of int32.
+type IndexBuffer struct{ mem }
+
+// allocBytes returns device memory of exactly bytes bytes, reusing a pooled
+// allocation of that size when there is one (CUDA goroutine).
+func (d *Device) allocBytes(bytes int64) (cu.DevicePtr, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	if l := d.pool[bytes]; len(l) > 0 {
+		p := l[len(l)-1]
+		d.pool[bytes] = l[:len(l)-1]
+		d.inUse += bytes
+		return p, nil
+	}
+	p, err := cu.MemAlloc(bytes)
+	if err != nil && d.drainPool() {
+		p, err = cu.MemAlloc(bytes)
+	}
+	if err != nil {
+		d.fail(fmt.Errorf("%s: allocating %d bytes (%.1f MiB in use): %w", d.name, bytes, float64(d.inUse)/(1<<20), err))
+		return 0, d.err
+	}
+	d.allocs[p] = bytes
+	d.inUse += bytes
+	return p, nil
+}
+
+// drainPool frees the pooled allocations (to retry an allocation that ran out
+// of memory) and reports whether there were any.
+func (d *Device) drainPool() bool {
+	any := false
+	for size, l := range d.pool {
+		for _, p := range l {
+			if cu.MemFree(p) == nil {
+				delete(d.allocs, p)
+			}
+			any = true
+		}
+		delete(d.pool, size)
+	}
+	return any
+}
+
+func (d *Device) allocMem(n int, what string) (mem, error) {
+	if d.closed {
+		return mem{}, fmt.Errorf("%s: %w", d.name, errClosed)
+	}
+	if n < 0 || n > maxElems {
+		return mem{}, fmt.Errorf("%s: %s(%d): the size must be between 0 and %d elements", d.name, what, n, maxElems)
+	}
+	bytes := 4 * int64(max(n, 1))
+	var p cu.DevicePtr
+	var err error
+	d.call(func() { p, err = d.allocBytes(bytes) })
+	if err != nil {
+		return mem{}, err
+	}
+	return mem{d: d, ptr: p, n: n, bytes: bytes}, nil
+}
+
+// Alloc returns a buffer of n float32s with unspecified contents, reusing a
+// freed buffer of the same size when there is one.
+func (d *Device) Alloc(n int) (device.Buffer, error) {
+	m, err := d.allocMem(n, "Alloc")
+	if err != nil {
+		return nil, err
+	}
+	return &Buffer{m}, nil
+}
+
+// AllocIndex returns a buffer of n int32s with unspecified contents.
+func (d *Device) AllocIndex(n int) (device.IndexBuffer, error) {
+	m, err := d.allocMem(n, "AllocIndex")
+	if err != nil {
+		return nil, err
+	}
+	return &IndexBuffer{m}, nil
+}
+
+func (d *Device) freeMem(m *mem) {
+	if m.d != d {
+		panic(fmt.Sprintf("%s: Free of a buffer that belongs to another device", d.name))
+	}
+	if m.freed || d.closed {
+		return
+	}
+	m.freed = true
+	p, bytes := m.ptr, m.bytes
+	// Queued behind every operation that may still use it, so a later Alloc
+	// can hand it out again without waiting.
+	d.post(func() {
+		if d.allocs == nil {
+			return
+		}
+		d.pool[bytes] = append(d.pool[bytes], p)
+		d.inUse -= bytes
+	})
+}
+
+// Free returns b's memory to the device's pool.
+func (d *Device) Free(b device.Buffer) { d.freeMem(&d.fbuf("Free", "b", b, 0).mem) }
+
+// FreeIndex returns b's memory to the device's pool.
+func (d *Device) FreeIndex(b device.IndexBuffer) {
+	x, ok := b.(*IndexBuffer)
+	if !ok {
+		panic(fmt.Sprintf("%s: FreeIndex: %T is not a CUDA index buffer", d.name, b))
+	}
+	d.freeMem(&x.mem)
+}
+
+// fbuf checks that b is a live float32 buffer of this device holding at
+// least need elements; a violation is a programming error and panics.
+func (d *Device) fbuf(op, arg string, b device.Buffer, need int) *Buffer {
+	x, ok := b.(*Buffer)
+	if !ok || x == nil {
+		panic(fmt.Sprintf("%s: %s: %s is %T, not a CUDA buffer", d.name, op, arg, b))
+	}
+	d.check(op, arg, &x.mem, need)
+	return x
+}
+
+func (d *Device) ibuf(op, arg string, b device.IndexBuffer, need int) *IndexBuffer {
+	x, ok := b.(*IndexBuffer)
+	if !ok || x == nil {
+		panic(fmt.Sprintf("%s: %s: %s is %T, not a CUDA index buffer", d.name, op, arg, b))
+	}
+	d.check(op, arg, &x.mem, need)
+	return x
+}
+
+func (d *Device) check(op, arg string, m *mem, need int) {
+	switch {
+	case m.d != d:
+		panic(fmt.Sprintf("%s: %s: %s belongs to another device", d.name, op, arg))
+	case m.freed:
+		panic(fmt.Sprintf("%s: %s: %s is used after Free", d.name, op, arg))
+	case need > m.n:
+		panic(fmt.Sprintf("%s: %s: %s needs %d elements, the buffer holds %d", d.name, op, arg, need, m.n))
+	}
+}
+
+// Upload copies src into dst[0:len(src)]; it returns once src may be reused.
+func (d *Device) Upload(dst device.Buffer, src []float32) {
+	x := d.fbuf("Upload", "dst", dst, len(src))
+	if len(src) > 0 {
+		d.upload(x.ptr, unsafe.Pointer(&src[0]), 4*int64(len(src)))
+	}
+}
+
+// UploadIndex copies src into dst[0:len(src)].
+func (d *Device) UploadIndex(dst device.IndexBuffer, src []int32) {
+	x := d.ibuf("UploadIndex", "dst", dst, len(src))
+	if len(src) > 0 {
+		d.upload(x.ptr, unsafe.Pointer(&src[0]), 4*int64(len(src)))
+	}
+}
+
+func (d *Device) upload(dst cu.DevicePtr, src unsafe.Pointer, bytes int64) {
+	if d.closed {
+		return
+	}
+	d.call(func() {
+		if d.err != nil {
+			return
+		}
+		// From pageable memory the driver stages src before returning, so
+		// the caller may reuse it at once; the copy stays in stream order.
+		if err := cu.MemcpyHtoDAsync(dst, src, bytes, d.stream); err != nil {
+			d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, bytes, err))
+		}
+	})
+}
+
+// Download waits for the queued work and copies src[0:len(dst)] into dst.
+func (d *Device) Download(dst []float32, src device.Buffer) error {
+	if d.closed {
+		return fmt.Errorf("%s: %w", d.name, errClosed)
+	}
+	x := d.fbuf("Download", "src", src, len(dst))
+	var err error
+	d.call(func() {
+		if d.err == nil && len(dst) > 0 {
+			bytes := 4 * int64(len(dst))
+			if e := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), x.ptr, bytes, d.stream); e != nil {
+				d.fail(fmt.Errorf("%s: Download of %d bytes: %w", d.name, bytes, e))
+			}
+		}
+		d.syncStream()
+		err = d.err
+	})
+	return err
+}

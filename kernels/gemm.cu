@@ -1,0 +1,167 @@
+/*
+gemm.cu — single-precision matrix product for the dense layers.
+
+Computes, for row-major matrices,
+
+    C = alpha · op(A) · op(B) + beta · C        op(A): m×k, op(B): k×n, C: m×n
+
+where op(X) = Xᵀ when the matching trans flag is set (A is then stored k×m,
+B n×k). All four transpose cases get their own entry point; the trainer uses
+NN (forward: X·W), NT (backward: dY·Wᵀ) and TN (backward: Xᵀ·dY):
+
+    gemm_nn  gemm_nt  gemm_tn  gemm_tt
+
+When beta == 0 the old contents of C are never read, so NaN or garbage in C
+does not propagate (device.Device.Gemm's contract).
+
+Algorithm: one 256-thread block computes a 64×64 tile of C. For each slice of
+16 along k it stages a 64×16 tile of op(A) and a 16×64 tile of op(B) in
+shared memory (both stored k-major so the inner loop reads float4s), then
+every thread accumulates a 4×4 register block of C with 16 FMAs per k step
+(4+4 shared loads for 16 FMAs). Loads outside the matrices read as 0 and
+stores outside C are skipped, so any shape works: 41×20, 20×1, 1055 rows and
+4096² take the same path. Each C element is produced by one thread summing
+k in a fixed order, so results are bit-reproducible run to run.
+
+Napkin math per call (float32 = 4 bytes):
+    flops          = 2·m·n·k (+ 3·m·n for alpha/beta)
+    DRAM bytes     ≥ 4·(m·k + k·n + m·n·(beta≠0 ? 2 : 1))   (compulsory)
+    bytes actually read from L2: each A tile is re-read by ceil(n/64) blocks
+    and each B tile by ceil(m/64) blocks → 4·(m·k·⌈n/64⌉ + k·n·⌈m/64⌉).
+    The workshop net (1055×41 · 41×20) is ~1.8 Mflop and ~0.3 MB: launch
+    latency (~3 µs) dominates; 4096³ is 137 Gflop, compute-bound (H100 fp32
+    non-tensor peak ~60 Tflop/s; this simple kernel reaches a fraction).
+
+Validated against: the float64 reference refGemm in
+device/devicetest/devicetest.go (run by cuda/cuda_test.go via devicetest.Run)
+and the CPU backend cpu/cpu.go (gonum Sgemm); cuda/gemm_test.go checks big
+shapes (1024³, 4097×41×20, …) against a float64 loop.
+
+Regenerate the PTX with `make kernels` (nvcc -ptx -arch=compute_80 -O3).
+*/
+
+#define BM 64  // rows of C per block
+#define BN 64  // columns of C per block
+#define BK 16  // k slice staged in shared memory per iteration
+#define TM 4   // rows of C per thread
+#define TN 4   // columns of C per thread
+#define NTHREADS 256  // (BM/TM)·(BN/TN)
+#define PAD 4  // keeps rows 16-byte aligned and spreads the transposed stores over banks
+
+template <bool TA, bool TB>
+__device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
+                                          const float* __restrict__ A,
+                                          const float* __restrict__ B, float beta,
+                                          float* __restrict__ C) {
+    __shared__ __align__(16) float As[BK][BM + PAD];  // As[kk][r] = op(A)[m0+r, k0+kk]
+    __shared__ __align__(16) float Bs[BK][BN + PAD];  // Bs[kk][c] = op(B)[k0+kk, n0+c]
+
+    const int tid = threadIdx.x;
+    const int tx = tid % (BN / TN);  // 0..15: column group
+    const int ty = tid / (BN / TN);  // 0..15: row group
+    const int m0 = blockIdx.x * BM;  // m on x: up to 2³¹−1 tiles of rows
+    const int n0 = blockIdx.y * BN;  // n on y: up to 65535 tiles of columns
+
+    float acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; ++i)
+#pragma unroll
+        for (int j = 0; j < TN; ++j) acc[i][j] = 0.0f;
+
+    for (int k0 = 0; k0 < k; k0 += BK) {
+        // Stage op(A)[m0:m0+64, k0:k0+16]: 1024 values, 4 per thread. The
+        // index mapping follows the storage order so global reads coalesce.
+#pragma unroll
+        for (int l = 0; l < (BM * BK) / NTHREADS; ++l) {
+            const int idx = tid + l * NTHREADS;
+            int r, c;  // r: row of op(A) in the tile, c: k in the tile
+            if (TA) {  // A stored k×m: consecutive threads walk a row of A (= m)
+                r = idx % BM;
+                c = idx / BM;
+            } else {  // A stored m×k: consecutive threads walk k
+                r = idx / BK;
+                c = idx % BK;
+            }
+            const int gr = m0 + r, gc = k0 + c;
+            float v = 0.0f;
+            if (gr < m && gc < k) {
+                v = TA ? A[(size_t)gc * m + gr] : A[(size_t)gr * k + gc];
+            }
+            As[c][r] = v;
+        }
+        // Stage op(B)[k0:k0+16, n0:n0+64].
+#pragma unroll
+        for (int l = 0; l < (BK * BN) / NTHREADS; ++l) {
+            const int idx = tid + l * NTHREADS;
+            int r, c;  // r: k in the tile, c: column of op(B) in the tile
+            if (TB) {  // B stored n×k: consecutive threads walk k
+                r = idx % BK;
+                c = idx / BK;
+            } else {  // B stored k×n: consecutive threads walk n
+                r = idx / BN;
+                c = idx % BN;
+            }
+            const int gr = k0 + r, gc = n0 + c;
+            float v = 0.0f;
+            if (gr < k && gc < n) {
+                v = TB ? B[(size_t)gc * k + gr] : B[(size_t)gr * n + gc];
+            }
+            Bs[r][c] = v;
+        }
+        __syncthreads();
+
+#pragma unroll
+        for (int kk = 0; kk < BK; ++kk) {
+            const float4 a4 = *reinterpret_cast<const float4*>(&As[kk][ty * TM]);
+            const float4 b4 = *reinterpret_cast<const float4*>(&Bs[kk][tx * TN]);
+            const float a[TM] = {a4.x, a4.y, a4.z, a4.w};
+            const float b[TN] = {b4.x, b4.y, b4.z, b4.w};
+#pragma unroll
+            for (int i = 0; i < TM; ++i)
+#pragma unroll
+                for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int i = 0; i < TM; ++i) {
+        const int row = m0 + ty * TM + i;
+        if (row >= m) break;
+#pragma unroll
+        for (int j = 0; j < TN; ++j) {
+            const int col = n0 + tx * TN + j;
+            if (col < n) {
+                float* p = &C[(size_t)row * n + col];
+                float v = alpha * acc[i][j];
+                if (beta != 0.0f) v = fmaf(beta, *p, v);
+                *p = v;
+            }
+        }
+    }
+}
+
+// Launch: grid (ceil(m/64), ceil(n/64)), block 256, no dynamic shared memory.
+extern "C" __global__ void __launch_bounds__(NTHREADS)
+gemm_nn(int m, int n, int k, float alpha, const float* __restrict__ A,
+        const float* __restrict__ B, float beta, float* __restrict__ C) {
+    gemm_tile<false, false>(m, n, k, alpha, A, B, beta, C);
+}
+
+extern "C" __global__ void __launch_bounds__(NTHREADS)
+gemm_nt(int m, int n, int k, float alpha, const float* __restrict__ A,
+        const float* __restrict__ B, float beta, float* __restrict__ C) {
+    gemm_tile<false, true>(m, n, k, alpha, A, B, beta, C);
+}
+
+extern "C" __global__ void __launch_bounds__(NTHREADS)
+gemm_tn(int m, int n, int k, float alpha, const float* __restrict__ A,
+        const float* __restrict__ B, float beta, float* __restrict__ C) {
+    gemm_tile<true, false>(m, n, k, alpha, A, B, beta, C);
+}
+
+extern "C" __global__ void __launch_bounds__(NTHREADS)
+gemm_tt(int m, int n, int k, float alpha, const float* __restrict__ A,
+        const float* __restrict__ B, float beta, float* __restrict__ C) {
+    gemm_tile<true, true>(m, n, k, alpha, A, B, beta, C);
+}

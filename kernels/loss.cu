@@ -1,0 +1,115 @@
+/*
+loss.cu — loss value and gradient from the network's logits.
+
+Per element (Logistic, MSE) or per row (SoftmaxCE), z the logits, y targets:
+
+    Logistic:  loss = softplus(z) − y·z       grad = gradScale·(sigmoid(z) − y)
+    SoftmaxCE: loss = logsumexp(z) − z[y]     grad = gradScale·(softmax(z) − onehot(y))
+    MSE:       loss = (z − y)²                grad = gradScale·2·(z − y)
+
+softplus is computed stably as max(z,0) + log1p(exp(−|z|)) — a naive
+log(1+exp(z)) overflows for z ≳ 88 — and the loss terms are evaluated and
+summed in float64, like the CPU backend. SoftmaxCE subtracts the row max
+before exponentiating. A SoftmaxCE label outside [0, cols) gives a NaN loss
+(and no one-hot term) instead of reading out of bounds.
+
+The loss sum is deterministic (bit-reproducible run to run): pass 1 writes one
+float64 partial sum per block (fixed-order warp-shuffle + shared-memory tree,
+and a block count that depends only on the shape); pass 2 (loss_finalize),
+a single block, adds the partials in a fixed order and stores
+(float)sum into lossOut[lossAt]. No atomics anywhere.
+
+Kernels and launch shapes (the Go side in cuda/ops.go):
+    loss_elementwise  Logistic (loss=0) / MSE (loss=2); 256 threads/block,
+                      grid = min(ceil(N/256), 1024) blocks, grid-stride
+    loss_softmax_ce   one warp per row, 256 threads (8 rows) per block,
+                      grid = min(ceil(rows/8), 1024) blocks, grid-stride on rows
+    loss_finalize     1 block of 256 threads over the partials
+
+Napkin math per call, N = rows·cols:
+    reads 4·N (logits) + 4·N (Logistic/MSE targets) or 4·rows (labels),
+    writes 4·N (grad) + 8 bytes per block partial;
+    flops: ~20 per element in float64 (exp/log1p) + ~5 in float32.
+    The workshop's 1055×1 logistic loss is ~13 kB: pure launch latency
+    (two launches, ~6 µs).
+
+Validated against: the float64 reference in testLossGrad in
+device/devicetest/devicetest.go, and cpu.(*Device).LossGrad in cpu/cpu.go.
+
+Regenerate the PTX with `make kernels`.
+*/
+#include "common.cuh"
+
+#define LOSS_LOGISTIC 0
+#define LOSS_MSE 2
+
+__device__ __forceinline__ double sigmoid_d(double z) {
+    if (z >= 0.0) return 1.0 / (1.0 + exp(-z));
+    const double e = exp(z);
+    return e / (1.0 + e);
+}
+
+extern "C" __global__ void loss_elementwise(int loss, const float* __restrict__ z,
+                                            const float* __restrict__ y,
+                                            float* __restrict__ grad, int n,
+                                            float gradScale, double* __restrict__ partials) {
+    double acc = 0.0;
+    GRID_STRIDE(i, n) {
+        const float zi = z[i], yi = y[i];
+        if (loss == LOSS_LOGISTIC) {
+            const double zz = zi;
+            acc += fmax(zz, 0.0) + log1p(exp(-fabs(zz))) - (double)yi * zz;
+            grad[i] = gradScale * ((float)sigmoid_d(zz) - yi);
+        } else {  // LOSS_MSE
+            const float r = zi - yi;
+            acc += (double)r * (double)r;
+            grad[i] = gradScale * 2.0f * r;
+        }
+    }
+    const double total = block_sum(acc);
+    if (threadIdx.x == 0) partials[blockIdx.x] = total;
+}
+
+extern "C" __global__ void loss_softmax_ce(const float* __restrict__ z,
+                                           const float* __restrict__ y,
+                                           float* __restrict__ grad, int rows, int cols,
+                                           float gradScale, double* __restrict__ partials) {
+    const int lane = threadIdx.x & 31;
+    const int warpsPerBlock = blockDim.x >> 5;
+    const long long firstWarp = (long long)blockIdx.x * warpsPerBlock + (threadIdx.x >> 5);
+    const long long nwarps = (long long)gridDim.x * warpsPerBlock;
+    double acc = 0.0;  // meaningful in lane 0 only
+    for (long long r = firstWarp; r < rows; r += nwarps) {
+        const float* zr = z + r * cols;
+        float* gr = grad + r * cols;
+        float mx = -INFINITY;
+        for (int c = lane; c < cols; c += 32) mx = fmaxf(mx, zr[c]);
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+        double s = 0.0;
+        for (int c = lane; c < cols; c += 32) s += exp((double)(zr[c] - mx));
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        const float yl = y[r];
+        const int label = (int)yl;
+        const bool valid = yl >= 0.0f && label < cols;
+        for (int c = lane; c < cols; c += 32) {
+            float p = (float)(exp((double)(zr[c] - mx)) / s);
+            if (valid && c == label) p -= 1.0f;
+            gr[c] = gradScale * p;
+        }
+        if (lane == 0) {
+            acc += valid ? log(s) + (double)mx - (double)zr[label] : (double)NAN;
+        }
+    }
+    const double total = block_sum(acc);
+    if (threadIdx.x == 0) partials[blockIdx.x] = total;
+}
+
+extern "C" __global__ void loss_finalize(const double* __restrict__ partials, int nparts,
+                                         float* __restrict__ lossOut, int lossAt) {
+    double acc = 0.0;
+    for (int i = threadIdx.x; i < nparts; i += blockDim.x) acc += partials[i];
+    const double total = block_sum(acc);
+    if (threadIdx.x == 0) lossOut[lossAt] = (float)total;
+}
