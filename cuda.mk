@@ -103,7 +103,7 @@ cuda-emu: bin/fakecuda.so
 cuda-emu-test: bin/fakecuda.so
 	$(GO) test -c -tags cuda -o $(EMU_DIR)/cuda.test ./cuda
 	@echo "GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v (full log: $(EMU_DIR)/cuda-test.log)"
-	@rc=0; GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m \
+	@rc=0; GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m -parity-steps 20 \
 		>$(EMU_DIR)/cuda-test.log 2>&1 || rc=$$?; \
 	grep -E '^(--- |    --- |PASS|FAIL|ok)|\.go:[0-9]+:' $(EMU_DIR)/cuda-test.log; \
 	if [ $$rc != 0 ]; then tail -n 30 $(EMU_DIR)/cuda-test.log; echo "cuda-emu-test: FAILED (exit $$rc)"; fi; \

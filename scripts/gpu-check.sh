@@ -9,8 +9,8 @@
 # H100 should take well under a minute):
 # nvidia-smi summary, `gputrain-cuda devices`, the CUDA backend's tests
 # (conformance suite + big gemm shapes + determinism + pool + sticky error),
-# gemm benchmarks, and placeholders for the CPU/GPU parity run and the
-# training benchmarks. Full logs go to $OUT/gpu-check/; the last thing
+# gemm benchmarks, the CPU/GPU parity run (in the tests, and through the
+# CLI), and the training benchmarks when bench/run_gpu.sh exists. Full logs go to $OUT/gpu-check/; the last thing
 # printed is a table: step or test → PASS/FAIL. Exit status 1 if anything
 # failed.
 set -u
@@ -82,12 +82,25 @@ for tb in "$G"/*.test; do
 	step "$name" 120 "$tb" -test.v -test.timeout 110s
 done
 
-# --- placeholders for the lead -------------------------------------------
-# Parity: train the same model on cpu and cuda:0 and compare the losses.
-#   step parity 120 bash -c '...'
-# Training benchmarks:
-#   step train-bench 120 "$G/gputrain-cuda" train --device cuda ...
-# -----------------------------------------------------------------------------
+# Parity: TestBiodegParity (in cuda-tests above) trains the workshop network
+# for 3000 steps on cpu and cuda:0 and compares every step's loss (1e-4
+# relative) and the confusion matrix. Here the same through the CLI users run:
+step cli-train-cuda 60 "$G/gputrain-cuda" train --device cuda
+step cli-train-cpu 60 "$G/gputrain-cuda" train --device cpu
+if [ -f "$LOGS/cli-train-cuda.log" ] && [ -f "$LOGS/cli-train-cpu.log" ]; then
+	# The loss table and the confusion matrix must print identically.
+	extract() { grep -E '^ +[0-9]+ +[0-9.e+-]+$|^ +(NRB|RB) ' "$1"; }
+	if diff <(extract "$LOGS/cli-train-cpu.log") <(extract "$LOGS/cli-train-cuda.log") >"$LOGS/cli-parity.diff"; then
+		ROWS+=("$(printf '%-44s PASS' "cli-parity (printed losses + confusion)")")
+	else
+		failed=1
+		ROWS+=("$(printf '%-44s FAIL  (see gpu-check/cli-parity.diff)' "cli-parity (printed losses + confusion)")")
+	fi
+fi
+# Training benchmarks (bench/run_gpu.sh, when the benchmark suite provides it).
+if [ -f "$G/run_gpu.sh" ]; then
+	step train-bench 150 bash "$G/run_gpu.sh"
+fi
 
 echo
 echo "== gpu-check summary ($(($(date +%s) - start_all))s; logs in \$OUT/gpu-check/)"
