@@ -1,13 +1,15 @@
 package nn
 
 import (
+	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
-	"runtime"
+	"slices"
 	"strconv"
 
 	"github.com/gputrain/gputrain/data"
@@ -27,6 +29,7 @@ type Experiment struct {
 	Init         Init
 	InitFromPath string // safetensors parameters to start from (--init-from)
 	Optim        OptimConfig
+	Schedule     Schedule
 	BatchSize    int
 	Steps        int
 	Epochs       int
@@ -38,7 +41,23 @@ type Experiment struct {
 	TestSplit    float64
 	CV           int     // k-fold cross-validation when ≥ 2
 	Threshold    float64 // binary decision threshold on the probability of class 1
-	CheckEvery   int
+	// AutoThreshold chooses the binary threshold that maximises balanced
+	// accuracy (Youden's J) on the validation rows, after training.
+	AutoThreshold bool
+	// ClassWeight is "" (or "none") for an unweighted loss, or "balanced":
+	// each class weighted by rows/(classes·rows of the class), counted on
+	// the training rows (scikit-learn's and Keras' "balanced").
+	ClassWeight   string
+	CheckEvery    int
+	RecordEvery   int           // see TrainConfig.RecordEvery
+	EarlyStopping EarlyStopping // monitored on the validation loss
+	DetectAnomaly bool
+	// CheckpointEvery asks for a checkpoint every this many updates
+	// (delivered to Hooks.Checkpoint).
+	CheckpointEvery int
+	// Resume continues the run saved in this checkpoint; the experiment must
+	// describe the same run (the CLI restores it from the checkpoint's flags).
+	Resume *Checkpoint
 	// Flags records the command line for the model file's metadata.
 	Flags map[string]string
 }
@@ -50,6 +69,11 @@ type Evaluation struct {
 	Loss      float64 // reduced as the experiment's Reduction says
 	Metrics   []metrics.Value
 	Confusion *metrics.Confusion // nil for regression
+	// Labels and Prob are the true class of each row and the predicted
+	// probabilities (binary: of class 1, one per row; multiclass: rows × K),
+	// for classification tasks.
+	Labels []int
+	Prob   []float64
 }
 
 // Result is what RunExperiment produces.
@@ -57,13 +81,49 @@ type Result struct {
 	Task    data.Task
 	Arch    Arch
 	History []LossPoint
+	Records []Progress // the progress records (validation losses, …)
 	Evals   []Evaluation
 	// CV holds, with --cv, each fold's held-out evaluation and their summary.
 	Folds     []Evaluation
 	CVSummary []metrics.Summary
 	// Model is the trained model (nil when only cross-validation ran).
 	Model *Model
+	// EarlyStop says what early stopping did (nil when off).
+	EarlyStop *EarlyStop
+	// Threshold is the binary decision threshold the evaluations used.
+	Threshold float64
+	// Manifest is the run's provenance (also in Model.Info).
+	Manifest map[string]string
 }
+
+// Hooks receive a run's progress; every field may be nil.
+type Hooks struct {
+	// Start is called once the data are split, before the first update.
+	Start func(RunStart)
+	// Loss sees every recorded training loss of the main run (not of the CV folds).
+	Loss func(LossPoint)
+	// Progress sees every progress record of the main run.
+	Progress func(Progress)
+	// Fold sees each cross-validation fold's evaluation as it finishes.
+	Fold func(Evaluation)
+	// Checkpoint receives a checkpoint every Experiment.CheckpointEvery updates.
+	Checkpoint func(*Checkpoint) error
+}
+
+// RunStart describes a run about to train.
+type RunStart struct {
+	Manifest           map[string]string
+	Step, Total        int         // updates already done (resumed runs) and in all
+	History            []LossPoint // a resumed run's earlier losses
+	Records            []Progress  // and progress records
+	TrainRows, ValRows int
+}
+
+// ResumeError says a checkpoint does not fit the run it is resumed with.
+type ResumeError struct{ Msg string }
+
+// Error returns the one-line message.
+func (e *ResumeError) Error() string { return "cannot resume: " + e.Msg }
 
 // prepared is the labelled data set in the form training needs.
 type prepared struct {
@@ -91,54 +151,92 @@ func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
 	return &prepared{ds: ds, y: y, classes: classes, task: task, arch: arch}, nil
 }
 
+// split holds the row indices of the data's parts.
+type split struct{ train, val, test []int }
+
 // RunExperiment trains and evaluates on dev as e describes. onLoss, if not
 // nil, sees every recorded training loss of the main run (not of the CV
 // folds); onFold, if not nil, sees each fold's evaluation as it finishes.
 func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss func(LossPoint), onFold func(Evaluation)) (*Result, error) {
+	return RunExperimentContext(context.Background(), dev, ds, e, Hooks{Loss: onLoss, Fold: onFold})
+}
+
+// RunExperimentContext is RunExperiment with a context that interrupts the
+// run at an update boundary (the error is then an *InterruptedError
+// carrying a checkpoint) and hooks that observe it.
+func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Dataset, e Experiment, hooks Hooks) (*Result, error) {
 	p, err := e.prepare(ds)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Task: p.task, Arch: p.arch}
+	if e.ClassWeight != "" && e.ClassWeight != "none" && e.ClassWeight != "balanced" {
+		return nil, fmt.Errorf("unknown class weighting %q (want none or balanced)", e.ClassWeight)
+	}
+	if e.ClassWeight == "balanced" && p.task == data.TaskRegression {
+		return nil, fmt.Errorf("class weights need a classification task, and this one is a regression")
+	}
+	if e.AutoThreshold && (p.task != data.TaskBinary || e.ValSplit <= 0 || e.CV >= 2) {
+		return nil, fmt.Errorf("choosing the threshold needs a binary task and a validation split")
+	}
+	res := &Result{Task: p.task, Arch: p.arch, Threshold: e.Threshold}
 	stratified := p.task != data.TaskRegression
 	if e.CV >= 2 {
+		if e.Resume != nil || e.CheckpointEvery > 0 || e.EarlyStopping.Patience > 0 {
+			return nil, fmt.Errorf("cross-validation cannot be combined with checkpoints or early stopping")
+		}
 		folds, err := data.KFold(p.y, e.CV, stratified, e.Seed)
 		if err != nil {
 			return nil, err
 		}
 		var runs [][]metrics.Value
 		for k, fold := range folds {
-			ev, err := e.trainFold(dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
+			ev, err := e.trainFold(ctx, dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
 			if err != nil {
 				return nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
 			res.Folds = append(res.Folds, ev)
 			runs = append(runs, append([]metrics.Value{{Name: "loss", Value: ev.Loss}}, ev.Metrics...))
-			if onFold != nil {
-				onFold(ev)
+			if hooks.Fold != nil {
+				hooks.Fold(ev)
 			}
 		}
 		res.CVSummary = metrics.Summarize(runs)
 		return res, nil
 	}
-	train, val, test, err := data.Split(p.y, e.ValSplit, e.TestSplit, stratified, e.Seed)
-	if err != nil {
+	var sp split
+	if ck := e.Resume; ck != nil {
+		if err := e.checkResume(p, ds); err != nil {
+			return nil, err
+		}
+		sp = split{ck.Train, ck.Val, ck.Test}
+	} else if sp.train, sp.val, sp.test, err = data.Split(p.y, e.ValSplit, e.TestSplit, stratified, e.Seed); err != nil {
 		return nil, err
 	}
-	tr, err := e.train(dev, p, train, onLoss)
+	if e.EarlyStopping.Patience > 0 && len(sp.val) == 0 {
+		return nil, fmt.Errorf("early stopping monitors the validation loss: it needs a validation split")
+	}
+	res.Manifest = e.Manifest(dev, ds, sp.train, sp.val, sp.test)
+	tr, err := e.train(ctx, dev, p, sp, res.Manifest, hooks)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.trainer.Close()
-	res.History = tr.history
+	res.History, res.Records, res.EarlyStop = tr.history, tr.trainer.Records(), tr.trainer.EarlyStop()
+	if e.AutoThreshold {
+		val, err := e.evaluate(tr, p, sp.val, "validation", e.Threshold)
+		if err != nil {
+			return nil, err
+		}
+		res.Threshold = ChooseThreshold(val.Labels, val.Prob)
+	}
 	for _, part := range []struct {
 		name string
 		idx  []int
-	}{{"train", train}, {"validation", val}, {"test", test}} {
+	}{{"train", sp.train}, {"validation", sp.val}, {"test", sp.test}} {
 		if len(part.idx) == 0 {
 			continue
 		}
-		ev, err := e.evaluate(tr, p, part.idx, part.name)
+		ev, err := e.evaluate(tr, p, part.idx, part.name, res.Threshold)
 		if err != nil {
 			return nil, err
 		}
@@ -151,9 +249,37 @@ func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss fun
 	res.Model = &Model{
 		Arch: p.arch, Params: params, Task: p.task, Classes: p.classes,
 		Features: ds.FeatureNames, Label: ds.LabelName, Scaler: tr.scaler,
-		Info: e.info(dev, ds, res.Evals),
+		Info: e.info(res),
 	}
 	return res, nil
+}
+
+// checkResume checks that the checkpoint e resumes fits the data and the
+// network.
+func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
+	ck := e.Resume
+	m := ck.Model
+	bad := func(format string, args ...any) error { return &ResumeError{Msg: fmt.Sprintf(format, args...)} }
+	if h := DataHash(ds); m.Info["data_sha256"] != h {
+		return bad("the data (%s, sha256 %.12s…) are not those the checkpoint was trained on (sha256 %.12s…)", ds.Source, h, m.Info["data_sha256"])
+	}
+	if m.Arch.String() != p.arch.String() || m.Task != p.task || !slices.Equal(m.Classes, p.classes) {
+		return bad("the checkpoint holds %s (%v, classes %v), the run describes %s (%v, classes %v)", m.Arch, m.Task, m.Classes, p.arch, p.task, p.classes)
+	}
+	if ck.Optimizer != e.Optim.Kind {
+		return bad("the checkpoint was trained with %s, the run asks for %s", ck.Optimizer, e.Optim.Kind)
+	}
+	if (m.Scaler != nil) != e.Standardize {
+		return bad("the checkpoint's standardisation (%v) differs from the run's (%v)", m.Scaler != nil, e.Standardize)
+	}
+	for _, part := range [][]int{ck.Train, ck.Val, ck.Test} {
+		for _, r := range part {
+			if r >= ds.Rows() {
+				return bad("the checkpoint's split names row %d of %d", r, ds.Rows())
+			}
+		}
+	}
+	return nil
 }
 
 // trained is a finished training run with what evaluation needs.
@@ -164,49 +290,123 @@ type trained struct {
 	history []LossPoint
 }
 
-func (e *Experiment) train(dev device.Device, p *prepared, rows []int, onLoss func(LossPoint)) (*trained, error) {
-	ds := p.ds
-	var scaler *data.Scaler
-	if e.Standardize {
-		scaler = data.FitScaler(ds, rows)
-		ds = scaler.Transform(ds)
+// BalancedClassWeights returns rows/(classes·rows of class c) for each of
+// the classes, counted over rows of the class indices y (a class with no
+// row gets 0).
+func BalancedClassWeights(y []float64, rows []int, classes int) []float64 {
+	count := make([]int, classes)
+	for _, r := range rows {
+		if c := int(y[r]); c >= 0 && c < classes {
+			count[c]++
+		}
 	}
-	x, y := matrix32(ds, rows), targets32(p.y, rows)
+	w := make([]float64, classes)
+	for c, n := range count {
+		if n > 0 {
+			w[c] = float64(len(rows)) / float64(classes*n)
+		}
+	}
+	return w
+}
+
+// trainConfig turns the experiment into a trainer configuration for the
+// training rows (x, y in the form the loss expects).
+func (e *Experiment) trainConfig(p *prepared, rows []int) (TrainConfig, error) {
 	cfg := TrainConfig{
-		Arch: p.arch, Init: e.Init, Optim: e.Optim, BatchSize: e.BatchSize,
+		Arch: p.arch, Init: e.Init, Optim: e.Optim, Schedule: e.Schedule, BatchSize: e.BatchSize,
 		Steps: e.Steps, Epochs: e.Epochs, Dropout: e.Dropout, Reduction: e.Reduction,
-		Seed: e.Seed, CheckEvery: e.CheckEvery,
+		Seed: e.Seed, CheckEvery: e.CheckEvery, RecordEvery: e.RecordEvery,
+		EarlyStopping: e.EarlyStopping, DetectAnomaly: e.DetectAnomaly, CheckpointEvery: e.CheckpointEvery,
 	}
-	if e.InitFromPath != "" {
+	if e.ClassWeight == "balanced" {
+		cfg.ClassWeights = BalancedClassWeights(p.y, rows, len(p.classes))
+	}
+	if e.InitFromPath != "" && e.Resume == nil {
 		params, err := LoadParams(e.InitFromPath, p.arch)
 		if err != nil {
-			return nil, err
+			return cfg, err
 		}
 		cfg.InitFrom = &params
 	}
-	t, err := NewTrainer(dev, cfg, x, y, len(rows))
+	return cfg, nil
+}
+
+// train trains on sp.train, validating on sp.val. A nil manifest marks a
+// cross-validation fold, which is not resumable.
+func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, sp split, manifest map[string]string, hooks Hooks) (*trained, error) {
+	ds := p.ds
+	var scaler *data.Scaler
+	switch {
+	case e.Resume != nil && e.Resume.Model.Scaler != nil:
+		scaler = e.Resume.Model.Scaler
+	case e.Resume == nil && e.Standardize:
+		scaler = data.FitScaler(ds, sp.train)
+	}
+	if scaler != nil {
+		ds = scaler.Transform(ds)
+	}
+	x, y := matrix32(ds, sp.train), targets32(p.y, sp.train)
+	cfg, err := e.trainConfig(p, sp.train)
 	if err != nil {
 		return nil, err
 	}
-	history, err := t.Run(onLoss)
+	if len(sp.val) > 0 {
+		yv := make([]float64, len(sp.val))
+		for i, r := range sp.val {
+			yv[i] = p.y[r]
+		}
+		cfg.Val = &ValidationSet{X: matrix32(ds, sp.val), Rows: len(sp.val), Score: func(logits []float32) Evaluation {
+			return Evaluate(p.arch, p.task, p.classes, logits, yv, e.Reduction, e.Threshold, "validation")
+		}}
+	}
+	if e.Resume != nil {
+		cfg.Resume = e.Resume.State
+	}
+	var t *Trainer
+	checkpoint := func(st *TrainerState) *Checkpoint {
+		return &Checkpoint{
+			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: p.ds.FeatureNames,
+				Label: p.ds.LabelName, Scaler: scaler, Info: manifest},
+			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Train: sp.train, Val: sp.val, Test: sp.test,
+		}
+	}
+	if hooks.Checkpoint != nil {
+		cfg.OnCheckpoint = func(st *TrainerState) error { return hooks.Checkpoint(checkpoint(st)) }
+	}
+	if t, err = NewTrainer(dev, cfg, x, y, len(sp.train)); err != nil {
+		if e.Resume != nil {
+			return nil, &ResumeError{Msg: err.Error()}
+		}
+		return nil, err
+	}
+	if hooks.Start != nil {
+		hooks.Start(RunStart{Manifest: manifest, Step: t.Step(), Total: t.TotalSteps(), History: t.History(),
+			Records: t.Records(), TrainRows: len(sp.train), ValRows: len(sp.val)})
+	}
+	history, err := t.RunContext(ctx, Observer{Loss: hooks.Loss, Progress: hooks.Progress})
 	if err != nil {
+		if ie, ok := err.(*InterruptedError); ok && manifest != nil {
+			if st, err2 := t.State(); err2 == nil {
+				ie.Checkpoint = checkpoint(st)
+			}
+		}
 		t.Close()
 		return nil, err
 	}
 	return &trained{trainer: t, scaler: scaler, ds: ds, history: history}, nil
 }
 
-func (e *Experiment) trainFold(dev device.Device, p *prepared, train, test []int, name string) (Evaluation, error) {
-	tr, err := e.train(dev, p, train, nil)
+func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, name string) (Evaluation, error) {
+	tr, err := e.train(ctx, dev, p, split{train: train}, nil, Hooks{})
 	if err != nil {
 		return Evaluation{}, err
 	}
 	defer tr.trainer.Close()
-	return e.evaluate(tr, p, test, name)
+	return e.evaluate(tr, p, test, name, e.Threshold)
 }
 
 // evaluate computes the loss and metrics of the trained network on rows.
-func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string) (Evaluation, error) {
+func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string, threshold float64) (Evaluation, error) {
 	logits, err := tr.trainer.Network().Logits(matrix32(tr.ds, rows), len(rows))
 	if err != nil {
 		return Evaluation{}, err
@@ -215,7 +415,61 @@ func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string)
 	for i, r := range rows {
 		y[i] = p.y[r]
 	}
-	return Evaluate(p.arch, p.task, p.classes, logits, y, e.Reduction, e.Threshold, name), nil
+	return Evaluate(p.arch, p.task, p.classes, logits, y, e.Reduction, threshold, name), nil
+}
+
+// ChooseThreshold returns the decision threshold on prob (the probability
+// of class 1) that maximises balanced accuracy — Youden's J, TPR − FPR —
+// over labels y: the midpoint between two neighbouring distinct
+// probabilities, ties going to the threshold nearest 0.5. It returns 0.5
+// when y lacks a class.
+func ChooseThreshold(y []int, prob []float64) float64 {
+	var pos, neg float64
+	for _, c := range y {
+		if c == 1 {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return 0.5
+	}
+	idx := make([]int, len(prob))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(prob[b], prob[a]) }) // descending
+	// Predicting "1" for the first j rows (the highest probabilities).
+	best, bestJ := 0.5, math.Inf(-1)
+	var tp, fp float64
+	consider := func(thr float64) {
+		j := tp/pos - fp/neg
+		if j > bestJ+1e-12 || (math.Abs(j-bestJ) <= 1e-12 && math.Abs(thr-0.5) < math.Abs(best-0.5)) {
+			best, bestJ = thr, j
+		}
+	}
+	first := 1.0
+	if len(idx) > 0 {
+		first = (1 + prob[idx[0]]) / 2
+	}
+	consider(first) // nothing predicted positive
+	for k, i := range idx {
+		if y[i] == 1 {
+			tp++
+		} else {
+			fp++
+		}
+		if k+1 < len(idx) && prob[idx[k+1]] == prob[i] {
+			continue
+		}
+		next := 0.0
+		if k+1 < len(idx) {
+			next = prob[idx[k+1]]
+		}
+		consider((prob[i] + next) / 2)
+	}
+	return math.Min(math.Max(best, 1e-9), 1-1e-9)
 }
 
 // Evaluate scores logits (rows × arch.Outputs) against targets y, computing
@@ -236,6 +490,7 @@ func Evaluate(arch Arch, task data.Task, classes []string, logits []float32, y [
 		}
 		b := metrics.EvalBinary(classes, cls, prob, threshold)
 		ev.Metrics, ev.Confusion = b.Named(), &b.Confusion
+		ev.Labels, ev.Prob = cls, prob
 	case data.TaskMulticlass:
 		cls := make([]int, len(y))
 		for i := range y {
@@ -244,6 +499,7 @@ func Evaluate(arch Arch, task data.Task, classes []string, logits []float32, y [
 		}
 		m := metrics.EvalMulticlass(classes, cls, prob)
 		ev.Metrics, ev.Confusion = m.Named(), &m.Confusion
+		ev.Labels, ev.Prob = cls, prob
 	default:
 		for i := range y {
 			r := prob[i] - y[i]
@@ -296,18 +552,12 @@ func DataHash(ds *data.Dataset) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// info is the provenance recorded in the model file.
-func (e *Experiment) info(dev device.Device, ds *data.Dataset, evals []Evaluation) map[string]string {
-	m := map[string]string{
-		"gputrain_version": Version,
-		"go_version":       runtime.Version(),
-		"device":           dev.Describe(),
-		"seed":             strconv.FormatUint(e.Seed, 10),
-		"data_source":      ds.Source,
-		"data_sha256":      DataHash(ds),
-	}
-	if flags, err := json.Marshal(e.Flags); err == nil && len(e.Flags) > 0 {
-		m["flags"] = string(flags)
+// info is the provenance recorded in the model file: the manifest, the
+// evaluations, the decision threshold and what early stopping did.
+func (e *Experiment) info(res *Result) map[string]string {
+	m := map[string]string{}
+	for k, v := range res.Manifest {
+		m[k] = v
 	}
 	type evalJSON struct {
 		Loss    float64            `json:"loss"`
@@ -315,10 +565,10 @@ func (e *Experiment) info(dev device.Device, ds *data.Dataset, evals []Evaluatio
 		Metrics map[string]float64 `json:"metrics"`
 	}
 	all := map[string]evalJSON{}
-	for _, ev := range evals {
+	for _, ev := range res.Evals {
 		j := evalJSON{Loss: ev.Loss, Rows: ev.Rows, Metrics: map[string]float64{}}
 		for _, v := range ev.Metrics {
-			if !math.IsNaN(v.Value) {
+			if !math.IsNaN(v.Value) && !math.IsInf(v.Value, 0) {
 				j.Metrics[v.Name] = v.Value
 			}
 		}
@@ -326,6 +576,15 @@ func (e *Experiment) info(dev device.Device, ds *data.Dataset, evals []Evaluatio
 	}
 	if b, err := json.Marshal(all); err == nil {
 		m["metrics"] = string(b)
+	}
+	if res.Task == data.TaskBinary {
+		m["threshold"] = strconv.FormatFloat(res.Threshold, 'g', -1, 64)
+	}
+	if es := res.EarlyStop; es != nil && es.Stopped {
+		m["early_stopping"] = fmt.Sprintf("stopped at step %d; best validation loss %.6g at step %d; restored: %v", es.Step, es.BestLoss, es.BestStep, es.Restored)
+	}
+	if ck := e.Resume; ck != nil {
+		m["resumed_at_step"] = strconv.Itoa(ck.State.Step)
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/gputrain/gputrain/data"
@@ -118,8 +119,9 @@ func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params
 	return p, nil
 }
 
-// Save writes the model as a safetensors file, atomically.
-func (m *Model) Save(path string) error {
+// encode returns the tensors and metadata describing the model (shared by
+// model files and checkpoints, which add their own).
+func (m *Model) encode() (map[string]safetensors.Tensor, map[string]string, error) {
 	tensors := ParamTensors(m.Arch, m.Params)
 	if m.Scaler != nil {
 		tensors["scaler.mean"] = safetensors.Tensor{Shape: []int{len(m.Scaler.Mean)}, F64: m.Scaler.Mean}
@@ -136,7 +138,7 @@ func (m *Model) Save(path string) error {
 	for k, v := range map[string]any{"arch": a, "classes": m.Classes, "features": m.Features} {
 		b, err := json.Marshal(v)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		meta[k] = string(b)
 	}
@@ -144,11 +146,25 @@ func (m *Model) Save(path string) error {
 	meta["task"] = m.Task.String()
 	meta["label"] = m.Label
 	meta["standardized"] = strconv.FormatBool(m.Scaler != nil)
-	b, err := safetensors.Encode(safetensors.File{Tensors: tensors, Metadata: meta})
+	return tensors, meta, nil
+}
+
+// Save writes the model as a safetensors file, atomically.
+func (m *Model) Save(path string) error {
+	b, err := m.marshal()
 	if err != nil {
 		return err
 	}
 	return atomicfile.Write(path, b, 0o644)
+}
+
+// marshal returns the bytes of the model file.
+func (m *Model) marshal() ([]byte, error) {
+	tensors, meta, err := m.encode()
+	if err != nil {
+		return nil, err
+	}
+	return safetensors.Encode(safetensors.File{Tensors: tensors, Metadata: meta})
 }
 
 // LoadModel reads a model written by Save. Every error is one line naming
@@ -170,56 +186,97 @@ func decodeModel(b []byte) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a gputrain model: %v", err)
 	}
-	meta := f.Metadata
-	if meta["format"] != FormatTag {
+	switch f.Metadata["format"] {
+	case FormatTag:
+	case CheckpointFormatTag:
+		return nil, fmt.Errorf("not a gputrain model but a training checkpoint: continue it with \"gputrain train --resume FILE\" (its --out is the model)")
+	default:
 		return nil, fmt.Errorf("not a gputrain model: its metadata has no %q format tag", FormatTag)
 	}
+	m, err := modelFromFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("damaged model: %v", err)
+	}
+	return m, nil
+}
+
+// modelKeys are the metadata keys modelFromFile interprets.
+var modelKeys = []string{"format", "arch", "classes", "features", "task", "label", "standardized"}
+
+// modelFromFile reads the model parts of a decoded model or checkpoint
+// file; Info receives the metadata it does not interpret.
+func modelFromFile(f safetensors.File) (*Model, error) {
+	meta := f.Metadata
 	m := &Model{Label: meta["label"], Info: map[string]string{}}
 	var a archJSON
 	if err := json.Unmarshal([]byte(meta["arch"]), &a); err != nil {
-		return nil, fmt.Errorf("damaged model: bad arch metadata: %v", err)
+		return nil, fmt.Errorf("bad arch metadata: %v", err)
 	}
-	if a.Inputs < 1 || a.Outputs < 1 {
-		return nil, fmt.Errorf("damaged model: arch %+v", a)
+	if a.Inputs < 1 || a.Outputs < 1 || a.Inputs > maxWidth || a.Outputs > maxWidth || len(a.Hidden) > maxWidth {
+		return nil, fmt.Errorf("arch %+v", a)
+	}
+	for _, h := range a.Hidden {
+		if h < 1 || h > maxWidth {
+			return nil, fmt.Errorf("arch %+v", a)
+		}
 	}
 	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs}
+	var err error
 	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
-		return nil, fmt.Errorf("damaged model: %v", err)
+		return nil, err
 	}
 	if m.Arch.Loss, err = parseLoss(a.Loss); err != nil {
-		return nil, fmt.Errorf("damaged model: %v", err)
+		return nil, err
 	}
 	if m.Task, err = data.ParseTask(meta["task"]); err != nil {
-		return nil, fmt.Errorf("damaged model: %v", err)
+		return nil, err
 	}
 	for k, dst := range map[string]*[]string{"classes": &m.Classes, "features": &m.Features} {
 		if err := json.Unmarshal([]byte(meta[k]), dst); err != nil {
-			return nil, fmt.Errorf("damaged model: bad %s metadata: %v", k, err)
+			return nil, fmt.Errorf("bad %s metadata: %v", k, err)
 		}
 	}
 	if len(m.Features) != m.Arch.Inputs {
-		return nil, fmt.Errorf("damaged model: %d feature names for %d inputs", len(m.Features), m.Arch.Inputs)
+		return nil, fmt.Errorf("%d feature names for %d inputs", len(m.Features), m.Arch.Inputs)
+	}
+	switch m.Task {
+	case data.TaskBinary:
+		if len(m.Classes) != 2 || m.Arch.Loss != device.Logistic || m.Arch.Outputs != 1 {
+			return nil, fmt.Errorf("binary task with %d classes and %d %v outputs", len(m.Classes), m.Arch.Outputs, m.Arch.Loss)
+		}
+	case data.TaskMulticlass:
+		if len(m.Classes) != m.Arch.Outputs || m.Arch.Loss != device.SoftmaxCE {
+			return nil, fmt.Errorf("multiclass task with %d classes and %d %v outputs", len(m.Classes), m.Arch.Outputs, m.Arch.Loss)
+		}
+	case data.TaskRegression:
+		if m.Arch.Loss != device.MSE {
+			return nil, fmt.Errorf("regression task with a %v loss", m.Arch.Loss)
+		}
+	default:
+		return nil, fmt.Errorf("task %q", meta["task"])
 	}
 	if m.Params, err = ParamsFromTensors(m.Arch, f.Tensors); err != nil {
-		return nil, fmt.Errorf("damaged model: %v", err)
+		return nil, err
 	}
 	if meta["standardized"] == "true" {
 		mean, ok1 := f.Tensors["scaler.mean"]
 		scale, ok2 := f.Tensors["scaler.scale"]
 		if !ok1 || !ok2 || len(mean.F64) != m.Arch.Inputs || len(scale.F64) != m.Arch.Inputs {
-			return nil, fmt.Errorf("damaged model: scaler tensors missing or of the wrong size")
+			return nil, fmt.Errorf("scaler tensors missing or of the wrong size")
 		}
 		m.Scaler = &data.Scaler{Mean: mean.F64, Scale: scale.F64}
 	}
 	for k, v := range meta {
-		switch k {
-		case "format", "arch", "classes", "features", "task", "label", "standardized":
-		default:
+		if !slices.Contains(modelKeys, k) {
 			m.Info[k] = v
 		}
 	}
 	return m, nil
 }
+
+// maxWidth bounds layer widths and depth read from files, so that a
+// damaged file cannot ask for absurd allocations.
+const maxWidth = 1 << 20
 
 // LoadParams reads initial parameters for arch from a safetensors file
 // (--init-from): PyTorch-named tensors, F32 or F64, as ParamTensors writes.

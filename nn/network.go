@@ -28,6 +28,7 @@ type Network struct {
 	dropout float32
 	layers  []*layer
 	bufs    []device.Buffer // every buffer, for Close
+	an      *anomalyChecker // checks every operation's output when set
 }
 
 // NewNetwork allocates a network for arch on dev, able to process up to
@@ -99,6 +100,18 @@ func (n *Network) Arch() Arch { return n.arch }
 // logitsBuf returns the buffer holding the output layer's logits after Forward.
 func (n *Network) logitsBuf() device.Buffer { return n.layers[len(n.layers)-1].a }
 
+// logitsGradBuf returns the buffer that LossGrad fills with the gradient
+// of the loss with respect to the logits.
+func (n *Network) logitsGradBuf() device.Buffer { return n.layers[len(n.layers)-1].da }
+
+// outputName names layer l's output for anomaly reports.
+func (n *Network) outputName(l int) string {
+	if l == len(n.layers)-1 {
+		return "logits"
+	}
+	return fmt.Sprintf("layers.%d activation", l)
+}
+
 // Forward runs x (rows×Inputs, rows ≤ maxRows) through the network. With
 // train set and dropout on, hidden outputs are dropped with masks drawn from
 // dropoutSeed (one stream per layer).
@@ -106,11 +119,20 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 	in := x
 	for l, ly := range n.layers {
 		n.dev.Gemm(false, false, rows, ly.out, ly.in, 1, in, ly.w, 0, ly.a)
+		if n.an != nil {
+			n.an.check(fmt.Sprintf("layers.%d input·weight", l), ly.a, rows*ly.out)
+		}
 		n.dev.BiasActivation(ly.act, ly.a, ly.b, ly.a, rows, ly.out)
+		if n.an != nil {
+			n.an.check(n.outputName(l), ly.a, rows*ly.out)
+		}
 		in = ly.a
 		if train && ly.mask != nil {
 			n.dev.Copy(ly.dropped, ly.a, rows*ly.out)
 			n.dev.Dropout(ly.dropped, ly.mask, rows*ly.out, n.dropout, dropoutSeed+uint64(l)*0x9E3779B97F4A7C15)
+			if n.an != nil {
+				n.an.check(fmt.Sprintf("layers.%d dropout output", l), ly.dropped, rows*ly.out)
+			}
 			in = ly.dropped
 		}
 	}
@@ -126,8 +148,14 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 		if ly.act != device.Identity || (train && ly.mask != nil) {
 			if train && ly.mask != nil {
 				n.dev.Mul(ly.da, ly.mask, ly.da, m)
+				if n.an != nil {
+					n.an.check(fmt.Sprintf("layers.%d dropout gradient", l), ly.da, m)
+				}
 			}
 			n.dev.ActivationBackward(ly.act, ly.a, ly.da, ly.da, m)
+			if n.an != nil {
+				n.an.check(fmt.Sprintf("layers.%d pre-activation gradient", l), ly.da, m)
+			}
 		}
 		in := x
 		if l > 0 {
@@ -138,9 +166,18 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 			}
 		}
 		n.dev.Gemm(true, false, ly.in, ly.out, rows, 1, in, ly.da, 0, ly.dw)
+		if n.an != nil {
+			n.an.check(fmt.Sprintf("layers.%d.weight gradient", l), ly.dw, ly.in*ly.out)
+		}
 		n.dev.ColumnSums(ly.da, rows, ly.out, ly.db)
+		if n.an != nil {
+			n.an.check(fmt.Sprintf("layers.%d.bias gradient", l), ly.db, ly.out)
+		}
 		if l > 0 {
 			n.dev.Gemm(false, true, rows, ly.in, ly.out, 1, ly.da, ly.w, 0, n.layers[l-1].da)
+			if n.an != nil {
+				n.an.check(fmt.Sprintf("layers.%d activation gradient", l-1), n.layers[l-1].da, rows*ly.in)
+			}
 		}
 	}
 }
@@ -150,6 +187,22 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 func (n *Network) LossGrad(targets device.Buffer, rows int, gradScale float32, lossOut device.Buffer, lossAt int) {
 	out := n.layers[len(n.layers)-1]
 	n.dev.LossGrad(n.arch.Loss, out.a, targets, out.da, rows, out.out, gradScale, lossOut, lossAt)
+	if n.an != nil {
+		n.an.check("logits gradient", out.da, rows*out.out)
+	}
+}
+
+// SetParams uploads params (which must fit the architecture) into the
+// network.
+func (n *Network) SetParams(p Params) error {
+	if err := p.CheckShapes(n.arch); err != nil {
+		return err
+	}
+	for l, ly := range n.layers {
+		n.dev.Upload(ly.w, p.W[l])
+		n.dev.Upload(ly.b, p.B[l])
+	}
+	return n.dev.Err()
 }
 
 // Params downloads the current parameters to the host.
@@ -185,11 +238,13 @@ func (n *Network) Gradients() (Params, error) {
 }
 
 // paramGrads lists each parameter buffer with its gradient and size, in a
-// fixed order, for the optimizers.
+// fixed order (layer 0 weight, layer 0 bias, layer 1 weight, …), for the
+// optimizers.
 func (n *Network) paramGrads() []paramGrad {
 	var pg []paramGrad
-	for _, ly := range n.layers {
-		pg = append(pg, paramGrad{ly.w, ly.dw, ly.in * ly.out}, paramGrad{ly.b, ly.db, ly.out})
+	for l, ly := range n.layers {
+		pg = append(pg, paramGrad{ly.w, ly.dw, ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l)},
+			paramGrad{ly.b, ly.db, ly.out, fmt.Sprintf("layers.%d.bias", l)})
 	}
 	return pg
 }
@@ -197,4 +252,5 @@ func (n *Network) paramGrads() []paramGrad {
 type paramGrad struct {
 	p, g device.Buffer
 	n    int
+	name string // the tensor's name in model files
 }

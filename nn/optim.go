@@ -45,12 +45,30 @@ type updater struct {
 	dev   device.Device
 	pg    []paramGrad
 	state [][2]device.Buffer
-	step  int
+	step  int             // updates applied so far (Adam's bias correction uses step+1)
+	an    *anomalyChecker // checks each updated tensor when set
+}
+
+// stateCount is how many state tensors the optimizer keeps per parameter.
+func (c OptimConfig) stateCount() int {
+	return map[Optimizer]int{Momentum: 1, Adam: 2}[c.Kind]
+}
+
+// stateNames names the optimizer's state tensors as PyTorch's optimizers
+// do in their state dicts.
+func (c OptimConfig) stateNames() []string {
+	switch c.Kind {
+	case Momentum:
+		return []string{"momentum_buffer"}
+	case Adam:
+		return []string{"exp_avg", "exp_avg_sq"}
+	}
+	return nil
 }
 
 func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, error) {
 	u := &updater{cfg: cfg, dev: dev, pg: net.paramGrads()}
-	nState := map[Optimizer]int{Momentum: 1, Adam: 2}[cfg.Kind]
+	nState := cfg.stateCount()
 	for _, p := range u.pg {
 		var s [2]device.Buffer
 		for i := 0; i < nState; i++ {
@@ -66,19 +84,69 @@ func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, err
 	return u, nil
 }
 
-// apply updates every parameter from its gradient.
-func (u *updater) apply() {
+// apply updates every parameter from its gradient with learning rate lr.
+func (u *updater) apply(lr float64) {
 	u.step++
 	c := u.cfg
-	lr, wd := float32(c.LR), float32(c.WeightDecay)
+	lr32, wd := float32(lr), float32(c.WeightDecay)
 	for i, p := range u.pg {
 		switch c.Kind {
 		case Momentum:
-			u.dev.MomentumStep(p.p, p.g, u.state[i][0], p.n, lr, float32(c.Momentum), wd)
+			u.dev.MomentumStep(p.p, p.g, u.state[i][0], p.n, lr32, float32(c.Momentum), wd)
 		case Adam:
-			u.dev.AdamStep(p.p, p.g, u.state[i][0], u.state[i][1], p.n, lr, float32(c.Beta1), float32(c.Beta2), float32(c.Eps), wd, u.step)
+			u.dev.AdamStep(p.p, p.g, u.state[i][0], u.state[i][1], p.n, lr32, float32(c.Beta1), float32(c.Beta2), float32(c.Eps), wd, u.step)
 		default:
-			u.dev.SGDStep(p.p, p.g, p.n, lr, wd)
+			u.dev.SGDStep(p.p, p.g, p.n, lr32, wd)
+		}
+		if u.an != nil {
+			u.an.check(p.name, p.p, p.n)
+			for s, name := range c.stateNames() {
+				u.an.check(p.name+" "+name, u.state[i][s], p.n)
+			}
 		}
 	}
+}
+
+// download copies the optimizer state to the host: one Params per state
+// tensor kind (none for plain gradient descent).
+func (u *updater) download(arch Arch) ([]Params, error) {
+	out := make([]Params, u.cfg.stateCount())
+	for s := range out {
+		for i, p := range u.pg {
+			v := make([]float32, p.n)
+			if err := u.dev.Download(v, u.state[i][s]); err != nil {
+				return nil, err
+			}
+			if i%2 == 0 {
+				out[s].W = append(out[s].W, v)
+			} else {
+				out[s].B = append(out[s].B, v)
+			}
+		}
+	}
+	return out, nil
+}
+
+// upload restores optimizer state written by download.
+func (u *updater) upload(arch Arch, state []Params, step int) error {
+	if len(state) != u.cfg.stateCount() {
+		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, u.cfg.stateCount())
+	}
+	for s, st := range state {
+		if err := st.CheckShapes(arch); err != nil {
+			return fmt.Errorf("optimizer state: %v", err)
+		}
+		for i := range u.pg {
+			src := st.W[i/2]
+			if i%2 == 1 {
+				src = st.B[i/2]
+			}
+			u.dev.Upload(u.state[i][s], src)
+		}
+	}
+	if step < 0 {
+		return fmt.Errorf("optimizer step count %d is negative", step)
+	}
+	u.step = step
+	return u.dev.Err()
 }

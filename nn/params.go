@@ -30,6 +30,15 @@ func (a Arch) Sizes() []int {
 	return append(s, a.Outputs)
 }
 
+// paramCount is the number of scalar parameters.
+func (a Arch) paramCount() int {
+	s, n := a.Sizes(), 0
+	for l := 0; l+1 < len(s); l++ {
+		n += (s[l] + 1) * s[l+1]
+	}
+	return n
+}
+
 // Layers is the number of weight layers.
 func (a Arch) Layers() int { return len(a.Hidden) + 1 }
 
@@ -99,7 +108,13 @@ func ParseInit(s string) (Init, error) {
 // shuffling, dropout, splits) gets its own stream so that changing one does
 // not move the others.
 func NewRand(seed uint64, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, 0x6770757472616e00^stream))
+	return rand.New(newPCG(seed, stream))
+}
+
+// newPCG returns the PCG source behind NewRand, whose state can be saved
+// (MarshalBinary) and restored for resumable runs.
+func newPCG(seed uint64, stream uint64) *rand.PCG {
+	return rand.NewPCG(seed, 0x6770757472616e00^stream)
 }
 
 // Random-number streams.

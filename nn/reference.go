@@ -7,13 +7,17 @@ import (
 )
 
 // ref64 is an independent float64 implementation of the MLP, its losses and
-// backpropagation, written from the textbook formulas. It shares no code
-// with the device path; tests compare the two.
+// backpropagation, written from the textbook formulas. Its arithmetic
+// shares no code with the device path (refTrain shares only what must be
+// identical: the initial parameters, the row order, the dropout masks and
+// the learning rates): the tests compare the two, and "gputrain verify"
+// trains with it to check every device.
 type ref64 struct {
 	arch    Arch
 	w, b    [][]float64 // w[l] is fan_in × fan_out, row-major
 	dropout float64
-	seed    uint64 // dropout seed given to Network.Forward
+	seed    uint64    // dropout seed given to Network.Forward
+	weights []float64 // per-row loss weights (class weights); nil: all 1
 }
 
 func newRef64(arch Arch, p Params) *ref64 {
@@ -94,18 +98,19 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 	g := make([]float64, rows*k)
 	var loss float64
 	for i := 0; i < rows; i++ {
+		var rl float64 // this row's loss
 		switch r.arch.Loss {
 		case device.Logistic:
 			for j := 0; j < k; j++ {
 				zz, yy := h[i*k+j], y[i*k+j]
 				p := 1 / (1 + math.Exp(-zz))
-				loss += -yy*math.Log(p) - (1-yy)*math.Log(1-p)
+				rl += -yy*math.Log(p) - (1-yy)*math.Log(1-p)
 				g[i*k+j] = p - yy
 			}
 		case device.MSE:
 			for j := 0; j < k; j++ {
 				res := h[i*k+j] - y[i*k+j]
-				loss += res * res
+				rl += res * res
 				g[i*k+j] = 2 * res
 			}
 		case device.SoftmaxCE:
@@ -114,12 +119,19 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 				s += math.Exp(h[i*k+j])
 			}
 			label := int(y[i])
-			loss += -math.Log(math.Exp(h[i*k+label]) / s)
+			rl = -math.Log(math.Exp(h[i*k+label]) / s)
 			for j := 0; j < k; j++ {
 				g[i*k+j] = math.Exp(h[i*k+j]) / s
 			}
 			g[i*k+label]--
 		}
+		if r.weights != nil {
+			rl *= r.weights[i]
+			for j := 0; j < k; j++ {
+				g[i*k+j] *= r.weights[i]
+			}
+		}
+		loss += rl
 	}
 	gw, gb := make([][]float64, L), make([][]float64, L)
 	for l := L - 1; l >= 0; l-- {
@@ -146,4 +158,92 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 		g = prev
 	}
 	return loss, gw, gb
+}
+
+// refTrain runs the training cfg describes in float64 with the reference
+// implementation: the same initial parameters, minibatch order, dropout
+// masks, learning rates and class weights as the Trainer, every product and
+// update in float64. It returns the final weights and biases (layout as
+// Params). Validation, early stopping and checkpoints do not apply.
+func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
+	params := InitParams(cfg.Arch, cfg.Init, cfg.Seed)
+	if cfg.InitFrom != nil {
+		params = cfg.InitFrom.Clone()
+	}
+	r := newRef64(cfg.Arch, params)
+	r.dropout = cfg.Dropout
+	d, k := cfg.Arch.Inputs, len(y)/n
+	batch := cfg.BatchSize
+	if batch <= 0 || batch > n {
+		batch = n
+	}
+	t := &Trainer{cfg: cfg, n: n, k: k, batch: batch} // for scale and TotalSteps only
+	total := t.TotalSteps()
+	perEpoch := (n + batch - 1) / batch
+	shuffle, dro := NewRand(cfg.Seed, streamShuffle), NewRand(cfg.Seed, streamDropout)
+	perm := make([]int32, n)
+	rowW := classRowWeights(cfg, y, n)
+	x64, y64 := f64(x), f64(y)
+	// Optimizer state, one slice per parameter tensor (W0, b0, W1, b1, …).
+	var ps [][]float64
+	for l := range r.w {
+		ps = append(ps, r.w[l], r.b[l])
+	}
+	m, v := make([][]float64, len(ps)), make([][]float64, len(ps))
+	for i, p := range ps {
+		m[i], v[i] = make([]float64, len(p)), make([]float64, len(p))
+	}
+	c := cfg.Optim
+	for step := 0; step < total; step++ {
+		xb, yb, rows := x64, y64, n
+		r.weights = rowW
+		if batch < n {
+			inEpoch := step % perEpoch
+			if inEpoch == 0 {
+				shufflePerm(shuffle, perm)
+			}
+			off := inEpoch * batch
+			rows = min(batch, n-off)
+			xb, yb = make([]float64, 0, rows*d), make([]float64, 0, rows*k)
+			var wb []float64
+			for _, row := range perm[off : off+rows] {
+				xb = append(xb, x64[int(row)*d:(int(row)+1)*d]...)
+				yb = append(yb, y64[int(row)*k:(int(row)+1)*k]...)
+				if rowW != nil {
+					wb = append(wb, rowW[row])
+				}
+			}
+			r.weights = wb
+		}
+		if cfg.Dropout > 0 {
+			r.seed = dro.Uint64()
+		}
+		_, gw, gb := r.lossGrad(xb, yb, rows)
+		s := t.scale(rows)
+		var gs [][]float64
+		for l := range gw {
+			gs = append(gs, gw[l], gb[l])
+		}
+		lr := cfg.Schedule.LR(c.LR, step, total)
+		for i, p := range ps {
+			for j := range p {
+				g := s*gs[i][j] + c.WeightDecay*p[j]
+				switch c.Kind {
+				case Momentum:
+					v[i][j] = c.Momentum*v[i][j] + g
+					p[j] -= lr * v[i][j]
+				case Adam:
+					t := float64(step + 1)
+					m[i][j] = c.Beta1*m[i][j] + (1-c.Beta1)*g
+					v[i][j] = c.Beta2*v[i][j] + (1-c.Beta2)*g*g
+					mh := m[i][j] / (1 - math.Pow(c.Beta1, t))
+					vh := v[i][j] / (1 - math.Pow(c.Beta2, t))
+					p[j] -= lr * mh / (math.Sqrt(vh) + c.Eps)
+				default:
+					p[j] -= lr * g
+				}
+			}
+		}
+	}
+	return r.w, r.b
 }

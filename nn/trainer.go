@@ -1,11 +1,13 @@
 package nn
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/metrics"
 )
 
 // Reduction says how per-example losses combine into the training loss.
@@ -35,8 +37,9 @@ type TrainConfig struct {
 	Init      Init
 	InitFrom  *Params // when set, the run starts from these parameters instead of Init
 	Optim     OptimConfig
-	BatchSize int // rows per update; 0 or ≥ the training rows means full batch
-	Steps     int // updates to make; when 0, Epochs passes over the data
+	Schedule  Schedule // how the learning rate changes over the run (zero: constant)
+	BatchSize int      // rows per update; 0 or ≥ the training rows means full batch
+	Steps     int      // updates to make; when 0, Epochs passes over the data
 	Epochs    int
 	Dropout   float64 // probability of dropping a hidden unit in training
 	Reduction Reduction
@@ -46,16 +49,88 @@ type TrainConfig struct {
 	// synchronisation). NaN/Inf is detected at the read and reported with
 	// the exact step. 0 means 100.
 	CheckEvery int
+	// ClassWeights, when set, weights each row's loss (and gradient) by the
+	// weight of its class (index = the target's class). Only for the
+	// logistic loss with one output and softmax cross-entropy.
+	ClassWeights []float64
+	// Val, when set, is evaluated at every progress record.
+	Val *ValidationSet
+	// RecordEvery is how many updates pass between progress records
+	// (validation, early stopping, log lines). 0 means once per epoch with
+	// minibatches and, with full batches, about 200 records per run (see
+	// defaultRecordEvery).
+	RecordEvery int
+	// EarlyStopping stops the run when the validation loss stops improving.
+	EarlyStopping EarlyStopping
+	// DetectAnomaly downloads and checks the output of every operation of
+	// every update for NaN and ±Inf (slow; for debugging).
+	DetectAnomaly bool
+	// CheckpointEvery, when positive, calls OnCheckpoint with the trainer's
+	// state every CheckpointEvery updates.
+	CheckpointEvery int
+	OnCheckpoint    func(*TrainerState) error
+	// Resume, when set, continues the run from this state (see State).
+	Resume *TrainerState
+}
+
+// defaultRecordEvery is the full-batch record interval for a run of total
+// updates: about 200 records, at a round interval (1, 2, 5, 10, 20, 50 or
+// 100 updates) so that steps 100, 1000, … always have one.
+func defaultRecordEvery(total int) int {
+	for _, n := range []int{1, 2, 5, 10, 20, 50} {
+		if n*200 >= total {
+			return n
+		}
+	}
+	return 100
+}
+
+// ValidationSet is held-out data evaluated during training.
+type ValidationSet struct {
+	X    []float32 // Rows × Inputs, row-major
+	Rows int
+	// Score turns the network's logits on X into an evaluation.
+	Score func(logits []float32) Evaluation
+}
+
+// EarlyStopping configures stopping on a validation loss that no longer
+// improves. Patience 0 disables it.
+type EarlyStopping struct {
+	Patience    int     // progress records without improvement before stopping
+	MinDelta    float64 // an improvement must lower the best loss by more than this
+	RestoreBest bool    // end with the parameters of the best record
 }
 
 // LossPoint is one recorded training loss. For full-batch training, Loss is
 // the loss of the whole training set after Step updates (Step 0 is the
 // initial loss). For minibatches, Loss is the loss of the minibatch used by
-// update Step, measured before that update.
+// update Step, measured before that update. With class weights the loss is
+// the weighted one the gradient descends.
 type LossPoint struct {
 	Step  int
 	Epoch int
 	Loss  float64
+}
+
+// Progress is one progress record, made every RecordEvery updates and at
+// the end: the training loss (full batch: at Step; minibatches: the mean
+// batch loss since the previous record), the learning rate of the latest
+// update and, with a validation set, its loss and metrics.
+type Progress struct {
+	Step       int
+	Epoch      int // the epoch the latest update belonged to (0 before any)
+	Loss       float64
+	LR         float64
+	HasVal     bool
+	ValLoss    float64
+	ValMetrics []metrics.Value
+}
+
+// Observer receives a run's progress. Either field may be nil. With full
+// batches, the record for step s arrives before the loss point of step s.
+type Observer struct {
+	Loss     func(LossPoint)
+	Progress func(Progress)
 }
 
 // DivergenceFactor is how many times its first recorded value the training
@@ -63,45 +138,115 @@ type LossPoint struct {
 const DivergenceFactor = 1e4
 
 // DivergenceError reports a training loss that stopped being finite or grew
-// more than DivergenceFactor times its first recorded value.
+// more than DivergenceFactor times its first recorded value, or (with
+// DetectAnomaly) a non-finite value in any tensor. Anomaly, when set, names
+// the first tensor that became non-finite.
 type DivergenceError struct {
 	Step      int
 	Loss      float64
 	FirstLoss float64
 	LR        float64
+	Anomaly   *Anomaly
+	// Detected is set when --detect-anomaly found the problem (Loss is then
+	// not known).
+	Detected bool
+
+	iter  int  // the loop iteration that computed the bad loss
+	final bool // the bad loss is the full-batch loss after the last update
 }
 
+// Error names the step, the loss or the tensor, and the learning rate.
 func (e *DivergenceError) Error() string {
-	if math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0) {
-		return fmt.Sprintf("training diverged at step %d: the loss is %v (lr %g); try a smaller --lr", e.Step, e.Loss, e.LR)
+	var what string
+	switch {
+	case e.Detected:
+		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); try a smaller --lr", e.Step, e.Anomaly, e.LR)
+	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
+		what = fmt.Sprintf("the loss is %v", e.Loss)
+		if e.Anomaly != nil {
+			what += "; the first non-finite tensor: " + e.Anomaly.String()
+		}
+	default:
+		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: the loss grew from %.6g to %.6g, more than %g times (lr %g); try a smaller --lr", e.Step, e.FirstLoss, e.Loss, DivergenceFactor, e.LR)
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); try a smaller --lr", e.Step, what, e.LR)
+}
+
+// InterruptedError reports a run stopped by its context (Ctrl-C) at an
+// update boundary. The experiment layer attaches a checkpoint.
+type InterruptedError struct {
+	Step, Total int
+	Checkpoint  *Checkpoint // set by RunExperimentContext
+}
+
+// Error says where the run stopped.
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at step %d of %d", e.Step, e.Total)
+}
+
+// pendingLoss is a loss recorded on the device and not yet read.
+type pendingLoss struct {
+	p      LossPoint
+	slot   int     // first slot in the loss history buffer
+	scale  float64 // reported loss = scale · device sum
+	absent []int   // classes with no row in the batch (their slots were not written)
 }
 
 // Trainer trains one network on one data set resident on a device.
 type Trainer struct {
-	cfg     TrainConfig
-	dev     device.Device
-	net     *Network
-	upd     *updater
-	n, d, k int // rows, features, target columns
+	cfg      TrainConfig
+	dev      device.Device
+	net      *Network
+	upd      *updater
+	n, d, k  int // rows, features, target columns
+	batch    int
+	perEpoch int
+	total    int
 
-	x, y         device.Buffer      // the whole training set
-	xb, yb       device.Buffer      // the current minibatch (nil for full batch)
-	perm         device.IndexBuffer // the epoch's shuffled row order
-	lossHist     device.Buffer
-	batch        int
-	gradScale    float32
-	history      []LossPoint
-	pending      []LossPoint // recorded on the device, not yet read
-	hostLosses   []float32
-	firstLoss    float64
-	shuffle, dro *rand.Rand
-	permHost     []int32
+	x, y     device.Buffer      // the whole training set
+	xb, yb   device.Buffer      // the current minibatch (nil for full batch)
+	perm     device.IndexBuffer // the epoch's shuffled row order
+	permHost []int32
+	lossHist device.Buffer
+	slotsPer int // loss history slots per recorded loss
+	cw       *classWeighting
+
+	shufflePCG, dropPCG *rand.PCG
+	shuffle, dro        *rand.Rand
+
+	iter        int // updates done
+	forwardDone bool
+	curX        device.Buffer // the input of the current update
+	curRows     int
+
+	history    []LossPoint
+	pending    []pendingLoss
+	hostLosses []float32
+	obs        Observer
+
+	valScratch      device.Buffer
+	records         []Progress
+	pendingProgress *Progress // full batch: waits for its step's loss
+	lastRecord      int       // step of the latest record, -1 before the first
+
+	es earlyState
+
+	an   *anomalyChecker
+	snap *TrainerState // the latest state known to be finite, for replays
+}
+
+// earlyState is early stopping's bookkeeping.
+type earlyState struct {
+	best       float64
+	bestStep   int
+	bad        int
+	bestParams *Params
+	stopped    bool
 }
 
 // NewTrainer uploads the training data (x: n×d row-major, y: n×k targets as
-// the loss expects them) and allocates everything the run needs.
+// the loss expects them) and allocates everything the run needs. With
+// cfg.Resume it continues from a saved state.
 func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n int) (*Trainer, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("no training rows")
@@ -109,21 +254,35 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	if cfg.CheckEvery <= 0 {
 		cfg.CheckEvery = 100
 	}
-	t := &Trainer{cfg: cfg, dev: dev, n: n, d: cfg.Arch.Inputs, k: len(y) / n}
+	if err := cfg.Schedule.Validate(); err != nil {
+		return nil, err
+	}
+	t := &Trainer{cfg: cfg, dev: dev, n: n, d: cfg.Arch.Inputs, k: len(y) / n, lastRecord: -1}
 	t.batch = cfg.BatchSize
 	if t.batch <= 0 || t.batch > n {
 		t.batch = n
 	}
+	t.perEpoch = (n + t.batch - 1) / t.batch
+	t.total = t.TotalSteps()
+	if cfg.RecordEvery <= 0 {
+		t.cfg.RecordEvery = defaultRecordEvery(t.total)
+		if t.batch < n {
+			t.cfg.RecordEvery = t.perEpoch
+		}
+	}
 	params := InitParams(cfg.Arch, cfg.Init, cfg.Seed)
 	if cfg.InitFrom != nil {
 		params = cfg.InitFrom.Clone()
+	}
+	if cfg.Resume != nil {
+		params = cfg.Resume.Params
 	}
 	net, err := NewNetwork(dev, cfg.Arch, params, t.batch, cfg.Dropout)
 	if err != nil {
 		return nil, err
 	}
 	t.net = net
-	fail := func(err error) (*Trainer, error) { net.Close(); return nil, err }
+	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
 	if t.x, err = net.alloc(n * t.d); err != nil {
 		return fail(err)
 	}
@@ -144,16 +303,42 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		}
 		t.permHost = make([]int32, n)
 	}
-	if t.lossHist, err = net.alloc(cfg.CheckEvery); err != nil {
+	t.slotsPer = 1
+	if cfg.ClassWeights != nil {
+		if t.cw, err = newClassWeighting(t, y); err != nil {
+			return fail(err)
+		}
+		t.slotsPer = 1 + len(cfg.ClassWeights)
+	}
+	if t.lossHist, err = net.alloc(cfg.CheckEvery * t.slotsPer); err != nil {
 		return fail(err)
 	}
 	if t.upd, err = newUpdater(dev, net, cfg.Optim); err != nil {
 		return fail(err)
 	}
-	t.hostLosses = make([]float32, cfg.CheckEvery)
-	t.shuffle = NewRand(cfg.Seed, streamShuffle)
-	t.dro = NewRand(cfg.Seed, streamDropout)
+	if v := cfg.Val; v != nil && v.Rows > 0 {
+		if t.valScratch, err = net.alloc(min(v.Rows, t.batch) * t.d); err != nil {
+			return fail(err)
+		}
+	}
+	t.hostLosses = make([]float32, cfg.CheckEvery*t.slotsPer)
+	t.shufflePCG, t.dropPCG = newPCG(cfg.Seed, streamShuffle), newPCG(cfg.Seed, streamDropout)
+	t.shuffle, t.dro = rand.New(t.shufflePCG), rand.New(t.dropPCG)
+	t.es = earlyState{best: math.Inf(1), bestStep: -1}
+	if cfg.DetectAnomaly {
+		t.setChecker(newAnomalyChecker(dev))
+	}
+	if cfg.Resume != nil {
+		if err := t.restore(cfg.Resume, true); err != nil {
+			return fail(err)
+		}
+	}
 	return t, dev.Err()
+}
+
+// setChecker turns per-operation checks on (or off, with nil).
+func (t *Trainer) setChecker(a *anomalyChecker) {
+	t.an, t.net.an, t.upd.an = a, a, a
 }
 
 // Close frees the trainer's device buffers.
@@ -161,11 +346,23 @@ func (t *Trainer) Close() {
 	if t.perm != nil {
 		t.dev.FreeIndex(t.perm)
 	}
+	if t.cw != nil && t.cw.idx != nil {
+		t.dev.FreeIndex(t.cw.idx)
+	}
 	t.net.Close()
 }
 
 // Network returns the network being trained.
 func (t *Trainer) Network() *Network { return t.net }
+
+// Step returns the number of updates done so far.
+func (t *Trainer) Step() int { return t.iter }
+
+// Records returns the progress records made so far.
+func (t *Trainer) Records() []Progress { return t.records }
+
+// History returns the training losses recorded so far.
+func (t *Trainer) History() []LossPoint { return t.history }
 
 // scale returns the factor turning a loss sum over rows rows into the
 // reported loss (and the gradient scale).
@@ -188,90 +385,394 @@ func (t *Trainer) TotalSteps() int {
 	return t.cfg.Epochs * perEpoch
 }
 
+// fullBatch reports whether every update uses all training rows.
+func (t *Trainer) fullBatch() bool { return t.batch == t.n }
+
+// lr is the learning rate of update i (0-based).
+func (t *Trainer) lr(i int) float64 { return t.cfg.Schedule.LR(t.cfg.Optim.LR, i, t.total) }
+
+// pointStep is the step a loss computed in iteration i is recorded under.
+func (t *Trainer) pointStep(i int) int {
+	if t.fullBatch() {
+		return i // the loss after i updates
+	}
+	return i + 1 // the batch of update i+1
+}
+
 // Run trains for the configured number of updates, calling onLoss (if not
 // nil) for every recorded loss in order, and returns the loss history.
 func (t *Trainer) Run(onLoss func(LossPoint)) ([]LossPoint, error) {
-	total := t.TotalSteps()
-	perEpoch := (t.n + t.batch - 1) / t.batch
-	for step := 0; step < total; step++ {
-		epoch, inEpoch := step/perEpoch, step%perEpoch
-		x, y, rows := t.x, t.y, t.n
-		if t.batch < t.n {
-			if inEpoch == 0 {
-				t.shuffleEpoch()
-			}
-			off := inEpoch * t.batch
-			rows = min(t.batch, t.n-off)
-			t.dev.GatherRows(t.x, t.perm, off, t.xb, rows, t.d)
-			t.dev.GatherRows(t.y, t.perm, off, t.yb, rows, t.k)
-			x, y = t.xb, t.yb
-		}
-		s := t.scale(rows)
-		dropSeed := uint64(0)
-		if t.cfg.Dropout > 0 {
-			dropSeed = t.dro.Uint64()
-		}
-		t.net.Forward(x, rows, true, dropSeed)
-		t.net.LossGrad(y, rows, float32(s), t.lossHist, len(t.pending))
-		pointStep := step // full batch: the loss after `step` updates
-		if t.batch < t.n {
-			pointStep = step + 1 // minibatch: the batch of update step+1
-		}
-		t.pending = append(t.pending, LossPoint{Step: pointStep, Epoch: epoch + 1, Loss: s})
-		t.net.Backward(x, rows, true)
-		t.upd.apply()
-		if len(t.pending) == t.cfg.CheckEvery {
-			if err := t.drain(onLoss); err != nil {
-				return t.history, err
-			}
-		}
+	return t.RunContext(context.Background(), Observer{Loss: onLoss})
+}
+
+// RunContext trains until the configured number of updates, early stopping,
+// divergence or the end of ctx, which stops the run at the next update
+// boundary with an *InterruptedError (State then gives a checkpoint). It
+// returns the loss history, including that of a resumed run's earlier part.
+func (t *Trainer) RunContext(ctx context.Context, obs Observer) ([]LossPoint, error) {
+	t.obs = obs
+	if t.iter > t.total {
+		return t.history, fmt.Errorf("the run is already at step %d, beyond the %d steps asked for", t.iter, t.total)
 	}
-	if t.batch == t.n {
-		// One more forward pass gives the loss after the last update.
-		t.net.Forward(t.x, t.n, false, 0)
-		t.net.LossGrad(t.y, t.n, 1, t.lossHist, len(t.pending))
-		t.pending = append(t.pending, LossPoint{Step: total, Epoch: (total + perEpoch - 1) / perEpoch, Loss: t.scale(t.n)})
+	if err := t.snapshot(); err != nil {
+		return t.history, err
 	}
-	err := t.drain(onLoss)
+	err := t.loop(ctx)
+	if de, ok := err.(*DivergenceError); ok && !de.Detected {
+		t.locate(de)
+	}
 	return t.history, err
 }
 
+func (t *Trainer) loop(ctx context.Context) error {
+	for t.iter < t.total && !t.es.stopped {
+		i := t.iter
+		if ctx.Err() != nil {
+			if err := t.drain(); err != nil {
+				return err
+			}
+			return &InterruptedError{Step: i, Total: t.total}
+		}
+		if t.recording() && t.recordDue(i) {
+			stop, err := t.record(i, false)
+			if err != nil {
+				return err
+			}
+			if stop {
+				break
+			}
+		}
+		if !t.forwardDone {
+			t.forwardLoss(i)
+		}
+		t.forwardDone = false
+		if err := t.anomalyError(i); err != nil {
+			return err
+		}
+		t.backwardUpdate(i)
+		if err := t.anomalyError(i); err != nil {
+			return err
+		}
+		t.iter++
+		if len(t.pending) >= t.cfg.CheckEvery {
+			if err := t.drain(); err != nil {
+				return err
+			}
+			if err := t.snapshot(); err != nil {
+				return err
+			}
+		}
+		if n := t.cfg.CheckpointEvery; n > 0 && t.iter%n == 0 && t.iter < t.total && t.cfg.OnCheckpoint != nil {
+			st, err := t.State()
+			if err != nil {
+				return err
+			}
+			if err := t.cfg.OnCheckpoint(st); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case t.es.stopped:
+	case t.recording():
+		if _, err := t.record(t.total, true); err != nil {
+			return err
+		}
+	case t.fullBatch():
+		t.finalLoss(t.total)
+	}
+	if err := t.drain(); err != nil {
+		return err
+	}
+	if t.es.stopped && t.cfg.EarlyStopping.RestoreBest && t.es.bestParams != nil {
+		return t.net.SetParams(*t.es.bestParams)
+	}
+	return nil
+}
+
+// finalLoss records the full-batch loss after the last update (step s),
+// in evaluation mode.
+func (t *Trainer) finalLoss(s int) {
+	t.net.Forward(t.x, t.n, false, 0)
+	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max((s+t.perEpoch-1)/t.perEpoch, 1)})
+}
+
+// recording reports whether the run makes progress records: when
+// something consumes them (a validation set, early stopping, an observer).
+// Without, the run reads the device only every CheckEvery updates.
+func (t *Trainer) recording() bool {
+	return t.cfg.Val != nil || t.obs.Progress != nil || t.cfg.EarlyStopping.Patience > 0
+}
+
+// recordDue reports whether a progress record is due before update i.
+func (t *Trainer) recordDue(i int) bool {
+	if i%t.cfg.RecordEvery != 0 {
+		return false
+	}
+	return t.fullBatch() || i > 0
+}
+
+// forwardLoss runs the forward pass and the loss of update i (0-based),
+// recording the loss.
+func (t *Trainer) forwardLoss(i int) {
+	x, y, rows := t.x, t.y, t.n
+	inEpoch := i % t.perEpoch
+	off := 0
+	if !t.fullBatch() {
+		if inEpoch == 0 {
+			t.shuffleEpoch()
+		}
+		off = inEpoch * t.batch
+		rows = min(t.batch, t.n-off)
+		t.dev.GatherRows(t.x, t.perm, off, t.xb, rows, t.d)
+		t.dev.GatherRows(t.y, t.perm, off, t.yb, rows, t.k)
+		if t.an != nil {
+			t.an.at("forward pass", i)
+			t.an.check("batch inputs", t.xb, rows*t.d)
+			t.an.check("batch targets", t.yb, rows*t.k)
+		}
+		x, y = t.xb, t.yb
+	}
+	dropSeed := uint64(0)
+	if t.cfg.Dropout > 0 {
+		dropSeed = t.dro.Uint64()
+	}
+	t.an.at("forward pass", i)
+	t.net.Forward(x, rows, true, dropSeed)
+	t.an.at("loss", i)
+	t.lossGrad(y, rows, inEpoch, off, LossPoint{Step: t.pointStep(i), Epoch: i/t.perEpoch + 1})
+	t.curX, t.curRows = x, rows
+}
+
+// lossGrad computes the loss and its gradient for the current forward pass
+// and queues the loss for reading. batchIdx and off locate the batch in
+// the epoch (for class weights).
+func (t *Trainer) lossGrad(y device.Buffer, rows, batchIdx, off int, pt LossPoint) {
+	s := t.scale(rows)
+	pl := pendingLoss{p: pt, slot: len(t.pending) * t.slotsPer, scale: s}
+	t.net.LossGrad(y, rows, float32(s), t.lossHist, pl.slot)
+	if t.cw != nil {
+		pl.absent = t.cw.apply(y, rows, batchIdx, off, pl.slot)
+	}
+	t.pending = append(t.pending, pl)
+}
+
+// backwardUpdate backpropagates the current loss and applies update i.
+func (t *Trainer) backwardUpdate(i int) {
+	t.an.at("backward pass", i)
+	t.net.Backward(t.curX, t.curRows, true)
+	t.an.at("optimizer step", i)
+	t.upd.apply(t.lr(i))
+}
+
+// anomalyError reports what --detect-anomaly found in update i.
+func (t *Trainer) anomalyError(i int) error {
+	if t.an == nil || !t.cfg.DetectAnomaly {
+		return nil
+	}
+	if t.an.err != nil {
+		return t.an.err
+	}
+	if t.an.found == nil {
+		return nil
+	}
+	return &DivergenceError{Step: t.pointStep(i), Loss: math.NaN(), LR: t.lr(i), Anomaly: t.an.found, Detected: true}
+}
+
+// record makes the progress record for step s (before update s; final: at
+// the end of the run) and applies early stopping; stop reports that the
+// run should end.
+func (t *Trainer) record(s int, final bool) (stop bool, err error) {
+	if err := t.drain(); err != nil {
+		return false, err
+	}
+	pr := Progress{Step: s, Epoch: (s + t.perEpoch - 1) / t.perEpoch, LR: t.lr(max(s-1, 0))}
+	if v := t.cfg.Val; v != nil && v.Rows > 0 {
+		logits, err := t.net.logitsInto(t.valScratch, v.X, v.Rows)
+		if err != nil {
+			return false, err
+		}
+		ev := v.Score(logits)
+		pr.HasVal, pr.ValLoss, pr.ValMetrics = true, ev.Loss, ev.Metrics
+	}
+	if t.fullBatch() {
+		if final {
+			t.finalLoss(s)
+		} else {
+			t.forwardLoss(s)
+			t.forwardDone = true
+		}
+		t.pendingProgress = &pr
+		if err := t.drain(); err != nil {
+			return false, err
+		}
+	} else {
+		var sum float64
+		var count int
+		for j := len(t.history) - 1; j >= 0 && t.history[j].Step > t.lastRecord; j-- {
+			sum += t.history[j].Loss
+			count++
+		}
+		pr.Loss = math.NaN()
+		if count > 0 {
+			pr.Loss = sum / float64(count)
+		}
+		t.emitProgress(pr)
+	}
+	t.records = append(t.records, pr)
+	t.lastRecord = s
+	es := t.cfg.EarlyStopping
+	if !pr.HasVal || es.Patience <= 0 || final {
+		return false, nil
+	}
+	if pr.ValLoss < t.es.best-es.MinDelta {
+		t.es.best, t.es.bestStep, t.es.bad = pr.ValLoss, s, 0
+		if es.RestoreBest {
+			p, err := t.net.Params()
+			if err != nil {
+				return false, err
+			}
+			t.es.bestParams = &p
+		}
+		return false, nil
+	}
+	t.es.bad++
+	t.es.stopped = t.es.bad >= es.Patience
+	return t.es.stopped, nil
+}
+
+func (t *Trainer) emitProgress(pr Progress) {
+	if t.obs.Progress != nil {
+		t.obs.Progress(pr)
+	}
+}
+
+// EarlyStop describes how early stopping ended a run.
+type EarlyStop struct {
+	Stopped  bool    // the run stopped before its last update
+	Step     int     // the step it stopped at
+	BestStep int     // the step of the best validation loss (-1: none)
+	BestLoss float64 // that loss
+	Restored bool    // the parameters are those of BestStep
+}
+
+// EarlyStop reports what early stopping did (nil when it is off).
+func (t *Trainer) EarlyStop() *EarlyStop {
+	if t.cfg.EarlyStopping.Patience <= 0 {
+		return nil
+	}
+	return &EarlyStop{
+		Stopped: t.es.stopped, Step: t.iter, BestStep: t.es.bestStep, BestLoss: t.es.best,
+		Restored: t.es.stopped && t.cfg.EarlyStopping.RestoreBest && t.es.bestParams != nil,
+	}
+}
+
 // drain reads the pending losses from the device, checks them, and records them.
-func (t *Trainer) drain(onLoss func(LossPoint)) error {
+func (t *Trainer) drain() error {
 	if len(t.pending) == 0 {
 		return nil
 	}
-	if err := t.dev.Download(t.hostLosses[:len(t.pending)], t.lossHist); err != nil {
+	slots := len(t.pending) * t.slotsPer
+	if err := t.dev.Download(t.hostLosses[:slots], t.lossHist); err != nil {
 		return err
 	}
-	for i, p := range t.pending {
-		p.Loss *= float64(t.hostLosses[i])
-		if len(t.history) == 0 && i == 0 {
-			t.firstLoss = p.Loss
+	for _, pl := range t.pending {
+		p := pl.p
+		sum := float64(t.hostLosses[pl.slot])
+		if t.cw != nil {
+			sum = t.cw.weightedSum(t.hostLosses[pl.slot+1:pl.slot+t.slotsPer], pl.absent)
 		}
-		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) || (t.firstLoss > 0 && p.Loss > DivergenceFactor*t.firstLoss) {
+		p.Loss = pl.scale * sum
+		first := p.Loss
+		if len(t.history) > 0 {
+			first = t.history[0].Loss
+		}
+		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) || (first > 0 && p.Loss > DivergenceFactor*first) {
 			t.pending = t.pending[:0]
-			return &DivergenceError{Step: p.Step, Loss: p.Loss, FirstLoss: t.firstLoss, LR: t.cfg.Optim.LR}
+			iter, final := p.Step, t.fullBatch() && p.Step == t.total
+			if !t.fullBatch() {
+				iter = p.Step - 1
+			}
+			return &DivergenceError{Step: p.Step, Loss: p.Loss, FirstLoss: first, LR: t.lr(min(max(iter, 0), max(t.total-1, 0))), iter: iter, final: final}
 		}
 		t.history = append(t.history, p)
-		if onLoss != nil {
-			onLoss(p)
+		if pr := t.pendingProgress; pr != nil && pr.Step == p.Step {
+			pr.Loss = p.Loss
+			t.emitProgress(*pr)
+			t.pendingProgress = nil
+		}
+		if t.obs.Loss != nil {
+			t.obs.Loss(p)
 		}
 	}
 	t.pending = t.pending[:0]
 	return nil
 }
 
+// shuffleEpoch draws the next epoch's row order and uploads it.
 func (t *Trainer) shuffleEpoch() {
-	for i := range t.permHost {
-		t.permHost[i] = int32(i)
-	}
-	for i := len(t.permHost) - 1; i > 0; i-- {
-		j := t.shuffle.IntN(i + 1)
-		t.permHost[i], t.permHost[j] = t.permHost[j], t.permHost[i]
-	}
+	shufflePerm(t.shuffle, t.permHost)
 	t.dev.UploadIndex(t.perm, t.permHost)
+	if t.cw != nil {
+		t.cw.layout(t.permHost)
+	}
+}
+
+// shufflePerm sets perm to a uniformly random permutation of 0…len−1
+// (Fisher–Yates), drawing from rng.
+func shufflePerm(rng *rand.Rand, perm []int32) {
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	for i := len(perm) - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
 }
 
 // Params downloads the trained parameters.
 func (t *Trainer) Params() (Params, error) { return t.net.Params() }
+
+// snapshotLimit is the most parameter and optimizer-state values the
+// trainer copies to the host at each loss check so that a non-finite loss
+// can be traced to its tensor by a replay; larger networks skip the copies
+// (--detect-anomaly still names the tensor).
+const snapshotLimit = 1 << 24
+
+// snapshot keeps the current state, known finite, for locate.
+func (t *Trainer) snapshot() error {
+	if t.net.arch.paramCount()*(1+t.cfg.Optim.stateCount()) > snapshotLimit {
+		return nil
+	}
+	snap, err := t.capture(false)
+	t.snap = snap
+	return err
+}
+
+// locate replays the updates since the latest finite state with every
+// operation checked, to name the tensor that first became non-finite.
+func (t *Trainer) locate(de *DivergenceError) {
+	if t.snap == nil || !(math.IsNaN(de.Loss) || math.IsInf(de.Loss, 0)) {
+		return
+	}
+	if err := t.restore(t.snap, false); err != nil {
+		return
+	}
+	an := newAnomalyChecker(t.dev)
+	t.setChecker(an)
+	defer t.setChecker(nil)
+	last := min(de.iter, t.total-1)
+	for i := t.iter; i <= last && an.found == nil && an.err == nil; i++ {
+		t.pending = t.pending[:0]
+		t.forwardLoss(i)
+		if an.found == nil {
+			t.backwardUpdate(i)
+		}
+	}
+	if de.final && an.found == nil {
+		an.at("forward pass", t.total-1)
+		t.net.Forward(t.x, t.n, false, 0)
+	}
+	t.pending = t.pending[:0]
+	de.Anomaly = an.found
+}

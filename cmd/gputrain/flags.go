@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,41 @@ func (f *dataFlags) loadLabelled() (*data.Dataset, error) {
 func isInputError(err error) bool {
 	var de *data.Error
 	var fe *nn.FileError
-	return errors.As(err, &de) || errors.As(err, &fe)
+	var re *nn.ResumeError
+	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re)
+}
+
+// unwrapPathError drops the *fs.PathError wrapper so that messages name the
+// path once.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseThreshold parses --threshold: a probability in (0, 1), or auto.
+func parseThreshold(s string) (threshold float64, auto bool, err error) {
+	if strings.TrimSpace(s) == "auto" {
+		return 0.5, true, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(v > 0 && v < 1) {
+		return 0, false, usageError{fmt.Errorf("invalid --threshold %q: want a number in (0, 1) or auto", s)}
+	}
+	return v, false, nil
+}
+
+// parseClassWeight parses --class-weight: none or balanced.
+func parseClassWeight(s string) (string, error) {
+	switch s {
+	case "none", "":
+		return "", nil
+	case "balanced":
+		return s, nil
+	}
+	return "", usageError{fmt.Errorf("invalid --class-weight %q: want none or balanced", s)}
 }
 
 // parseHidden parses --hidden: a comma list of positive widths, or empty.

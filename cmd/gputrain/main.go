@@ -6,9 +6,11 @@
 //	gputrain predict [flags]      apply a saved model to new data
 //	gputrain eval [flags]         score a saved model on labelled data
 //	gputrain devices              list the compute devices of this build
+//	gputrain verify [flags]       check every device against a float64 reference
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +24,10 @@ import (
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFailure  = 1 // training or device failure
-	exitBadInput = 2 // bad flags, unreadable or invalid files
+	exitOK          = 0
+	exitFailure     = 1   // training or device failure, verify out of tolerance
+	exitBadInput    = 2   // bad flags, unreadable or invalid files
+	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM (a checkpoint was saved)
 )
 
 func main() {
@@ -38,6 +41,8 @@ Usage:
   gputrain predict [flags]     write predictions of a saved model for new data
   gputrain eval [flags]        score a saved model on labelled data
   gputrain devices             list the compute devices this build can use
+  gputrain verify [flags]      train on every device and compare with a float64 reference
+  gputrain bench [flags]       time training steps and kernels on each device
 
 Run "gputrain <command> --help" for a command's flags.
 
@@ -48,10 +53,17 @@ Examples:
   gputrain train --data iris.csv --label species --hidden 16,16 --activation relu \
                  --optimizer adam --lr 0.01 --loss-reduction mean --epochs 200 --batch-size 16
   gputrain predict --model biodeg.safetensors --data new.csv --out predictions.csv
+  gputrain train --resume gputrain.ckpt      # continue a run stopped with Ctrl-C
 `
 
 // run executes one gputrain command line and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) (code int) {
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run with a context whose end interrupts training as Ctrl-C
+// does.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "gputrain: internal error: %v (please report it)\n", r)
@@ -69,15 +81,19 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	var err error
 	switch cmd {
 	case "train":
-		err = trainCommand(rest, stdout, stderr)
+		err = trainCommand(ctx, rest, stdout, stderr)
 	case "predict":
 		err = predictCommand(rest, stdout)
 	case "eval":
 		err = evalCommand(rest, stdout)
 	case "devices":
 		err = devicesCommand(rest, stdout)
+	case "bench":
+		err = benchCommand(rest, stdout, stderr)
+	case "verify":
+		err = verifyCommand(rest, stdout)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval or devices (see gputrain --help)", cmd)}
+		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, devices, bench or verify (see gputrain --help)", cmd)}
 	}
 	if err == nil {
 		return exitOK
@@ -89,6 +105,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	var ue usageError
 	if errors.As(err, &ue) || isInputError(err) {
 		return exitBadInput
+	}
+	var ie interruptedError
+	if errors.As(err, &ie) {
+		return exitInterrupted
 	}
 	return exitFailure
 }

@@ -120,7 +120,17 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 	return ds, err
 }
 
-// writePredictions writes the predictions CSV.
+// modelThreshold is the binary decision threshold saved with the model
+// (--threshold, or the one --threshold auto chose), 0.5 for older files.
+func modelThreshold(m *nn.Model) float64 {
+	if v, err := strconv.ParseFloat(m.Info["threshold"], 64); err == nil && v > 0 && v < 1 {
+		return v
+	}
+	return 0.5
+}
+
+// writePredictions writes the predictions CSV: for binary tasks the class
+// follows the model's decision threshold.
 func writePredictions(w io.Writer, m *nn.Model, logits []float32) error {
 	cw := csv.NewWriter(w)
 	k := m.Arch.Outputs
@@ -128,10 +138,11 @@ func writePredictions(w io.Writer, m *nn.Model, logits []float32) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 	switch m.Task {
 	case data.TaskBinary:
+		threshold := modelThreshold(m)
 		cw.Write([]string{"prob_" + m.Classes[1], "predicted"})
 		for _, p := range prob {
 			cls := m.Classes[0]
-			if p >= 0.5 {
+			if p >= threshold {
 				cls = m.Classes[1]
 			}
 			cw.Write([]string{f(p), cls})
@@ -170,13 +181,18 @@ func evalCommand(args []string, stdout io.Writer) error {
 	fs.StringVar(&modelPath, "model", "", "model file written by gputrain train --out")
 	df.register(fs, true)
 	fs.StringVar(&dev, "device", "auto", "compute device: auto, cpu, cuda or cuda:N")
-	fs.Float64Var(&threshold, "threshold", 0.5, "binary decision threshold on the probability of the second class")
+	fs.Float64Var(&threshold, "threshold", 0.5, "binary decision threshold on the probability of the second class (default: the model's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	m, err := loadModel(modelPath)
 	if err != nil {
 		return err
+	}
+	if !fs.Changed("threshold") {
+		threshold = modelThreshold(m)
+	} else if !(threshold > 0 && threshold < 1) {
+		return usageError{errors.New("invalid --threshold: want in (0, 1)")}
 	}
 	guessLabel := df.data != "" && df.label == "" && df.labels == ""
 	if guessLabel {

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strings"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
-	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
@@ -22,25 +25,48 @@ example, the workshop's network on the UCI QSAR biodegradation data
 initialisation, summed logistic loss, full-batch gradient descent with step
 1e-4 for 3000 steps. The defaults below are those settings.
 
+On a terminal a progress bar shows the step, loss, validation metric, rate
+and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
+at least every 30 s). Ctrl-C (or SIGTERM) stops at the next step, saves a
+checkpoint and says how to continue it with --resume; the continued run is
+bit for bit the run that was not interrupted.
+
 Examples:
   gputrain train
   gputrain train --test-split 0.2 --seed 7 --out biodeg.safetensors
   gputrain train --cv 5
   gputrain train --hidden "" --lr 1e-3                 # logistic regression
+  gputrain train --val-split 0.2 --optimizer adam --lr 1e-2 --batch-size 32 \
+                 --epochs 500 --patience 10 --plots plots --log run.jsonl
+  gputrain train --steps 100000 --checkpoint-every 1000 --checkpoint run.ckpt
+  gputrain train --resume run.ckpt                     # continue it
   gputrain train --data house.csv --label price --task regression \
                  --hidden 32 --activation relu --optimizer adam --lr 1e-3 \
                  --loss-reduction mean --batch-size 32 --epochs 100
 `
 
-// trainFlags holds every flag of "gputrain train".
+// trainFlags holds every flag of "gputrain train". register adds those
+// that describe the training (shared with bench and verify); registerRun
+// adds those that only "gputrain train" has (outputs, checkpoints, early
+// stopping).
 type trainFlags struct {
 	dataFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
 	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
-	valSplit, testSplit, threshold                                              float64
+	valSplit, testSplit                                                         float64
+	threshold                                                                   string
 	batchSize, steps, epochs, cv, printEvery                                    int
 	seed                                                                        uint64
 	standardize, quiet                                                          bool
+	lrSchedule, classWeight                                                     string
+	warmup, lrStepSize                                                          int
+	lrGamma, lrMin                                                              float64
+	detectAnomaly                                                               bool
+
+	logPath, plotsDir, progress, checkpoint, resume string
+	logEvery, patience, checkpointEvery             int
+	minDelta                                        float64
+	restoreBest                                     bool
 }
 
 func (f *trainFlags) register(fs *pflag.FlagSet) {
@@ -54,12 +80,18 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file (layers.N.weight [out,in], layers.N.bias)")
 	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
+	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
+	fs.IntVar(&f.warmup, "warmup-steps", 0, "raise the learning rate linearly from lr/N to lr over the first N steps")
+	fs.IntVar(&f.lrStepSize, "lr-step-size", 0, "--lr-schedule step: steps between decays")
+	fs.Float64Var(&f.lrGamma, "lr-gamma", 0.1, "--lr-schedule step: factor applied at each decay")
+	fs.Float64Var(&f.lrMin, "lr-min", 0, "--lr-schedule cosine: the learning rate it ends at")
 	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum")
 	fs.Float64Var(&f.beta1, "beta1", 0.9, "Adam's first-moment decay")
 	fs.Float64Var(&f.beta2, "beta2", 0.999, "Adam's second-moment decay")
 	fs.Float64Var(&f.eps, "eps", 1e-8, "Adam's epsilon")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to every parameter's gradient")
 	fs.Float64Var(&f.dropout, "dropout", 0, "probability of dropping each hidden unit during training")
+	fs.StringVar(&f.classWeight, "class-weight", "none", "none, or balanced: weight each class's rows by rows/(classes × rows of the class) in the training loss")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "rows per update, shuffled each epoch (0: full batch; sgd defaults to 32)")
 	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set)")
 	fs.IntVar(&f.epochs, "epochs", 0, "passes over the training rows (overrides --steps)")
@@ -68,10 +100,24 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.valSplit, "val-split", 0, "fraction of rows held out for validation (stratified for classes)")
 	fs.Float64Var(&f.testSplit, "test-split", 0, "fraction of rows held out for testing (stratified for classes)")
 	fs.IntVar(&f.cv, "cv", 0, "k-fold cross-validation: train k models and report each metric's mean ± sd")
-	fs.Float64Var(&f.threshold, "threshold", 0.5, "binary decision threshold on the probability of the second class")
+	fs.StringVar(&f.threshold, "threshold", "0.5", "binary decision threshold on the probability of the second class, or auto: the best balanced accuracy on the validation rows")
 	fs.StringVar(&f.out, "out", "", "save the trained model to this safetensors file")
 	fs.IntVar(&f.printEvery, "print-every", 0, "print the loss every N steps (0: at steps 0, 1, 10, 100, … and the last)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the final metrics")
+	fs.BoolVar(&f.detectAnomaly, "detect-anomaly", false, "check the output of every operation of every step for NaN/Inf and name the first (slow)")
+}
+
+func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
+	fs.StringVar(&f.progress, "progress", progressAuto, "progress display: auto (a bar on a terminal, lines otherwise), bar or lines")
+	fs.StringVar(&f.logPath, "log", "", "write a JSON Lines log to this file: the run's manifest, a record per --log-every steps (losses, metrics, lr, elapsed), the result")
+	fs.IntVar(&f.logEvery, "log-every", 0, "steps between progress records (validation loss, log lines, early-stopping checks); 0: every epoch with minibatches; with full batches 1, 2, 5, 10, 20, 50 or 100 steps, about 200 records a run")
+	fs.StringVar(&f.plotsDir, "plots", "", "write PNG and SVG charts to this directory: loss curves, confusion matrices, ROC curve (binary)")
+	fs.IntVar(&f.patience, "patience", 0, "early stopping: stop after N progress records without a better validation loss (needs --val-split; 0: off)")
+	fs.Float64Var(&f.minDelta, "min-delta", 0, "early stopping: the least decrease of the validation loss that counts as better")
+	fs.BoolVar(&f.restoreBest, "restore-best", true, "early stopping: end with the weights of the best validation loss")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "checkpoint file written every --checkpoint-every steps and on Ctrl-C/SIGTERM (default gputrain.ckpt, or the --resume file)")
+	fs.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "write a checkpoint every N steps (0: only when interrupted)")
+	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, with its settings (only outputs, device, data location and length may change)")
 }
 
 // experiment validates the flags and turns them into an nn.Experiment.
@@ -98,6 +144,15 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if err != nil {
 		return bad(err)
 	}
+	if e.Schedule.Kind, err = nn.ParseSchedule(f.lrSchedule); err != nil {
+		return bad(err)
+	}
+	if e.ClassWeight, err = parseClassWeight(f.classWeight); err != nil {
+		return nn.Experiment{}, err
+	}
+	if e.Threshold, e.AutoThreshold, err = parseThreshold(f.threshold); err != nil {
+		return nn.Experiment{}, err
+	}
 	checks := []struct {
 		ok   bool
 		flag string
@@ -117,19 +172,45 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},
 		{f.valSplit+f.testSplit < 1, "--val-split + --test-split", "below 1"},
 		{f.cv == 0 || f.cv >= 2, "--cv", "0 (off) or ≥ 2"},
-		{f.threshold > 0 && f.threshold < 1, "--threshold", "in (0, 1)"},
 		{f.printEvery >= 0, "--print-every", "≥ 0"},
+		{f.warmup >= 0, "--warmup-steps", "≥ 0"},
+		{f.lrStepSize >= 0, "--lr-step-size", "≥ 0"},
+		{f.lrGamma > 0 && !math.IsInf(f.lrGamma, 0), "--lr-gamma", "a positive number"},
+		{f.lrMin >= 0 && !math.IsInf(f.lrMin, 0), "--lr-min", "≥ 0"},
+		{f.logEvery >= 0, "--log-every", "≥ 0"},
+		{f.patience >= 0, "--patience", "≥ 0"},
+		{f.minDelta >= 0 && !math.IsInf(f.minDelta, 0), "--min-delta", "≥ 0"},
+		{f.checkpointEvery >= 0, "--checkpoint-every", "≥ 0"},
 	}
 	for _, c := range checks {
 		if !c.ok {
 			return bad(fmt.Errorf("invalid %s: want %s", c.flag, c.want))
 		}
 	}
+	changed := func(name string) bool { return fs.Lookup(name) != nil && fs.Changed(name) }
 	if f.cv >= 2 && (f.valSplit > 0 || f.testSplit > 0) {
 		return bad(errors.New("--cv cannot be combined with --val-split or --test-split"))
 	}
 	if f.cv >= 2 && f.out != "" {
 		return bad(errors.New("--cv trains one model per fold and saves none: drop --out, or drop --cv to train and save one model"))
+	}
+	if f.cv >= 2 && (f.checkpointEvery > 0 || f.resume != "" || f.plotsDir != "") {
+		return bad(errors.New("--cv trains one model per fold: --checkpoint-every, --resume and --plots need a single run (drop --cv)"))
+	}
+	if f.patience > 0 && f.valSplit == 0 {
+		return bad(errors.New("--patience stops on the validation loss: it needs --val-split"))
+	}
+	if (changed("min-delta") || changed("restore-best")) && f.patience == 0 {
+		return bad(errors.New("--min-delta and --restore-best configure early stopping: give --patience too"))
+	}
+	if e.AutoThreshold && f.valSplit == 0 {
+		return bad(errors.New("--threshold auto chooses the threshold on the validation rows: it needs --val-split"))
+	}
+	if e.Schedule.Kind == nn.StepLR && f.lrStepSize == 0 {
+		return bad(errors.New("--lr-schedule step needs --lr-step-size (steps between decays)"))
+	}
+	if changed("lr-step-size") && e.Schedule.Kind != nn.StepLR || changed("lr-min") && e.Schedule.Kind != nn.CosineLR {
+		return bad(errors.New("--lr-step-size goes with --lr-schedule step, --lr-min with --lr-schedule cosine"))
 	}
 	batch := f.batchSize
 	if kind == nn.SGD && !fs.Changed("batch-size") {
@@ -137,27 +218,125 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	}
 	e.InitFromPath = f.initFrom
 	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay}
+	e.Schedule.Warmup, e.Schedule.StepSize, e.Schedule.Gamma, e.Schedule.MinLR = f.warmup, f.lrStepSize, f.lrGamma, f.lrMin
 	e.BatchSize, e.Steps, e.Epochs, e.Dropout = batch, f.steps, f.epochs, f.dropout
 	if f.epochs > 0 {
 		e.Steps = 0
 	}
 	e.Seed, e.Standardize = f.seed, f.standardize
-	e.ValSplit, e.TestSplit, e.CV, e.Threshold = f.valSplit, f.testSplit, f.cv, f.threshold
+	e.ValSplit, e.TestSplit, e.CV = f.valSplit, f.testSplit, f.cv
+	e.DetectAnomaly, e.RecordEvery, e.CheckpointEvery = f.detectAnomaly, f.logEvery, f.checkpointEvery
+	e.EarlyStopping = nn.EarlyStopping{Patience: f.patience, MinDelta: f.minDelta, RestoreBest: f.restoreBest}
 	e.Flags = map[string]string{}
-	fs.Visit(func(fl *pflag.Flag) { e.Flags[fl.Name] = fl.Value.String() })
+	fs.Visit(func(fl *pflag.Flag) {
+		if fl.Name != "resume" {
+			e.Flags[fl.Name] = fl.Value.String()
+		}
+	})
 	return e, nil
 }
 
-func trainCommand(args []string, stdout, stderr io.Writer) error {
+// resumeMay lists the flags that may differ when a run is resumed: where
+// its outputs go, how it is shown, the device, where the data are (their
+// hash is checked) and how long it runs. Every other flag describes the
+// run and is taken from the checkpoint.
+var resumeMay = map[string]bool{
+	"device": true, "out": true, "log": true, "plots": true, "quiet": true, "progress": true,
+	"print-every": true, "checkpoint": true, "checkpoint-every": true, "detect-anomaly": true,
+	"steps": true, "epochs": true, "data": true, "label": true, "labels": true,
+	"delimiter": true, "header": true, "index-col": true, "resume": true,
+}
+
+// displayFlags are not carried over from a checkpoint's run.
+var displayFlags = map[string]bool{"quiet": true, "progress": true, "print-every": true}
+
+// resumeFlags rebuilds the flags of the run saved in ck, then applies the
+// command line's flags that may change (and checks that the others, if
+// given, agree with the checkpoint).
+func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.Writer) (*pflag.FlagSet, *trainFlags, error) {
+	stored, err := ck.Flags()
+	if err != nil {
+		return nil, nil, &nn.FileError{Path: path, Err: err}
+	}
 	fs := newFlagSet("train", trainHelp, stdout)
-	var f trainFlags
+	f := &trainFlags{}
 	f.register(fs)
+	f.registerRun(fs)
+	for name, value := range stored {
+		if displayFlags[name] {
+			continue // how this session shows the run is its own business
+		}
+		if fs.Lookup(name) == nil {
+			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("damaged checkpoint: flag --%s: %v", name, err)}
+		}
+	}
+	var conflict error
+	cmd.Visit(func(fl *pflag.Flag) {
+		if conflict != nil {
+			return
+		}
+		if resumeMay[fl.Name] {
+			conflict = fs.Set(fl.Name, fl.Value.String())
+			return
+		}
+		if was := fs.Lookup(fl.Name).Value.String(); was != fl.Value.String() {
+			conflict = usageError{fmt.Errorf("--%s %s differs from the checkpoint's run (%s): a resumed run keeps its settings; only the outputs, device, data location and --steps/--epochs may change", fl.Name, fl.Value.String(), was)}
+		}
+	})
+	if conflict != nil {
+		return nil, nil, conflict
+	}
+	return fs, f, nil
+}
+
+// interruptedError is a run stopped by Ctrl-C or SIGTERM (exit code 130).
+type interruptedError struct{ msg string }
+
+// Error returns the one-line message.
+func (e interruptedError) Error() string { return e.msg }
+
+func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", trainHelp, stdout)
+	f := &trainFlags{}
+	f.register(fs)
+	f.registerRun(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var ck *nn.Checkpoint
+	if f.resume != "" {
+		var err error
+		if ck, err = nn.LoadCheckpoint(f.resume); err != nil {
+			return err
+		}
+		if fs, f, err = resumeFlags(fs, ck, f.resume, stdout); err != nil {
+			return err
+		}
+	}
+	switch f.progress {
+	case progressAuto, progressBar, progressLines:
+	default:
+		return usageError{fmt.Errorf("invalid --progress %q: want auto, bar or lines", f.progress)}
 	}
 	exp, err := f.experiment(fs)
 	if err != nil {
 		return err
+	}
+	exp.Resume = ck
+	ckPath := f.checkpoint
+	if ckPath == "" {
+		ckPath = "gputrain.ckpt"
+		if f.resume != "" {
+			ckPath = f.resume
+		}
+	}
+	for flag, path := range map[string]string{"--checkpoint": ckPath, "--out": f.out} {
+		if err := checkDir(flag, path); err != nil {
+			return err
+		}
 	}
 	ds, err := f.loadLabelled()
 	if err != nil {
@@ -168,157 +347,100 @@ func trainCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer dev.Close()
+	if f.plotsDir != "" {
+		if err := os.MkdirAll(f.plotsDir, 0o755); err != nil {
+			return usageError{fmt.Errorf("--plots %s: %v", f.plotsDir, unwrapPathError(err))}
+		}
+	}
+	var log *jsonLog
+	if f.logPath != "" {
+		if log, err = openLog(f.logPath, dev.Name()); err != nil {
+			return err
+		}
+		defer log.Close()
+	}
 
-	p := &printer{w: stdout, quiet: f.quiet, every: f.printEvery}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
 	p.header(ds, exp, dev.Describe())
+	hooks := nn.Hooks{
+		Start: func(rs nn.RunStart) {
+			p.begin(rs, f.resume)
+			log.manifest(rs, f.resume)
+		},
+		Loss: p.loss,
+		Progress: func(pr nn.Progress) {
+			p.progress(pr)
+			log.progress(pr)
+		},
+		Fold: p.fold,
+		Checkpoint: func(c *nn.Checkpoint) error {
+			if err := c.Save(ckPath); err != nil {
+				return err
+			}
+			p.note("checkpoint: step %d saved to %s", c.State.Step, ckPath)
+			log.event("checkpoint", map[string]any{"step": c.State.Step, "path": ckPath})
+			return nil
+		},
+	}
 	start := time.Now()
-	res, err := nn.RunExperiment(dev, ds, exp, p.loss, p.fold)
+	res, err := nn.RunExperimentContext(ctx, dev, ds, exp, hooks)
 	if err != nil {
+		p.stopBar()
+		var ie *nn.InterruptedError
+		if errors.As(err, &ie) {
+			return interrupted(ie, ckPath, log)
+		}
+		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		var re *nn.ResumeError
+		if errors.As(err, &re) {
+			return usageError{fmt.Errorf("--resume %s: %v", f.resume, err)}
+		}
 		return err
 	}
-	p.finish(res, time.Since(start))
+	p.finish(res, time.Since(start), exp.AutoThreshold)
+	log.result(res)
+	if f.plotsDir != "" {
+		paths, err := writePlots(f.plotsDir, res, exp)
+		if err != nil {
+			return err
+		}
+		if !f.quiet {
+			fmt.Fprintf(stdout, "\nplots:     %d charts (PNG and SVG) in %s\n", len(paths)/2, f.plotsDir)
+		}
+	}
 	if f.out != "" && res.Model != nil {
 		if err := res.Model.Save(f.out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "model saved to %s\n", f.out)
 	}
+	return log.Close()
+}
+
+// checkDir checks, before training, that the directory a file is to be
+// written to exists.
+func checkDir(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usageError{fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)}
+	}
 	return nil
 }
 
-// printer writes training progress and results.
-type printer struct {
-	w     io.Writer
-	quiet bool
-	every int // print every this many steps (or epochs); 0: 0, 1, 10, 100, …
-
-	last      *nn.LossPoint // the latest point, printed at the end if it was not yet
-	printed   bool          // whether last was printed
-	epochSum  float64       // minibatch: the running epoch's summed batch losses
-	epochN    int
-	epoch     int
-	minibatch bool
-	started   bool
-	reduction nn.Reduction
-}
-
-func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
-	p.reduction = e.Reduction
-	if p.quiet {
-		return
+// interrupted saves the checkpoint of a stopped run and returns the
+// one-line message saying how to continue it.
+func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
+	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
+	if ie.Checkpoint == nil {
+		return interruptedError{fmt.Sprintf("interrupted at step %d of %d; cross-validation runs cannot be resumed", ie.Step, ie.Total)}
 	}
-	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
-	fmt.Fprintf(p.w, "device:    %s\n", dev)
-	batch := "full batch"
-	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {
-		batch = fmt.Sprintf("batch %d", e.BatchSize)
+	if err := ie.Checkpoint.Save(path); err != nil {
+		return interruptedError{fmt.Sprintf("interrupted at step %d of %d, and the checkpoint could not be saved: %v", ie.Step, ie.Total, err)}
 	}
-	length := fmt.Sprintf("%d steps", e.Steps)
-	if e.Epochs > 0 {
-		length = fmt.Sprintf("%d epochs", e.Epochs)
-	}
-	fmt.Fprintf(p.w, "training:  %s, lr %g, %s, %s, loss %s, seed %d\n", e.Optim.Kind, e.Optim.LR, batch, length, e.Reduction, e.Seed)
-	if e.CV >= 2 {
-		fmt.Fprintf(p.w, "validation: %d-fold cross-validation\n", e.CV)
-	}
-}
-
-// milestone reports whether step n is one to print: every p.every, or 0, 1,
-// 10, 100, … when p.every is 0.
-func (p *printer) milestone(n int) bool {
-	if p.every > 0 {
-		return n%p.every == 0
-	}
-	for n >= 10 && n%10 == 0 {
-		n /= 10
-	}
-	return n <= 1
-}
-
-// loss receives every recorded training loss.
-func (p *printer) loss(pt nn.LossPoint) {
-	if p.quiet {
-		return
-	}
-	if !p.started {
-		p.started = true
-		p.minibatch = pt.Step == 1 // full batch starts at step 0
-		if p.minibatch {
-			fmt.Fprintf(p.w, "%8s %8s %14s\n", "epoch", "step", "mean batch loss")
-		} else {
-			fmt.Fprintf(p.w, "%8s %14s\n", "step", "loss")
-		}
-	}
-	if p.minibatch {
-		if pt.Epoch != p.epoch && p.epochN > 0 {
-			p.flushEpoch(false)
-		}
-		p.epoch = pt.Epoch
-		p.epochSum += pt.Loss
-		p.epochN++
-		p.last = &pt
-		return
-	}
-	p.last, p.printed = &pt, p.milestone(pt.Step)
-	if p.printed {
-		fmt.Fprintf(p.w, "%8d %14.6g\n", pt.Step, pt.Loss)
-	}
-}
-
-// flushEpoch prints the finished epoch's mean batch loss when it is a
-// milestone (or always, at the end).
-func (p *printer) flushEpoch(final bool) {
-	if p.epochN > 0 && (final || p.milestone(p.epoch)) {
-		fmt.Fprintf(p.w, "%8d %8d %14.6g\n", p.epoch, p.last.Step, p.epochSum/float64(p.epochN))
-	}
-	p.epochSum, p.epochN = 0, 0
-}
-
-func (p *printer) fold(ev nn.Evaluation) {
-	if p.quiet {
-		return
-	}
-	fmt.Fprintf(p.w, "%-8s %d rows: loss %.6g", ev.Split, ev.Rows, ev.Loss)
-	for _, v := range ev.Metrics {
-		if v.Name == "accuracy" || v.Name == "r2" {
-			fmt.Fprintf(p.w, ", %s %.4f", v.Name, v.Value)
-		}
-	}
-	fmt.Fprintln(p.w)
-}
-
-// finish prints the last loss, the model and the evaluations.
-func (p *printer) finish(res *nn.Result, elapsed time.Duration) {
-	if !p.quiet && p.last != nil {
-		if p.minibatch {
-			p.flushEpoch(true)
-		} else if !p.printed {
-			fmt.Fprintf(p.w, "%8d %14.6g\n", p.last.Step, p.last.Loss)
-		}
-	}
-	params := 0
-	sizes := res.Arch.Sizes()
-	for l := 0; l+1 < len(sizes); l++ {
-		params += (sizes[l] + 1) * sizes[l+1]
-	}
-	fmt.Fprintf(p.w, "model:     %s, %d parameters, task %s, trained in %s\n", res.Arch, params, res.Task, elapsed.Round(time.Millisecond))
-	if len(res.CVSummary) > 0 {
-		fmt.Fprintf(p.w, "\ncross-validation (%d folds, mean ± sd over folds):\n", len(res.Folds))
-		for _, s := range res.CVSummary {
-			fmt.Fprintf(p.w, "  %s\n", s)
-		}
-		return
-	}
-	for _, ev := range res.Evals {
-		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction)
-		for _, line := range strings.Split(strings.TrimRight(metrics.FormatValues(ev.Metrics), "\n"), "\n") {
-			fmt.Fprintf(p.w, "  %s\n", line)
-		}
-		if ev.Confusion != nil {
-			fmt.Fprintf(p.w, "  confusion matrix (%s):\n", ev.Split)
-			for _, line := range strings.Split(strings.TrimRight(ev.Confusion.Table(), "\n"), "\n") {
-				fmt.Fprintf(p.w, "    %s\n", line)
-			}
-		}
-	}
+	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s; continue with: gputrain train --resume %s", ie.Step, ie.Total, path, path)}
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// checkUserError checks the contract for bad values: no error, or a usage
+// error on one line.
+func checkUserError(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var ue usageError
+	if !errors.As(err, &ue) && !isInputError(err) {
+		t.Fatalf("%s: error %q (%T) is not a usage error", what, err, err)
+	}
+	if strings.ContainsAny(err.Error(), "\n\r") {
+		t.Fatalf("%s: multi-line error %q", what, err)
+	}
+}
+
+func FuzzParseHidden(f *testing.F) {
+	for _, s := range []string{"", "20", "64,32", " 8 , 4 ", "0", "-1", "20,x", "1,,2", "99999999999999999999", "٣"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := parseHidden(s)
+		checkUserError(t, "--hidden "+s, err)
+		for _, w := range h {
+			if w < 1 {
+				t.Fatalf("--hidden %q gives width %d", s, w)
+			}
+		}
+	})
+}
+
+// FuzzFlagValues sets two training flags to arbitrary values and validates
+// them as "gputrain train" does: a usage error on one line, or an
+// experiment whose values are in range.
+func FuzzFlagValues(f *testing.F) {
+	f.Add("lr", "1e-3", "optimizer", "adam")
+	f.Add("threshold", "auto", "val-split", "0.2")
+	f.Add("threshold", "0.3", "task", "binary")
+	f.Add("lr-schedule", "step", "lr-step-size", "10")
+	f.Add("lr-schedule", "cosine", "warmup-steps", "-3")
+	f.Add("class-weight", "balanced", "activation", "relu")
+	f.Add("hidden", "64,32", "dropout", "0.5")
+	f.Add("patience", "3", "min-delta", "NaN")
+	f.Add("cv", "5", "out", "m.safetensors")
+	f.Add("loss-reduction", "mean", "init", "he")
+	f.Add("progress", "bar", "log-every", "7")
+	f.Add("steps", "0x10", "epochs", "+Inf")
+	f.Fuzz(func(t *testing.T, name1, value1, name2, value2 string) {
+		fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+		var tf trainFlags
+		tf.register(fs)
+		tf.registerRun(fs)
+		for _, nv := range [][2]string{{name1, value1}, {name2, value2}} {
+			if fs.Lookup(nv[0]) == nil || fs.Set(nv[0], nv[1]) != nil {
+				return // pflag rejects it, as the command line would
+			}
+		}
+		e, err := tf.experiment(fs)
+		checkUserError(t, name1+"="+value1+" "+name2+"="+value2, err)
+		if err != nil {
+			return
+		}
+		if !(e.Optim.LR > 0) || !(e.Threshold > 0 && e.Threshold < 1) || e.Dropout < 0 || e.Dropout >= 1 || e.Steps < 0 || e.Epochs < 0 {
+			t.Fatalf("accepted out-of-range values: %+v", e)
+		}
+		if err := e.Schedule.Validate(); err != nil {
+			t.Fatalf("accepted an invalid schedule: %v", err)
+		}
+	})
+}
+
+// longNumber finds digit runs of three or more: the fuzzer may not ask
+// for long runs or wide networks (the run is bounded in time, not in
+// memory).
+var longNumber = regexp.MustCompile(`[0-9]{3,}`)
+
+// FuzzRun runs whole command lines in a temporary directory, each for at
+// most a fraction of a second (as if Ctrl-C came then): whatever the
+// arguments, gputrain exits 0, or non-zero with one line on stderr, and
+// never panics. Arguments that name paths outside the directory, long
+// numbers and the bench and verify commands (which cannot be interrupted)
+// are left out.
+func FuzzRun(f *testing.F) {
+	for _, s := range []string{
+		"--steps 3 --quiet",
+		"train --hidden 5,3 --activation relu --optimizer adam --lr 1e-2 --batch-size 16 --epochs 2 --val-split 0.2 --patience 1 --quiet",
+		"--steps 4 --val-split 0.3 --test-split 0.2 --threshold auto --plots p --log l --checkpoint-every 2 --checkpoint c --out m",
+		"--resume c --steps 6",
+		"predict --model m --data x.csv",
+		"eval --model m",
+		"--lr-schedule step --lr-step-size 2 --steps 5 --class-weight balanced --dropout 0.5 --detect-anomaly",
+		"--cv 3 --steps 2 --quiet",
+		"--lr 1e9 --steps 9",
+		"devices",
+		"help",
+		"train --progress bar --steps 2 --print-every 1",
+		"--steps=2 --hidden= --task regression",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Fields(line)
+		if strings.ContainsAny(line, `/\`) || strings.Contains(line, "..") || longNumber.MatchString(line) ||
+			(len(args) > 0 && (args[0] == "bench" || args[0] == "verify")) {
+			return
+		}
+		t.Chdir(t.TempDir())
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		var out, errb bytes.Buffer
+		code := runContext(ctx, args, &out, &errb)
+		stderr := errb.String()
+		switch code {
+		case exitOK:
+		case exitFailure, exitBadInput, exitInterrupted:
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "gputrain: ") {
+				t.Fatalf("%q: exit %d with stderr %q", line, code, stderr)
+			}
+		default:
+			t.Fatalf("%q: exit %d", line, code)
+		}
+		if strings.Contains(stderr, "internal error") || strings.Contains(stderr, "goroutine") {
+			t.Fatalf("%q: %s", line, stderr)
+		}
+	})
+}
