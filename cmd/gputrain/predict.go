@@ -37,8 +37,14 @@ Examples:
   gputrain eval --model biodeg.safetensors        # on the embedded biodeg data
 `
 
-// applyModel standardises ds with the model's scaler and returns its outputs.
-func applyModel(dev device.Device, m *nn.Model, ds *data.Dataset) ([]float32, error) {
+// applyModel opens the device spec names, standardises ds with the model's
+// scaler and returns the model's outputs.
+func applyModel(spec string, m *nn.Model, ds *data.Dataset) ([]float32, error) {
+	dev, err := openDevice(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer dev.Close()
 	if ds.Cols() != m.Arch.Inputs {
 		return nil, usageError{fmt.Errorf("%s has %d feature columns, the model takes %d (%s …)", ds.Source, ds.Cols(), m.Arch.Inputs, m.Features[0])}
 	}
@@ -80,12 +86,7 @@ func predictCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDevice(dev)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	logits, err := applyModel(d, m, ds)
+	logits, err := applyModel(dev, m, ds)
 	if err != nil {
 		return err
 	}
@@ -212,12 +213,7 @@ func evalCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDevice(dev)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	logits, err := applyModel(d, m, ds)
+	logits, err := applyModel(dev, m, ds)
 	if err != nil {
 		return err
 	}
