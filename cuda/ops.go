@@ -33,6 +33,13 @@ const (
 	kMul
 	kGather
 	kDropout
+	kGemmStridedNN
+	kGemmStridedNT
+	kGemmStridedTN
+	kGemmStridedTT
+	kBatchNormTrain
+	kBatchNormEval
+	kBatchNormBackward
 	numKernels
 )
 
@@ -48,9 +55,9 @@ var kernelInfo = [numKernels]struct {
 	kGemmTT:          {"gemm_tt", "m n k"},
 	kBiasAct:         {"bias_act_forward", "rows cols act"},
 	kActBackward:     {"act_backward", "n act"},
-	kLossElementwise: {"loss_elementwise", "rows cols loss"},
-	kLossSoftmaxCE:   {"loss_softmax_ce", "rows cols"},
-	kLossFinalize:    {"loss_finalize", "partials lossAt"},
+	kLossElementwise: {"loss_elementwise", "rows cols groups"},
+	kLossSoftmaxCE:   {"loss_softmax_ce", "rows cols groups"},
+	kLossFinalize:    {"loss_finalize", "partials lossAt groups"},
 	kColumnSums:      {"column_sums", "rows cols"},
 	kSGD:             {"sgd_step", "n"},
 	kMomentum:        {"momentum_step", "n"},
@@ -59,6 +66,14 @@ var kernelInfo = [numKernels]struct {
 	kMul:             {"mul", "n"},
 	kGather:          {"gather_rows", "rows cols idxOffset"},
 	kDropout:         {"dropout", "n"},
+
+	kGemmStridedNN:     {"gemm_strided_nn", "m n k"},
+	kGemmStridedNT:     {"gemm_strided_nt", "m n k"},
+	kGemmStridedTN:     {"gemm_strided_tn", "m n k"},
+	kGemmStridedTT:     {"gemm_strided_tt", "m n k"},
+	kBatchNormTrain:    {"batchnorm_train", "rows cols act"},
+	kBatchNormEval:     {"batchnorm_eval", "rows cols act"},
+	kBatchNormBackward: {"batchnorm_backward", "rows cols"},
 }
 
 var kernelByName = func() map[string]kernel {
@@ -247,43 +262,10 @@ func (d *Device) ColumnSums(x device.Buffer, rows, cols int, out device.Buffer) 
 }
 
 // LossGrad computes the loss of logits against targets, writes the scaled
-// gradient and stores the loss sum in lossOut[lossAt] (see device.Loss).
+// gradient and stores the loss sum in lossOut[lossAt] (see device.Loss). It is
+// LossGradGroups with one group (cuda/batch_ops.go).
 func (d *Device) LossGrad(loss device.Loss, logits, targets, grad device.Buffer, rows, cols int, gradScale float32, lossOut device.Buffer, lossAt int) {
-	const op = "LossGrad"
-	nonNeg(op, rows, cols, lossAt)
-	xz, xg := d.fbuf(op, "logits", logits, rows*cols), d.fbuf(op, "grad", grad, rows*cols)
-	xl := d.fbuf(op, "lossOut", lossOut, lossAt+1)
-	var first launch
-	var args []uint64
-	switch loss {
-	case device.Logistic, device.MSE:
-		xt := d.fbuf(op, "targets", targets, rows*cols)
-		n := rows * cols
-		first = launch{k: kLossElementwise, shape: shape(rows, cols, int(loss)),
-			grid: grid1(clampInt(ceilDiv(n, threads), 1, lossPartials)), block: block1(threads)}
-		args = []uint64{argI(int(loss)), argP(xz.ptr), argP(xt.ptr), argP(xg.ptr), argI(n), argF(gradScale), 0}
-	case device.SoftmaxCE:
-		if cols < 1 {
-			panic(fmt.Sprintf("%s: %s: softmax cross-entropy needs at least one column", d.name, op))
-		}
-		xt := d.fbuf(op, "targets", targets, rows)
-		// loss.cu: one warp per row, 8 rows per 256-thread block.
-		first = launch{k: kLossSoftmaxCE, shape: shape(rows, cols),
-			grid: grid1(clampInt(ceilDiv(rows, threads/32), 1, lossPartials)), block: block1(threads)}
-		args = []uint64{argP(xz.ptr), argP(xt.ptr), argP(xg.ptr), argI(rows), argI(cols), argF(gradScale), 0}
-	default:
-		panic(fmt.Sprintf("%s: %s: unknown loss %v", d.name, op, loss))
-	}
-	if d.closed {
-		return
-	}
-	nparts := first.grid[0]
-	final := launch{k: kLossFinalize, shape: shape(nparts, lossAt), grid: grid1(1), block: block1(threads)}
-	d.post(func() {
-		args[len(args)-1] = argP(d.partials)
-		d.launchNow(first, args)
-		d.launchNow(final, []uint64{argP(d.partials), argI(nparts), argP(xl.ptr), argI(lossAt)})
-	})
+	d.lossGrad("LossGrad", loss, logits, targets, grad, rows, cols, 1, gradScale, lossOut, lossAt)
 }
 
 // GatherRows copies dst[i,:] = src[idx[idxOffset+i],:] for i < rows.

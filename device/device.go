@@ -127,6 +127,37 @@ type Device interface {
 	ActivationBackward(act Activation, out, dout, dz Buffer, n int)
 	// ColumnSums computes out[c] = Σ_r x[r,c] for a rows×cols matrix.
 	ColumnSums(x Buffer, rows, cols int, out Buffer)
+	// GemmStrided computes, for g < count, C_g = alpha·op(A_g)·op(B_g) +
+	// beta·C_g, where matrix X_g starts at element g·strideX of buffer X and
+	// consecutive rows of A, B and C are lda, ldb and ldc elements apart
+	// (row-major with leading dimensions; when transA, A_g is stored k×m,
+	// likewise B). A stride of 0 shares one matrix across the batch. With
+	// count 1 and natural leading dimensions it equals Gemm bit for bit.
+	// This is how nn runs many independently initialised copies of a
+	// network (restarts) side by side in one set of launches.
+	GemmStrided(transA, transB bool, m, n, k int, alpha float32, a Buffer, lda, strideA int, b Buffer, ldb, strideB int, beta float32, c Buffer, ldc, strideC int, count int)
+	// LossGradGroups is LossGrad for groups independent models side by
+	// side: logits and grad are rows × (groups·cols), group g's logits in
+	// columns g·cols … g·cols+cols−1; targets are shared by every group;
+	// lossOut[lossAt+g] receives group g's unscaled loss sum. With groups 1
+	// it equals LossGrad bit for bit.
+	LossGradGroups(loss Loss, logits, targets, grad Buffer, rows, cols, groups int, gradScale float32, lossOut Buffer, lossAt int)
+	// BatchNormTrain normalises each column c of the rows×cols matrix z with
+	// its batch mean and biased variance and applies scale, shift and the
+	// activation: out = act(gamma[c]·(z−mean[c])·invStd[c] + beta[c]), with
+	// invStd = 1/sqrt(var+eps). It saves mean and invStd for the backward
+	// pass and updates the running statistics as PyTorch does: runMean =
+	// (1−momentum)·runMean + momentum·mean; runVar = (1−momentum)·runVar +
+	// momentum·var·rows/(rows−1). out must not alias z.
+	BatchNormTrain(act Activation, z, gamma, beta, out, saveMean, saveInvStd, runMean, runVar Buffer, rows, cols int, eps, momentum float32)
+	// BatchNormEval applies the running statistics: out =
+	// act(gamma·(z−runMean)/sqrt(runVar+eps) + beta).
+	BatchNormEval(act Activation, z, gamma, beta, runMean, runVar, out Buffer, rows, cols int, eps float32)
+	// BatchNormBackward takes dy = ∂loss/∂(gamma·x̂+beta) and z with the
+	// saved statistics and computes x̂ = (z−mean)·invStd, dgamma[c] =
+	// Σ_r dy·x̂, dbeta[c] = Σ_r dy and dz = gamma·invStd/rows·(rows·dy −
+	// dbeta − x̂·dgamma). dz may alias dy.
+	BatchNormBackward(z, dy, gamma, saveMean, saveInvStd, dz, dgamma, dbeta Buffer, rows, cols int)
 	// LossGrad computes the loss of logits (rows×cols) against targets (see
 	// Loss), writes grad = gradScale·∂loss/∂logits (rows×cols), and stores
 	// the unscaled sum of the loss over all rows in lossOut[lossAt].

@@ -9,7 +9,8 @@ act_backward:       dz[i] = dout[i] · act'(z[i])           i < n, dz may be dou
                     sigmoid' = out·(1 − out)
 
 act is the integer value of device.Activation: 0 identity, 1 tanh, 2 relu,
-3 sigmoid. The switch is uniform across the grid, so it costs no divergence.
+3 sigmoid (the functions are in activation.cuh, shared with batchnorm.cu).
+The switch is uniform across the grid, so it costs no divergence.
 Both kernels use a grid-stride loop over the flat index; out-of-range threads
 do nothing. tanhf/expf are the accurate (non --use_fast_math) versions, within
 2 ulp. sigmoid is evaluated as 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z) for z < 0
@@ -29,29 +30,7 @@ cpu.ActivationDerivative in cpu/cpu.go.
 Regenerate the PTX with `make kernels`.
 */
 
-__device__ __forceinline__ float sigmoidf_stable(float z) {
-    if (z >= 0.0f) return 1.0f / (1.0f + expf(-z));
-    const float e = expf(z);
-    return e / (1.0f + e);
-}
-
-__device__ __forceinline__ float activate(int act, float z) {
-    switch (act) {
-        case 1: return tanhf(z);
-        case 2: return z > 0.0f ? z : 0.0f;
-        case 3: return sigmoidf_stable(z);
-        default: return z;
-    }
-}
-
-__device__ __forceinline__ float activation_derivative(int act, float out) {
-    switch (act) {
-        case 1: return 1.0f - out * out;
-        case 2: return out > 0.0f ? 1.0f : 0.0f;
-        case 3: return out * (1.0f - out);
-        default: return 1.0f;
-    }
-}
+#include "activation.cuh"
 
 // Launch: 1-D grid of 256-thread blocks covering rows·cols (capped; the loop strides).
 extern "C" __global__ void bias_act_forward(int act, const float* z, const float* bias,

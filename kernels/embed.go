@@ -29,6 +29,8 @@ var (
 	OptimPTX string
 	//go:embed elementwise.ptx
 	ElementwisePTX string
+	//go:embed batchnorm.ptx
+	BatchNormPTX string
 )
 
 // Module is one PTX module and the kernels (extern "C" entry points) it
@@ -44,10 +46,12 @@ type Module struct {
 
 // Modules lists every module with its kernels, in load order.
 var Modules = []Module{
-	{"gemm.ptx", GemmPTX, []string{"gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt"}},
+	{"gemm.ptx", GemmPTX, []string{"gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt",
+		"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt"}},
 	{"bias_act.ptx", BiasActPTX, []string{"bias_act_forward", "act_backward"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
 	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step"}},
 	{"elementwise.ptx", ElementwisePTX, []string{"fill", "mul", "gather_rows", "dropout"}},
+	{"batchnorm.ptx", BatchNormPTX, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},
 }

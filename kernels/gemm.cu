@@ -11,6 +11,13 @@ NN (forward: X·W), NT (backward: dY·Wᵀ) and TN (backward: Xᵀ·dY):
 
     gemm_nn  gemm_nt  gemm_tn  gemm_tt
 
+and a strided-batched variant of each (device GemmStrided: count products
+C_g = alpha·op(A_g)·op(B_g) + beta·C_g at once, matrix X_g starting g·strideX
+elements into X, rows lda/ldb/ldc apart — the stacked parameters of many
+random restarts trained in one launch):
+
+    gemm_strided_nn  gemm_strided_nt  gemm_strided_tn  gemm_strided_tt
+
 When beta == 0 the old contents of C are never read, so NaN or garbage in C
 does not propagate (device.Device.Gemm's contract).
 
@@ -31,11 +38,17 @@ Napkin math per call (float32 = 4 bytes):
     The workshop net (1055×41 · 41×20) is ~1.8 Mflop and ~0.3 MB: launch
     latency (~3 µs) dominates; 4096³ is 137 Gflop, compute-bound (H100 fp32
     non-tensor peak ~60 Tflop/s; this simple kernel reaches a fraction).
+    Strided: count times the above in one launch (10 restarts of the
+    workshop net: ~18 Mflop, 170 blocks — enough to fill the GPU's SMs,
+    where one restart's 17 blocks leave most of them idle).
 
 Validated against: the float64 reference refGemm in
 device/devicetest/devicetest.go (run by cuda/cuda_test.go via devicetest.Run)
 and the CPU backend cpu/cpu.go (gonum Sgemm); cuda/gemm_test.go checks big
-shapes (1024³, 4097×41×20, …) against a float64 loop.
+shapes (1024³, 4097×41×20, …) against a float64 loop. The strided entry
+points: testGemmStrided in device/devicetest/batch.go (float64 reference,
+every transpose, padded leading dimensions, column-block and shared
+layouts, and bits equal to gemm_xx for count 1) and cpu/batch.go.
 
 Regenerate the PTX with `make kernels` (nvcc -ptx -arch=compute_80 -O3).
 */
@@ -48,11 +61,15 @@ Regenerate the PTX with `make kernels` (nvcc -ptx -arch=compute_80 -O3).
 #define NTHREADS 256  // (BM/TM)·(BN/TN)
 #define PAD 4  // keeps rows 16-byte aligned and spreads the transposed stores over banks
 
+// gemm_tile computes one 64×64 tile of C (blockIdx.x: rows, blockIdx.y:
+// columns). Consecutive rows of A, B and C (as stored) are lda, ldb and ldc
+// elements apart; the plain Gemm entry points pass the natural widths, so
+// their arithmetic (the order of every fmaf) is the same as the strided ones'.
 template <bool TA, bool TB>
 __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
-                                          const float* __restrict__ A,
-                                          const float* __restrict__ B, float beta,
-                                          float* __restrict__ C) {
+                                          const float* __restrict__ A, int lda,
+                                          const float* __restrict__ B, int ldb, float beta,
+                                          float* __restrict__ C, int ldc) {
     __shared__ __align__(16) float As[BK][BM + PAD];  // As[kk][r] = op(A)[m0+r, k0+kk]
     __shared__ __align__(16) float Bs[BK][BN + PAD];  // Bs[kk][c] = op(B)[k0+kk, n0+c]
 
@@ -85,7 +102,7 @@ __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
             const int gr = m0 + r, gc = k0 + c;
             float v = 0.0f;
             if (gr < m && gc < k) {
-                v = TA ? A[(size_t)gc * m + gr] : A[(size_t)gr * k + gc];
+                v = TA ? A[(size_t)gc * lda + gr] : A[(size_t)gr * lda + gc];
             }
             As[c][r] = v;
         }
@@ -104,7 +121,7 @@ __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
             const int gr = k0 + r, gc = n0 + c;
             float v = 0.0f;
             if (gr < k && gc < n) {
-                v = TB ? B[(size_t)gc * k + gr] : B[(size_t)gr * n + gc];
+                v = TB ? B[(size_t)gc * ldb + gr] : B[(size_t)gr * ldb + gc];
             }
             Bs[r][c] = v;
         }
@@ -132,7 +149,7 @@ __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
         for (int j = 0; j < TN; ++j) {
             const int col = n0 + tx * TN + j;
             if (col < n) {
-                float* p = &C[(size_t)row * n + col];
+                float* p = &C[(size_t)row * ldc + col];
                 float v = alpha * acc[i][j];
                 if (beta != 0.0f) v = fmaf(beta, *p, v);
                 *p = v;
@@ -145,23 +162,47 @@ __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
 extern "C" __global__ void __launch_bounds__(NTHREADS)
 gemm_nn(int m, int n, int k, float alpha, const float* __restrict__ A,
         const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<false, false>(m, n, k, alpha, A, B, beta, C);
+    gemm_tile<false, false>(m, n, k, alpha, A, k, B, n, beta, C, n);
 }
 
 extern "C" __global__ void __launch_bounds__(NTHREADS)
 gemm_nt(int m, int n, int k, float alpha, const float* __restrict__ A,
         const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<false, true>(m, n, k, alpha, A, B, beta, C);
+    gemm_tile<false, true>(m, n, k, alpha, A, k, B, k, beta, C, n);
 }
 
 extern "C" __global__ void __launch_bounds__(NTHREADS)
 gemm_tn(int m, int n, int k, float alpha, const float* __restrict__ A,
         const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<true, false>(m, n, k, alpha, A, B, beta, C);
+    gemm_tile<true, false>(m, n, k, alpha, A, m, B, n, beta, C, n);
 }
 
 extern "C" __global__ void __launch_bounds__(NTHREADS)
 gemm_tt(int m, int n, int k, float alpha, const float* __restrict__ A,
         const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<true, true>(m, n, k, alpha, A, B, beta, C);
+    gemm_tile<true, true>(m, n, k, alpha, A, m, B, k, beta, C, n);
 }
+
+// The strided-batched product (device GemmStrided): for g < count,
+//     C_g = alpha·op(A_g)·op(B_g) + beta·C_g,   X_g = X + g·strideX,
+// with leading dimensions lda, ldb, ldc (≥ the stored width). A stride of 0
+// shares one matrix across the batch (the restarts' shared inputs). Launch:
+// grid (ceil(m/64), ceil(n/64), min(count, 65535)), block 256; blockIdx.z
+// picks g and strides over the rest. Every C element is computed exactly as
+// by gemm_xx above, so count 1 with the natural leading dimensions gives the
+// plain Gemm's bits.
+#define GEMM_STRIDED(NAME, TA, TB)                                                            \
+    extern "C" __global__ void __launch_bounds__(NTHREADS)                                     \
+    NAME(int m, int n, int k, float alpha, const float* __restrict__ A, int lda, int strideA, \
+         const float* __restrict__ B, int ldb, int strideB, float beta, float* __restrict__ C, \
+         int ldc, int strideC, int count) {                                                    \
+        for (int g = blockIdx.z; g < count; g += gridDim.z) {                                  \
+            gemm_tile<TA, TB>(m, n, k, alpha, A + (size_t)g * strideA, lda,                    \
+                              B + (size_t)g * strideB, ldb, beta, C + (size_t)g * strideC, ldc); \
+        }                                                                                      \
+    }
+
+GEMM_STRIDED(gemm_strided_nn, false, false)
+GEMM_STRIDED(gemm_strided_nt, false, true)
+GEMM_STRIDED(gemm_strided_tn, true, false)
+GEMM_STRIDED(gemm_strided_tt, true, true)

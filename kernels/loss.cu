@@ -1,5 +1,9 @@
 /*
-loss.cu — loss value and gradient from the network's logits.
+loss.cu — loss value and gradient from the network's logits, for one model
+(device LossGrad) or `groups` models side by side (device LossGradGroups, the
+restarts: logits rows × (groups·cols), group g's in columns g·cols … g·cols +
+cols − 1, targets rows×cols (or rows class indices) shared by every group,
+one loss sum per group). LossGrad is the groups = 1 case of the same kernels.
 
 Per element (Logistic, MSE) or per row (SoftmaxCE), z the logits, y targets:
 
@@ -16,25 +20,30 @@ before exponentiating. A SoftmaxCE label outside [0, cols) gives a NaN loss
 The loss sum is deterministic (bit-reproducible run to run): pass 1 writes one
 float64 partial sum per block (fixed-order warp-shuffle + shared-memory tree,
 and a block count that depends only on the shape); pass 2 (loss_finalize),
-a single block, adds the partials in a fixed order and stores
-(float)sum into lossOut[lossAt]. No atomics anywhere.
+one block per group, adds the group's partials in a fixed order and stores
+(float)sum into lossOut[lossAt + g]. No atomics anywhere. With groups = 1
+every thread sees exactly the elements, in the order, of the one-model case.
 
-Kernels and launch shapes (the Go side in cuda/ops.go):
+Kernels and launch shapes (the Go side in cuda/batch_ops.go), blockIdx.y = g:
     loss_elementwise  Logistic (loss=0) / MSE (loss=2); 256 threads/block,
-                      grid = min(ceil(N/256), 1024) blocks, grid-stride
+                      grid = (P, groups), P = min(ceil(N/256), 1024/groups)
+                      blocks per group, grid-stride over the group's N
     loss_softmax_ce   one warp per row, 256 threads (8 rows) per block,
-                      grid = min(ceil(rows/8), 1024) blocks, grid-stride on rows
-    loss_finalize     1 block of 256 threads over the partials
+                      grid = (P, groups), P = min(ceil(rows/8), 1024/groups),
+                      grid-stride on rows
+    loss_finalize     grid (groups), 256 threads over each group's P partials
 
-Napkin math per call, N = rows·cols:
+Napkin math per call and group, N = rows·cols:
     reads 4·N (logits) + 4·N (Logistic/MSE targets) or 4·rows (labels),
     writes 4·N (grad) + 8 bytes per block partial;
     flops: ~20 per element in float64 (exp/log1p) + ~5 in float32.
     The workshop's 1055×1 logistic loss is ~13 kB: pure launch latency
     (two launches, ~6 µs).
 
-Validated against: the float64 reference in testLossGrad in
-device/devicetest/devicetest.go, and cpu.(*Device).LossGrad in cpu/cpu.go.
+Validated against: the float64 references in testLossGrad in
+device/devicetest/devicetest.go and testLossGradGroups in
+device/devicetest/batch.go (which also requires groups = 1 to give
+LossGrad's bits), and cpu.(*Device).LossGradGroups in cpu/batch.go.
 
 Regenerate the PTX with `make kernels`.
 */
@@ -49,39 +58,49 @@ __device__ __forceinline__ double sigmoid_d(double z) {
     return e / (1.0 + e);
 }
 
+// n = rows·cols is one group's element count; element i of group g (row
+// i / cols, column i % cols) sits at (i / cols)·groups·cols + g·cols + i % cols
+// of the logits and gradient, and at i of the shared targets.
 extern "C" __global__ void loss_elementwise(int loss, const float* __restrict__ z,
                                             const float* __restrict__ y,
-                                            float* __restrict__ grad, int n,
-                                            float gradScale, double* __restrict__ partials) {
+                                            float* __restrict__ grad, int n, int cols,
+                                            int groups, float gradScale,
+                                            double* __restrict__ partials) {
+    const int g = blockIdx.y;
     double acc = 0.0;
     GRID_STRIDE(i, n) {
-        const float zi = z[i], yi = y[i];
+        const long long at =
+            groups == 1 ? i : (i / cols) * ((long long)groups * cols) + (long long)g * cols + i % cols;
+        const float zi = z[at], yi = y[i];
         if (loss == LOSS_LOGISTIC) {
             const double zz = zi;
             acc += fmax(zz, 0.0) + log1p(exp(-fabs(zz))) - (double)yi * zz;
-            grad[i] = gradScale * ((float)sigmoid_d(zz) - yi);
+            grad[at] = gradScale * ((float)sigmoid_d(zz) - yi);
         } else {  // LOSS_MSE
             const float r = zi - yi;
             acc += (double)r * (double)r;
-            grad[i] = gradScale * 2.0f * r;
+            grad[at] = gradScale * 2.0f * r;
         }
     }
     const double total = block_sum(acc);
-    if (threadIdx.x == 0) partials[blockIdx.x] = total;
+    if (threadIdx.x == 0) partials[(size_t)g * gridDim.x + blockIdx.x] = total;
 }
 
 extern "C" __global__ void loss_softmax_ce(const float* __restrict__ z,
                                            const float* __restrict__ y,
                                            float* __restrict__ grad, int rows, int cols,
-                                           float gradScale, double* __restrict__ partials) {
+                                           int groups, float gradScale,
+                                           double* __restrict__ partials) {
+    const int g = blockIdx.y;
+    const long long ld = (long long)groups * cols;
     const int lane = threadIdx.x & 31;
     const int warpsPerBlock = blockDim.x >> 5;
     const long long firstWarp = (long long)blockIdx.x * warpsPerBlock + (threadIdx.x >> 5);
     const long long nwarps = (long long)gridDim.x * warpsPerBlock;
     double acc = 0.0;  // meaningful in lane 0 only
     for (long long r = firstWarp; r < rows; r += nwarps) {
-        const float* zr = z + r * cols;
-        float* gr = grad + r * cols;
+        const float* zr = z + r * ld + (long long)g * cols;
+        float* gr = grad + r * ld + (long long)g * cols;
         float mx = -INFINITY;
         for (int c = lane; c < cols; c += 32) mx = fmaxf(mx, zr[c]);
 #pragma unroll
@@ -103,13 +122,15 @@ extern "C" __global__ void loss_softmax_ce(const float* __restrict__ z,
         }
     }
     const double total = block_sum(acc);
-    if (threadIdx.x == 0) partials[blockIdx.x] = total;
+    if (threadIdx.x == 0) partials[(size_t)g * gridDim.x + blockIdx.x] = total;
 }
 
+// Block g adds group g's nparts partials.
 extern "C" __global__ void loss_finalize(const double* __restrict__ partials, int nparts,
                                          float* __restrict__ lossOut, int lossAt) {
+    const double* p = partials + (size_t)blockIdx.x * nparts;
     double acc = 0.0;
-    for (int i = threadIdx.x; i < nparts; i += blockDim.x) acc += partials[i];
+    for (int i = threadIdx.x; i < nparts; i += blockDim.x) acc += p[i];
     const double total = block_sum(acc);
-    if (threadIdx.x == 0) lossOut[lossAt] = (float)total;
+    if (threadIdx.x == 0) lossOut[lossAt + blockIdx.x] = (float)total;
 }

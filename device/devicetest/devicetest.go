@@ -37,6 +37,14 @@ func Run(t *testing.T, open func(t *testing.T) device.Device) {
 		{"Dropout", testDropout},
 		{"Mul", testMul},
 		{"Optimizers", testOptimizers},
+		// Batch normalisation and restarts side by side (batch.go).
+		{"GemmStrided", testGemmStrided},
+		{"GemmStridedCountOneIsGemm", testGemmStridedIsGemm},
+		{"LossGradGroups", testLossGradGroups},
+		{"BatchNormTrain", testBatchNormTrain},
+		{"BatchNormEval", testBatchNormEval},
+		{"BatchNormBackward", testBatchNormBackward},
+		{"BatchNormGradient", testBatchNormGradient},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

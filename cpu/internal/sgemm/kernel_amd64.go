@@ -1,0 +1,48 @@
+//go:build amd64 && !purego
+
+package sgemm
+
+import "github.com/gputrain/gputrain/cpu/internal/isa"
+
+// The assembly micro-kernels (kernel_amd64.s, written by gen/main.go). c
+// points at the tile's top-left element; load is 0 or 1.
+//
+//go:noescape
+func kernavx512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int, ldb, rows, mask, lda int)
+
+//go:noescape
+func kernavx512n(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int, ldb, rows, mask, lda int)
+
+//go:noescape
+func kernavx2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+
+func init() {
+	// kcMax: the A sliver (mr·kc floats) stays in L1 next to the streaming
+	// B sliver; ng: a group of B slivers (ng·nr·kc floats) stays in L2.
+	kernels[isa.AVX512] = &kernel{mr: 12, nr: 32, kcMax: 384, ng: 16, fn: avx512Micro, edges: true}
+	kernels[isa.AVX2] = &kernel{mr: 6, nr: 16, kcMax: 256, ng: 16, fn: avx2Micro}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func avx512Micro(kc int, a []float32, lda int, aRows bool, b []float32, ldb int, c []float32, ldc, rows, cols int, alpha, beta float32, load bool) {
+	_, _ = b[(kc-1)*ldb+cols-1], c[(rows-1)*ldc+cols-1]
+	mask := 1<<cols - 1 // bits 0-15: the first vector's columns, 16-31: the second's
+	if aRows {
+		_ = a[11*lda+kc-1]
+		kernavx512n(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(load), ldb, rows, mask, lda)
+		return
+	}
+	_ = a[(kc-1)*lda+11]
+	kernavx512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(load), ldb, rows, mask, lda)
+}
+
+func avx2Micro(kc int, a []float32, _ int, _ bool, b []float32, _ int, c []float32, ldc, _, _ int, alpha, beta float32, load bool) {
+	_, _, _ = a[6*kc-1], b[16*kc-1], c[5*ldc+15]
+	kernavx2(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(load))
+}
