@@ -58,6 +58,13 @@ type Experiment struct {
 	// Resume continues the run saved in this checkpoint; the experiment must
 	// describe the same run (the CLI restores it from the checkpoint's flags).
 	Resume *Checkpoint
+	// BatchNorm normalises every hidden layer's pre-activation (--batch-norm).
+	BatchNorm bool
+	// Restarts trains this many independently initialised copies of the
+	// model side by side (--restarts); metrics are reported for each, and
+	// the best by validation loss (training loss without a validation
+	// split) is the one kept. 0 or 1: one.
+	Restarts int
 	// Flags records the command line for the model file's metadata.
 	Flags map[string]string
 }
@@ -94,6 +101,24 @@ type Result struct {
 	Threshold float64
 	// Manifest is the run's provenance (also in Model.Info).
 	Manifest map[string]string
+	// With several restarts: each restart's evaluations (Evals, History's
+	// per-restart losses and Model are the best restart's, or of all), the
+	// summary of every split's metrics over restarts, and the best restart.
+	Restarts       []RestartResult
+	RestartSummary []SplitSummary
+	Best           int
+}
+
+// RestartResult is one restart's seed and evaluations.
+type RestartResult struct {
+	Seed  uint64
+	Evals []Evaluation
+}
+
+// SplitSummary summarises one split's loss and metrics over restarts.
+type SplitSummary struct {
+	Split   string
+	Metrics []metrics.Summary // the loss first, then the task's metrics
 }
 
 // Hooks receive a run's progress; every field may be nil.
@@ -139,7 +164,7 @@ func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	arch := Arch{Inputs: ds.Cols(), Hidden: e.Hidden, Outputs: 1, Activation: e.Activation}
+	arch := Arch{Inputs: ds.Cols(), Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
 	switch task {
 	case data.TaskBinary:
 		arch.Loss = device.Logistic
@@ -178,6 +203,9 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	if e.AutoThreshold && (p.task != data.TaskBinary || e.ValSplit <= 0 || e.CV >= 2) {
 		return nil, fmt.Errorf("choosing the threshold needs a binary task and a validation split")
 	}
+	if e.Restarts > 1 && (e.Resume != nil || e.CheckpointEvery > 0 || e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
+		return nil, fmt.Errorf("restarts cannot be combined with checkpoints, resuming, class weights, initial parameters or an automatic threshold")
+	}
 	res := &Result{Task: p.task, Arch: p.arch, Threshold: e.Threshold}
 	stratified := p.task != data.TaskRegression
 	if e.CV >= 2 {
@@ -190,14 +218,16 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		}
 		var runs [][]metrics.Value
 		for k, fold := range folds {
-			ev, err := e.trainFold(ctx, dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
+			evs, err := e.trainFold(ctx, dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
 			if err != nil {
 				return nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
-			res.Folds = append(res.Folds, ev)
-			runs = append(runs, append([]metrics.Value{{Name: "loss", Value: ev.Loss}}, ev.Metrics...))
-			if hooks.Fold != nil {
-				hooks.Fold(ev)
+			for _, ev := range evs {
+				res.Folds = append(res.Folds, ev)
+				runs = append(runs, lossAndMetrics(ev))
+				if hooks.Fold != nil {
+					hooks.Fold(ev)
+				}
 			}
 		}
 		res.CVSummary = metrics.Summarize(runs)
@@ -229,6 +259,11 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		}
 		res.Threshold = ChooseThreshold(val.Labels, val.Prob)
 	}
+	R := tr.trainer.Network().Replicas()
+	res.Restarts = make([]RestartResult, R)
+	for r := range res.Restarts {
+		res.Restarts[r].Seed = RestartSeed(e.Seed, r)
+	}
 	for _, part := range []struct {
 		name string
 		idx  []int
@@ -236,22 +271,81 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		if len(part.idx) == 0 {
 			continue
 		}
-		ev, err := e.evaluate(tr, p, part.idx, part.name, res.Threshold)
+		evs, err := e.evaluateAll(tr, p, part.idx, part.name, res.Threshold)
 		if err != nil {
 			return nil, err
 		}
-		res.Evals = append(res.Evals, ev)
+		for r, ev := range evs {
+			res.Restarts[r].Evals = append(res.Restarts[r].Evals, ev)
+		}
+	}
+	res.Best = bestRestart(res.Restarts)
+	res.Evals = res.Restarts[res.Best].Evals
+	if R > 1 {
+		res.RestartSummary = summarizeRestarts(res.Restarts)
+	} else {
+		res.Restarts = nil
 	}
 	params, err := tr.trainer.Params()
 	if err != nil {
 		return nil, err
 	}
 	res.Model = &Model{
-		Arch: p.arch, Params: params, Task: p.task, Classes: p.classes,
+		Arch: p.arch, Params: params.Replica(res.Best, R), Task: p.task, Classes: p.classes,
 		Features: ds.FeatureNames, Label: ds.LabelName, Scaler: tr.scaler,
 		Info: e.info(res),
 	}
 	return res, nil
+}
+
+// lossAndMetrics lists an evaluation's loss and metrics as named values.
+func lossAndMetrics(ev Evaluation) []metrics.Value {
+	return append([]metrics.Value{{Name: "loss", Value: ev.Loss}}, ev.Metrics...)
+}
+
+// selectionSplit is the split restarts are compared on: the validation
+// split when there is one, else the training rows.
+func selectionSplit(rs []RestartResult) string {
+	for _, ev := range rs[0].Evals {
+		if ev.Split == "validation" {
+			return ev.Split
+		}
+	}
+	return "train"
+}
+
+// bestRestart picks the restart with the lowest loss on selectionSplit (the
+// first wins ties).
+func bestRestart(rs []RestartResult) int {
+	split := selectionSplit(rs)
+	lossOf := func(rr RestartResult) float64 {
+		for _, ev := range rr.Evals {
+			if ev.Split == split {
+				return ev.Loss
+			}
+		}
+		return math.Inf(1)
+	}
+	best := 0
+	for r := range rs {
+		if lossOf(rs[r]) < lossOf(rs[best]) {
+			best = r
+		}
+	}
+	return best
+}
+
+// summarizeRestarts summarises each split's loss and metrics over restarts.
+func summarizeRestarts(rs []RestartResult) []SplitSummary {
+	var out []SplitSummary
+	for i, ev := range rs[0].Evals {
+		runs := make([][]metrics.Value, len(rs))
+		for r, rr := range rs {
+			runs[r] = lossAndMetrics(rr.Evals[i])
+		}
+		out = append(out, SplitSummary{Split: ev.Split, Metrics: metrics.Summarize(runs)})
+	}
+	return out
 }
 
 // checkResume checks that the checkpoint e resumes fits the data and the
@@ -315,7 +409,7 @@ func (e *Experiment) trainConfig(p *prepared, rows []int) (TrainConfig, error) {
 	cfg := TrainConfig{
 		Arch: p.arch, Init: e.Init, Optim: e.Optim, Schedule: e.Schedule, BatchSize: e.BatchSize,
 		Steps: e.Steps, Epochs: e.Epochs, Dropout: e.Dropout, Reduction: e.Reduction,
-		Seed: e.Seed, CheckEvery: e.CheckEvery, RecordEvery: e.RecordEvery,
+		Seed: e.Seed, CheckEvery: e.CheckEvery, RecordEvery: e.RecordEvery, Restarts: e.Restarts,
 		EarlyStopping: e.EarlyStopping, DetectAnomaly: e.DetectAnomaly, CheckpointEvery: e.CheckpointEvery,
 	}
 	if e.ClassWeight == "balanced" {
@@ -396,26 +490,48 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 	return &trained{trainer: t, scaler: scaler, ds: ds, history: history}, nil
 }
 
-func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, name string) (Evaluation, error) {
+// trainFold trains on train and evaluates every restart on test.
+func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, name string) ([]Evaluation, error) {
 	tr, err := e.train(ctx, dev, p, split{train: train}, nil, Hooks{})
+	if err != nil {
+		return nil, err
+	}
+	defer tr.trainer.Close()
+	evs, err := e.evaluateAll(tr, p, test, name, e.Threshold)
+	if len(evs) > 1 {
+		for r := range evs {
+			evs[r].Split = fmt.Sprintf("%s restart %d", name, r+1)
+		}
+	}
+	return evs, err
+}
+
+// evaluate computes the loss and metrics of the trained network (its first
+// restart) on rows.
+func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string, threshold float64) (Evaluation, error) {
+	evs, err := e.evaluateAll(tr, p, rows, name, threshold)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	defer tr.trainer.Close()
-	return e.evaluate(tr, p, test, name, e.Threshold)
+	return evs[0], nil
 }
 
-// evaluate computes the loss and metrics of the trained network on rows.
-func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string, threshold float64) (Evaluation, error) {
-	logits, err := tr.trainer.Network().Logits(matrix32(tr.ds, rows), len(rows))
+// evaluateAll computes the loss and metrics of every restart on rows.
+func (e *Experiment) evaluateAll(tr *trained, p *prepared, rows []int, name string, threshold float64) ([]Evaluation, error) {
+	net := tr.trainer.Network()
+	logits, err := net.Logits(matrix32(tr.ds, rows), len(rows))
 	if err != nil {
-		return Evaluation{}, err
+		return nil, err
 	}
 	y := make([]float64, len(rows))
 	for i, r := range rows {
 		y[i] = p.y[r]
 	}
-	return Evaluate(p.arch, p.task, p.classes, logits, y, e.Reduction, threshold, name), nil
+	evs := make([]Evaluation, net.Replicas())
+	for r := range evs {
+		evs[r] = Evaluate(p.arch, p.task, p.classes, ReplicaLogits(logits, len(rows), p.arch.Outputs, len(evs), r), y, e.Reduction, threshold, name)
+	}
+	return evs, nil
 }
 
 // ChooseThreshold returns the decision threshold on prob (the probability
@@ -582,6 +698,10 @@ func (e *Experiment) info(res *Result) map[string]string {
 	}
 	if es := res.EarlyStop; es != nil && es.Stopped {
 		m["early_stopping"] = fmt.Sprintf("stopped at step %d; best validation loss %.6g at step %d; restored: %v", es.Step, es.BestLoss, es.BestStep, es.Restored)
+	}
+	if len(res.Restarts) > 1 {
+		m["restarts"] = strconv.Itoa(len(res.Restarts))
+		m["restart_kept"] = fmt.Sprintf("restart %d of %d (seed %d), the lowest %s loss", res.Best+1, len(res.Restarts), res.Restarts[res.Best].Seed, selectionSplit(res.Restarts))
 	}
 	if ck := e.Resume; ck != nil {
 		m["resumed_at_step"] = strconv.Itoa(ck.State.Step)

@@ -65,7 +65,7 @@ func FuzzDecodeModel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := decodeModel(b)
 		checkOneLine(t, err)
-		if err != nil || m.Arch.paramCount() > 1<<12 {
+		if err != nil || m.Arch.ParamCount() > 1<<12 {
 			return
 		}
 		if _, err := Infer(cpu.New(), m.Arch, m.Params, make([]float32, 2*m.Arch.Inputs), 2); err != nil {
@@ -89,7 +89,7 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 			return
 		}
 		arch, n := c.Model.Arch, len(c.Train)
-		if arch.paramCount() > 1<<12 || n*(arch.Inputs+arch.Outputs) > 1<<12 {
+		if arch.ParamCount() > 1<<12 || n*(arch.Inputs+arch.Outputs) > 1<<12 {
 			return
 		}
 		cfg := TrainConfig{Arch: arch, Optim: OptimConfig{Kind: c.Optimizer, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},

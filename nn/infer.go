@@ -13,9 +13,10 @@ const inferChunk = 4096
 // logitsInto runs the network in evaluation mode (no dropout) over x (rows
 // rows of Inputs features) and returns the rows×Outputs logits. It uploads x
 // chunk by chunk into scratch, a buffer of at least min(rows,
-// maxRows)×Inputs elements.
+// maxRows)×Inputs elements. With several replicas the logits are rows ×
+// (replicas·Outputs), replica r's in column block r (see ReplicaLogits).
 func (n *Network) logitsInto(scratch device.Buffer, x []float32, rows int) ([]float32, error) {
-	d, k := n.arch.Inputs, n.arch.Outputs
+	d, k := n.arch.Inputs, n.replicas*n.arch.Outputs
 	out := make([]float32, rows*k)
 	for off := 0; off < rows; off += n.maxRows {
 		m := min(n.maxRows, rows-off)
@@ -36,6 +37,20 @@ func (n *Network) Logits(x []float32, rows int) ([]float32, error) {
 	}
 	defer n.dev.Free(scratch)
 	return n.logitsInto(scratch, x, rows)
+}
+
+// ReplicaLogits extracts replica r's rows×k logits from the rows ×
+// (replicas·k) logits of a replicated network.
+func ReplicaLogits(logits []float32, rows, k, replicas, r int) []float32 {
+	if replicas == 1 {
+		return logits
+	}
+	out := make([]float32, 0, rows*k)
+	for i := 0; i < rows; i++ {
+		row := logits[i*replicas*k:]
+		out = append(out, row[r*k:(r+1)*k]...)
+	}
+	return out
 }
 
 // Infer computes the logits of params on x with a freshly allocated network.

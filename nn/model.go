@@ -40,6 +40,7 @@ type archJSON struct {
 	Outputs    int    `json:"outputs"`
 	Activation string `json:"activation"`
 	Loss       string `json:"loss"`
+	BatchNorm  bool   `json:"batch_norm,omitempty"`
 }
 
 // ParseActivation checks an --activation value.
@@ -61,9 +62,17 @@ func parseLoss(s string) (device.Loss, error) {
 	return 0, fmt.Errorf("unknown loss %q", s)
 }
 
+// bnNames are the names of batch normalisation's tensors of hidden layer
+// l, as PyTorch's BatchNorm1d names them, in the order of Params.tensors.
+func bnNames(l int) [4]string {
+	return [4]string{fmt.Sprintf("bn.%d.weight", l), fmt.Sprintf("bn.%d.bias", l), fmt.Sprintf("bn.%d.running_mean", l), fmt.Sprintf("bn.%d.running_var", l)}
+}
+
 // ParamTensors names parameters as PyTorch's nn.Sequential of nn.Linear
 // does ("layers.L.weight" with shape [fan_out, fan_in], "layers.L.bias"), so
-// that files can be exchanged with other frameworks.
+// that files can be exchanged with other frameworks; batch normalisation's
+// tensors are "bn.L.weight", "bn.L.bias", "bn.L.running_mean" and
+// "bn.L.running_var".
 func ParamTensors(arch Arch, p Params) map[string]safetensors.Tensor {
 	sizes := arch.Sizes()
 	out := map[string]safetensors.Tensor{}
@@ -77,6 +86,11 @@ func ParamTensors(arch Arch, p Params) map[string]safetensors.Tensor {
 		}
 		out[fmt.Sprintf("layers.%d.weight", l)] = safetensors.Tensor{Shape: []int{o, in}, F32: wt}
 		out[fmt.Sprintf("layers.%d.bias", l)] = safetensors.Tensor{Shape: []int{o}, F32: append([]float32(nil), p.B[l]...)}
+		if l < len(p.Gamma) {
+			for i, v := range [][]float32{p.Gamma[l], p.Beta[l], p.RunMean[l], p.RunVar[l]} {
+				out[bnNames(l)[i]] = safetensors.Tensor{Shape: []int{o}, F32: append([]float32(nil), v...)}
+			}
+		}
 	}
 	return out
 }
@@ -112,6 +126,21 @@ func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params
 		}
 		p.W = append(p.W, w)
 		p.B = append(p.B, append([]float32(nil), bt.Float32s()...))
+		if arch.BatchNorm && l < arch.Layers()-1 {
+			var vs [4][]float32
+			for i, name := range bnNames(l) {
+				t, ok := tensors[name]
+				if !ok {
+					return Params{}, fmt.Errorf("no tensor %q (the network %s has batch normalisation)", name, arch)
+				}
+				if len(t.Shape) != 1 || t.Shape[0] != o {
+					return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", name, t.Shape, o)
+				}
+				vs[i] = append([]float32(nil), t.Float32s()...)
+			}
+			p.Gamma, p.Beta = append(p.Gamma, vs[0]), append(p.Beta, vs[1])
+			p.RunMean, p.RunVar = append(p.RunMean, vs[2]), append(p.RunVar, vs[3])
+		}
 	}
 	if _, ok := tensors[fmt.Sprintf("layers.%d.weight", arch.Layers())]; ok {
 		return Params{}, fmt.Errorf("the file has more layers than the network %s", arch)
@@ -131,7 +160,7 @@ func (m *Model) encode() (map[string]safetensors.Tensor, map[string]string, erro
 	for k, v := range m.Info {
 		meta[k] = v
 	}
-	a := archJSON{m.Arch.Inputs, m.Arch.Hidden, m.Arch.Outputs, m.Arch.Activation.String(), m.Arch.Loss.String()}
+	a := archJSON{m.Arch.Inputs, m.Arch.Hidden, m.Arch.Outputs, m.Arch.Activation.String(), m.Arch.Loss.String(), m.Arch.BatchNorm}
 	if a.Hidden == nil {
 		a.Hidden = []int{}
 	}
@@ -220,7 +249,7 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 			return nil, fmt.Errorf("arch %+v", a)
 		}
 	}
-	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs}
+	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
 	var err error
 	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
 		return nil, err

@@ -6,39 +6,64 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
-// layer is one fully connected layer resident on a device, with its
-// activations and gradients sized for up to maxRows rows.
+// layer is one fully connected layer resident on a device, for every
+// replica of the network, with its activations and gradients sized for up
+// to maxRows rows.
+//
+// Replicas sit side by side: parameters are stacked (replica r's weight
+// matrix is the r-th in×out block of w), activations are "wide" matrices of
+// rows × (replicas·out) whose column block r belongs to replica r. So one
+// strided gemm, one bias-activation, one loss and one optimizer launch per
+// tensor run every replica at once, and one replica is exactly the plain
+// network.
 type layer struct {
 	in, out int
 	act     device.Activation // Identity for the output layer
-	w, b    device.Buffer     // parameters: in×out and out
+	w, b    device.Buffer     // parameters: replicas × in×out and replicas × out
 	dw, db  device.Buffer     // their gradients
-	a       device.Buffer     // act(x·W + b), maxRows×out
+	z       device.Buffer     // x·W + b before batch normalisation (nil without)
+	a       device.Buffer     // the layer's output, maxRows × replicas·out
 	dropped device.Buffer     // a·mask when dropout is on (the next layer's input)
-	mask    device.Buffer     // dropout mask, maxRows×out
-	da      device.Buffer     // ∂loss/∂(this layer's output), maxRows×out
+	mask    device.Buffer     // dropout mask
+	da      device.Buffer     // ∂loss/∂(this layer's output)
+	bn      *batchNorm        // nil without batch normalisation
 }
 
-// Network is an MLP whose parameters and per-step buffers live on a device.
-// All buffers are allocated once, by NewNetwork.
+// batchNorm is one hidden layer's batch normalisation on the device.
+type batchNorm struct {
+	gamma, beta, dgamma, dbeta device.Buffer // replicas × out
+	runMean, runVar            device.Buffer // running statistics
+	mean, invStd               device.Buffer // the batch's, saved for backward
+}
+
+// Network is an MLP — or several replicas of one, trained side by side —
+// whose parameters and per-step buffers live on a device. All buffers are
+// allocated once, by NewNetwork.
 type Network struct {
-	dev     device.Device
-	arch    Arch
-	maxRows int
-	dropout float32
-	layers  []*layer
-	bufs    []device.Buffer // every buffer, for Close
-	an      *anomalyChecker // checks every operation's output when set
+	dev      device.Device
+	arch     Arch
+	replicas int
+	maxRows  int
+	dropout  float32
+	layers   []*layer
+	bufs     []device.Buffer // every buffer, for Close
+	an       *anomalyChecker // checks every operation's output when set
 }
 
 // NewNetwork allocates a network for arch on dev, able to process up to
 // maxRows rows at a time, and uploads params. dropout (in [0,1)) is the
 // probability of dropping each hidden unit during training.
 func NewNetwork(dev device.Device, arch Arch, params Params, maxRows int, dropout float64) (*Network, error) {
-	if err := params.CheckShapes(arch); err != nil {
+	return newReplicas(dev, arch, params, 1, maxRows, dropout)
+}
+
+// newReplicas allocates count replicas of a network side by side; params
+// holds count replicas (see Params).
+func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int, dropout float64) (*Network, error) {
+	if err := params.checkShapes(arch, count); err != nil {
 		return nil, err
 	}
-	n := &Network{dev: dev, arch: arch, maxRows: maxRows, dropout: float32(dropout)}
+	n := &Network{dev: dev, arch: arch, replicas: count, maxRows: maxRows, dropout: float32(dropout)}
 	sizes := arch.Sizes()
 	for l := 0; l < arch.Layers(); l++ {
 		ly := &layer{in: sizes[l], out: sizes[l+1], act: arch.Activation}
@@ -46,35 +71,40 @@ func NewNetwork(dev device.Device, arch Arch, params Params, maxRows int, dropou
 		if !hidden {
 			ly.act = device.Identity
 		}
-		allocs := []struct {
-			dst  *device.Buffer
-			size int
-		}{
-			{&ly.w, ly.in * ly.out}, {&ly.b, ly.out}, {&ly.dw, ly.in * ly.out}, {&ly.db, ly.out},
-			{&ly.a, maxRows * ly.out}, {&ly.da, maxRows * ly.out},
-		}
+		wide := maxRows * count * ly.out
+		bufs := []*device.Buffer{&ly.a, &ly.da}
+		sizes := []int{wide, wide}
+		add := func(b *device.Buffer, size int) { bufs, sizes = append(bufs, b), append(sizes, size) }
+		add(&ly.w, count*ly.in*ly.out)
+		add(&ly.b, count*ly.out)
+		add(&ly.dw, count*ly.in*ly.out)
+		add(&ly.db, count*ly.out)
 		if hidden && dropout > 0 {
-			allocs = append(allocs, struct {
-				dst  *device.Buffer
-				size int
-			}{&ly.dropped, maxRows * ly.out}, struct {
-				dst  *device.Buffer
-				size int
-			}{&ly.mask, maxRows * ly.out})
+			add(&ly.dropped, wide)
+			add(&ly.mask, wide)
 		}
-		for _, a := range allocs {
-			b, err := n.alloc(a.size)
+		if hidden && arch.BatchNorm {
+			ly.bn = &batchNorm{}
+			add(&ly.z, wide)
+			for _, b := range []*device.Buffer{&ly.bn.gamma, &ly.bn.beta, &ly.bn.dgamma, &ly.bn.dbeta, &ly.bn.runMean, &ly.bn.runVar, &ly.bn.mean, &ly.bn.invStd} {
+				add(b, count*ly.out)
+			}
+		}
+		for i, b := range bufs {
+			buf, err := n.alloc(sizes[i])
 			if err != nil {
 				n.Close()
 				return nil, err
 			}
-			*a.dst = b
+			*b = buf
 		}
-		dev.Upload(ly.w, params.W[l])
-		dev.Upload(ly.b, params.B[l])
 		n.layers = append(n.layers, ly)
 	}
-	return n, dev.Err()
+	if err := n.upload(params); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return n, nil
 }
 
 func (n *Network) alloc(size int) (device.Buffer, error) {
@@ -97,7 +127,11 @@ func (n *Network) Close() {
 // Arch returns the network's architecture.
 func (n *Network) Arch() Arch { return n.arch }
 
-// logitsBuf returns the buffer holding the output layer's logits after Forward.
+// Replicas is the number of copies of the network trained side by side.
+func (n *Network) Replicas() int { return n.replicas }
+
+// logitsBuf returns the buffer holding the output layer's logits after
+// Forward: rows × (replicas·Outputs).
 func (n *Network) logitsBuf() device.Buffer { return n.layers[len(n.layers)-1].a }
 
 // logitsGradBuf returns the buffer that LossGrad fills with the gradient
@@ -112,28 +146,68 @@ func (n *Network) outputName(l int) string {
 	return fmt.Sprintf("layers.%d activation", l)
 }
 
+// check reports a non-finite value in b[0:size] when anomaly checks are on.
+func (n *Network) check(name string, b device.Buffer, size int) {
+	if n.an != nil {
+		n.an.check(name, b, size)
+	}
+}
+
+// gemmLayer runs one strided gemm over the replicas of layer ly:
+// for each replica r, C_r = op(A_r)·op(B_r) where the operands are given by
+// their buffer, leading dimension and per-replica stride.
+func (n *Network) gemmLayer(transA, transB bool, m, nn, k int, a device.Buffer, lda, sa int, b device.Buffer, ldb, sb int, c device.Buffer, ldc, sc int) {
+	n.dev.GemmStrided(transA, transB, m, nn, k, 1, a, lda, sa, b, ldb, sb, 0, c, ldc, sc, n.replicas)
+}
+
+// input returns layer l's input as the forward pass left it, with its
+// leading dimension and per-replica stride (the data x is shared by every
+// replica).
+func (n *Network) input(x device.Buffer, l int, train bool) (device.Buffer, int, int) {
+	if l == 0 {
+		return x, n.arch.Inputs, 0
+	}
+	prev := n.layers[l-1]
+	in := prev.a
+	if train && prev.mask != nil {
+		in = prev.dropped
+	}
+	return in, n.replicas * prev.out, prev.out
+}
+
 // Forward runs x (rows×Inputs, rows ≤ maxRows) through the network. With
-// train set and dropout on, hidden outputs are dropped with masks drawn from
-// dropoutSeed (one stream per layer).
+// train set, batch normalisation uses the batch's statistics (and updates
+// the running ones) and, with dropout on, hidden outputs are dropped with
+// masks drawn from dropoutSeed (one stream per layer).
 func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uint64) {
-	in := x
+	R := n.replicas
 	for l, ly := range n.layers {
-		n.dev.Gemm(false, false, rows, ly.out, ly.in, 1, in, ly.w, 0, ly.a)
-		if n.an != nil {
-			n.an.check(fmt.Sprintf("layers.%d input·weight", l), ly.a, rows*ly.out)
+		in, ldIn, strideIn := n.input(x, l, train)
+		wide := R * ly.out
+		m := rows * wide
+		pre := ly.a
+		if ly.bn != nil {
+			pre = ly.z
 		}
-		n.dev.BiasActivation(ly.act, ly.a, ly.b, ly.a, rows, ly.out)
-		if n.an != nil {
-			n.an.check(n.outputName(l), ly.a, rows*ly.out)
-		}
-		in = ly.a
-		if train && ly.mask != nil {
-			n.dev.Copy(ly.dropped, ly.a, rows*ly.out)
-			n.dev.Dropout(ly.dropped, ly.mask, rows*ly.out, n.dropout, dropoutSeed+uint64(l)*0x9E3779B97F4A7C15)
-			if n.an != nil {
-				n.an.check(fmt.Sprintf("layers.%d dropout output", l), ly.dropped, rows*ly.out)
+		n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
+		n.check(fmt.Sprintf("layers.%d input·weight", l), pre, m)
+		switch {
+		case ly.bn == nil:
+			n.dev.BiasActivation(ly.act, ly.a, ly.b, ly.a, rows, wide)
+		default:
+			bn := ly.bn
+			n.dev.BiasActivation(device.Identity, ly.z, ly.b, ly.z, rows, wide)
+			if train {
+				n.dev.BatchNormTrain(ly.act, ly.z, bn.gamma, bn.beta, ly.a, bn.mean, bn.invStd, bn.runMean, bn.runVar, rows, wide, bnEps, bnMomentum)
+			} else {
+				n.dev.BatchNormEval(ly.act, ly.z, bn.gamma, bn.beta, bn.runMean, bn.runVar, ly.a, rows, wide, bnEps)
 			}
-			in = ly.dropped
+		}
+		n.check(n.outputName(l), ly.a, m)
+		if train && ly.mask != nil {
+			n.dev.Copy(ly.dropped, ly.a, m)
+			n.dev.Dropout(ly.dropped, ly.mask, m, n.dropout, dropoutSeed+uint64(l)*0x9E3779B97F4A7C15)
+			n.check(fmt.Sprintf("layers.%d dropout output", l), ly.dropped, m)
 		}
 	}
 }
@@ -142,109 +216,121 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 // with respect to the logits, which must already be in the output layer's
 // da buffer (LossGrad writes it there). x is the input given to Forward.
 func (n *Network) Backward(x device.Buffer, rows int, train bool) {
+	R := n.replicas
 	for l := len(n.layers) - 1; l >= 0; l-- {
 		ly := n.layers[l]
-		m := rows * ly.out
-		if ly.act != device.Identity || (train && ly.mask != nil) {
-			if train && ly.mask != nil {
-				n.dev.Mul(ly.da, ly.mask, ly.da, m)
-				if n.an != nil {
-					n.an.check(fmt.Sprintf("layers.%d dropout gradient", l), ly.da, m)
-				}
-			}
+		wide := R * ly.out
+		m := rows * wide
+		if train && ly.mask != nil {
+			n.dev.Mul(ly.da, ly.mask, ly.da, m)
+			n.check(fmt.Sprintf("layers.%d dropout gradient", l), ly.da, m)
+		}
+		if ly.act != device.Identity || ly.bn != nil {
 			n.dev.ActivationBackward(ly.act, ly.a, ly.da, ly.da, m)
-			if n.an != nil {
-				n.an.check(fmt.Sprintf("layers.%d pre-activation gradient", l), ly.da, m)
-			}
+			n.check(fmt.Sprintf("layers.%d pre-activation gradient", l), ly.da, m)
 		}
-		in := x
+		if bn := ly.bn; bn != nil {
+			n.dev.BatchNormBackward(ly.z, ly.da, bn.gamma, bn.mean, bn.invStd, ly.da, bn.dgamma, bn.dbeta, rows, wide)
+			n.check(fmt.Sprintf("bn.%d gradient", l), ly.da, m)
+		}
+		in, ldIn, strideIn := n.input(x, l, train)
+		// dW_r = in_rᵀ·dZ_r
+		n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
+		n.check(fmt.Sprintf("layers.%d.weight gradient", l), ly.dw, R*ly.in*ly.out)
+		n.dev.ColumnSums(ly.da, rows, wide, ly.db)
+		n.check(fmt.Sprintf("layers.%d.bias gradient", l), ly.db, wide)
 		if l > 0 {
+			// dIn_r = dZ_r·W_rᵀ
 			prev := n.layers[l-1]
-			in = prev.a
-			if train && prev.mask != nil {
-				in = prev.dropped
-			}
-		}
-		n.dev.Gemm(true, false, ly.in, ly.out, rows, 1, in, ly.da, 0, ly.dw)
-		if n.an != nil {
-			n.an.check(fmt.Sprintf("layers.%d.weight gradient", l), ly.dw, ly.in*ly.out)
-		}
-		n.dev.ColumnSums(ly.da, rows, ly.out, ly.db)
-		if n.an != nil {
-			n.an.check(fmt.Sprintf("layers.%d.bias gradient", l), ly.db, ly.out)
-		}
-		if l > 0 {
-			n.dev.Gemm(false, true, rows, ly.in, ly.out, 1, ly.da, ly.w, 0, n.layers[l-1].da)
-			if n.an != nil {
-				n.an.check(fmt.Sprintf("layers.%d activation gradient", l-1), n.layers[l-1].da, rows*ly.in)
-			}
+			n.gemmLayer(false, true, rows, ly.in, ly.out, ly.da, wide, ly.out, ly.w, ly.out, ly.in*ly.out, prev.da, R*prev.out, prev.out)
+			n.check(fmt.Sprintf("layers.%d activation gradient", l-1), prev.da, rows*R*prev.out)
 		}
 	}
 }
 
-// LossGrad computes the loss of the current logits against targets, leaving
-// its sum in lossOut[lossAt] and gradScale·∂loss/∂logits ready for Backward.
+// LossGrad computes the loss of the current logits against targets
+// (shared by every replica), leaving replica r's sum in lossOut[lossAt+r]
+// and gradScale·∂loss/∂logits ready for Backward.
 func (n *Network) LossGrad(targets device.Buffer, rows int, gradScale float32, lossOut device.Buffer, lossAt int) {
 	out := n.layers[len(n.layers)-1]
-	n.dev.LossGrad(n.arch.Loss, out.a, targets, out.da, rows, out.out, gradScale, lossOut, lossAt)
-	if n.an != nil {
-		n.an.check("logits gradient", out.da, rows*out.out)
-	}
+	n.dev.LossGradGroups(n.arch.Loss, out.a, targets, out.da, rows, out.out, n.replicas, gradScale, lossOut, lossAt)
+	n.check("logits gradient", out.da, rows*n.replicas*out.out)
 }
 
-// SetParams uploads params (which must fit the architecture) into the
-// network.
-func (n *Network) SetParams(p Params) error {
-	if err := p.CheckShapes(n.arch); err != nil {
+// tensorBufs lists the device buffers matching Params.tensors, in order.
+func (n *Network) tensorBufs() []device.Buffer {
+	var bs []device.Buffer
+	for _, ly := range n.layers {
+		bs = append(bs, ly.w, ly.b)
+		if bn := ly.bn; bn != nil {
+			bs = append(bs, bn.gamma, bn.beta, bn.runMean, bn.runVar)
+		}
+	}
+	return bs
+}
+
+// upload copies p (holding every replica) into the network.
+func (n *Network) upload(p Params) error {
+	if err := p.checkShapes(n.arch, n.replicas); err != nil {
 		return err
 	}
-	for l, ly := range n.layers {
-		n.dev.Upload(ly.w, p.W[l])
-		n.dev.Upload(ly.b, p.B[l])
+	ts, _ := p.tensors()
+	for i, b := range n.tensorBufs() {
+		n.dev.Upload(b, *ts[i])
 	}
 	return n.dev.Err()
 }
 
-// Params downloads the current parameters to the host.
+// SetParams uploads params (holding every replica; see Params) into the
+// network.
+func (n *Network) SetParams(p Params) error { return n.upload(p) }
+
+// Params downloads the current parameters (every replica) to the host.
 func (n *Network) Params() (Params, error) {
-	var p Params
-	for _, ly := range n.layers {
-		w, b := make([]float32, ly.in*ly.out), make([]float32, ly.out)
-		if err := n.dev.Download(w, ly.w); err != nil {
-			return Params{}, err
-		}
-		if err := n.dev.Download(b, ly.b); err != nil {
-			return Params{}, err
-		}
-		p.W, p.B = append(p.W, w), append(p.B, b)
-	}
-	return p, nil
+	return n.download(n.tensorBufs())
 }
 
-// Gradients downloads the gradients computed by the last Backward.
+// Gradients downloads the gradients computed by the last Backward, in the
+// layout of Params (batch normalisation's running statistics have no
+// gradient: their places hold zeros).
 func (n *Network) Gradients() (Params, error) {
-	var p Params
+	var bs []device.Buffer
 	for _, ly := range n.layers {
-		w, b := make([]float32, ly.in*ly.out), make([]float32, ly.out)
-		if err := n.dev.Download(w, ly.dw); err != nil {
-			return Params{}, err
+		bs = append(bs, ly.dw, ly.db)
+		if bn := ly.bn; bn != nil {
+			bs = append(bs, bn.dgamma, bn.dbeta, nil, nil)
 		}
-		if err := n.dev.Download(b, ly.db); err != nil {
-			return Params{}, err
+	}
+	return n.download(bs)
+}
+
+// download copies buffers laid out as Params.tensors to the host (nil
+// buffers give zeros).
+func (n *Network) download(bs []device.Buffer) (Params, error) {
+	p := zeroParams(n.arch, n.replicas)
+	ts, _ := p.tensors()
+	for i, b := range bs {
+		if b != nil {
+			if err := n.dev.Download(*ts[i], b); err != nil {
+				return Params{}, err
+			}
 		}
-		p.W, p.B = append(p.W, w), append(p.B, b)
 	}
 	return p, nil
 }
 
-// paramGrads lists each parameter buffer with its gradient and size, in a
-// fixed order (layer 0 weight, layer 0 bias, layer 1 weight, …), for the
-// optimizers.
+// paramGrads lists each trainable parameter buffer with its gradient and
+// size, in the order of Params.tensors, for the optimizers.
 func (n *Network) paramGrads() []paramGrad {
 	var pg []paramGrad
+	R := n.replicas
 	for l, ly := range n.layers {
-		pg = append(pg, paramGrad{ly.w, ly.dw, ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l)},
-			paramGrad{ly.b, ly.db, ly.out, fmt.Sprintf("layers.%d.bias", l)})
+		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l)},
+			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l)})
+		if bn := ly.bn; bn != nil {
+			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l)},
+				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l)})
+		}
 	}
 	return pg
 }

@@ -41,12 +41,13 @@ type OptimConfig struct {
 // updater applies one optimizer step to every parameter of a network, with
 // its state (velocities, moments) allocated once on the device.
 type updater struct {
-	cfg   OptimConfig
-	dev   device.Device
-	pg    []paramGrad
-	state [][2]device.Buffer
-	step  int             // updates applied so far (Adam's bias correction uses step+1)
-	an    *anomalyChecker // checks each updated tensor when set
+	cfg      OptimConfig
+	dev      device.Device
+	pg       []paramGrad
+	state    [][2]device.Buffer
+	replicas int             // copies of the network side by side
+	step     int             // updates applied so far (Adam's bias correction uses step+1)
+	an       *anomalyChecker // checks each updated tensor when set
 }
 
 // stateCount is how many state tensors the optimizer keeps per parameter.
@@ -67,7 +68,7 @@ func (c OptimConfig) stateNames() []string {
 }
 
 func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, error) {
-	u := &updater{cfg: cfg, dev: dev, pg: net.paramGrads()}
+	u := &updater{cfg: cfg, dev: dev, pg: net.paramGrads(), replicas: net.replicas}
 	nState := cfg.stateCount()
 	for _, p := range u.pg {
 		var s [2]device.Buffer
@@ -108,23 +109,32 @@ func (u *updater) apply(lr float64) {
 }
 
 // download copies the optimizer state to the host: one Params per state
-// tensor kind (none for plain gradient descent).
+// tensor kind (none for plain gradient descent), in the layout of the
+// network's Params (untrained tensors, such as batch normalisation's
+// running statistics, hold zeros).
 func (u *updater) download(arch Arch) ([]Params, error) {
 	out := make([]Params, u.cfg.stateCount())
 	for s := range out {
-		for i, p := range u.pg {
-			v := make([]float32, p.n)
-			if err := u.dev.Download(v, u.state[i][s]); err != nil {
+		out[s] = zeroParams(arch, u.replicas)
+		for i, t := range trainableTensors(&out[s]) {
+			if err := u.dev.Download(*t, u.state[i][s]); err != nil {
 				return nil, err
-			}
-			if i%2 == 0 {
-				out[s].W = append(out[s].W, v)
-			} else {
-				out[s].B = append(out[s].B, v)
 			}
 		}
 	}
 	return out, nil
+}
+
+// trainableTensors lists p's trainable tensors, in the optimizer's order.
+func trainableTensors(p *Params) []*[]float32 {
+	ts, trainable := p.tensors()
+	var out []*[]float32
+	for i, t := range ts {
+		if trainable[i] {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // upload restores optimizer state written by download.
@@ -132,16 +142,12 @@ func (u *updater) upload(arch Arch, state []Params, step int) error {
 	if len(state) != u.cfg.stateCount() {
 		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, u.cfg.stateCount())
 	}
-	for s, st := range state {
-		if err := st.CheckShapes(arch); err != nil {
+	for s := range state {
+		if err := state[s].checkShapes(arch, u.replicas); err != nil {
 			return fmt.Errorf("optimizer state: %v", err)
 		}
-		for i := range u.pg {
-			src := st.W[i/2]
-			if i%2 == 1 {
-				src = st.B[i/2]
-			}
-			u.dev.Upload(u.state[i][s], src)
+		for i, t := range trainableTensors(&state[s]) {
+			u.dev.Upload(u.state[i][s], *t)
 		}
 	}
 	if step < 0 {

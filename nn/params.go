@@ -22,7 +22,16 @@ type Arch struct {
 	Outputs    int
 	Activation device.Activation
 	Loss       device.Loss
+	// BatchNorm normalises every hidden layer's pre-activation over the
+	// batch (Ioffe & Szegedy 2015), with a learnable scale and shift.
+	BatchNorm bool
 }
+
+// Batch normalisation constants: PyTorch's BatchNorm1d defaults.
+const (
+	bnEps      = 1e-5
+	bnMomentum = 0.1
+)
 
 // Sizes returns the layer widths from input to output.
 func (a Arch) Sizes() []int {
@@ -30,11 +39,14 @@ func (a Arch) Sizes() []int {
 	return append(s, a.Outputs)
 }
 
-// paramCount is the number of scalar parameters.
-func (a Arch) paramCount() int {
+// ParamCount is the number of trainable scalar parameters.
+func (a Arch) ParamCount() int {
 	s, n := a.Sizes(), 0
 	for l := 0; l+1 < len(s); l++ {
 		n += (s[l] + 1) * s[l+1]
+		if a.BatchNorm && l+2 < len(s) {
+			n += 2 * s[l+1]
+		}
 	}
 	return n
 }
@@ -47,7 +59,11 @@ func (a Arch) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d", a.Inputs)
 	for _, h := range a.Hidden {
-		fmt.Fprintf(&b, " → %d (%v)", h, a.Activation)
+		if a.BatchNorm {
+			fmt.Fprintf(&b, " → %d (batch norm, %v)", h, a.Activation)
+		} else {
+			fmt.Fprintf(&b, " → %d (%v)", h, a.Activation)
+		}
 	}
 	fmt.Fprintf(&b, " → %d (%v)", a.Outputs, a.Loss)
 	return b.String()
@@ -55,27 +71,87 @@ func (a Arch) String() string {
 
 // Params holds a network's parameters on the host. W[l] is layer l's weight
 // matrix stored row-major as fan_in × fan_out (so a layer computes x·W + b);
-// B[l] is its bias of length fan_out.
+// B[l] is its bias of length fan_out. With batch normalisation, Gamma[l] and
+// Beta[l] are hidden layer l's learnable scale and shift and RunMean[l],
+// RunVar[l] its running statistics (used at evaluation; not trained by the
+// optimizer); they are nil otherwise.
+//
+// Params may also hold several replicas of a network side by side (see
+// TrainConfig.Restarts): every tensor is then the concatenation of the
+// replicas' tensors, replica r's block being the r-th of equal parts.
 type Params struct {
-	W [][]float32
-	B [][]float32
+	W, B                         [][]float32
+	Gamma, Beta, RunMean, RunVar [][]float32
 }
 
-// Count is the number of scalar parameters.
+// tensors lists every tensor of p in a fixed order: per layer W, B and,
+// with batch normalisation, Gamma, Beta, RunMean, RunVar. trainable says
+// which the optimizer updates.
+func (p *Params) tensors() (ts []*[]float32, trainable []bool) {
+	for l := range p.W {
+		ts, trainable = append(ts, &p.W[l], &p.B[l]), append(trainable, true, true)
+		if l < len(p.Gamma) {
+			ts = append(ts, &p.Gamma[l], &p.Beta[l], &p.RunMean[l], &p.RunVar[l])
+			trainable = append(trainable, true, true, false, false)
+		}
+	}
+	return ts, trainable
+}
+
+// Count is the number of trainable scalar parameters.
 func (p Params) Count() int {
 	n := 0
-	for l := range p.W {
-		n += len(p.W[l]) + len(p.B[l])
+	ts, trainable := p.tensors()
+	for i, t := range ts {
+		if trainable[i] {
+			n += len(*t)
+		}
 	}
 	return n
 }
 
 // Clone returns a deep copy.
 func (p Params) Clone() Params {
+	c := p.shell()
+	src, _ := p.tensors()
+	dst, _ := c.tensors()
+	for i := range src {
+		*dst[i] = append([]float32(nil), *src[i]...)
+	}
+	return c
+}
+
+// shell returns Params with p's structure and nil tensors.
+func (p Params) shell() Params {
 	c := Params{W: make([][]float32, len(p.W)), B: make([][]float32, len(p.B))}
-	for l := range p.W {
-		c.W[l] = append([]float32(nil), p.W[l]...)
-		c.B[l] = append([]float32(nil), p.B[l]...)
+	if p.Gamma != nil {
+		n := len(p.Gamma)
+		c.Gamma, c.Beta, c.RunMean, c.RunVar = make([][]float32, n), make([][]float32, n), make([][]float32, n), make([][]float32, n)
+	}
+	return c
+}
+
+// stack puts replicas side by side (see Params).
+func stack(replicas []Params) Params {
+	c := replicas[0].shell()
+	dst, _ := c.tensors()
+	for _, r := range replicas {
+		src, _ := r.tensors()
+		for i := range src {
+			*dst[i] = append(*dst[i], *src[i]...)
+		}
+	}
+	return c
+}
+
+// Replica returns replica r of parameters that hold count replicas.
+func (p Params) Replica(r, count int) Params {
+	c := p.shell()
+	src, _ := p.tensors()
+	dst, _ := c.tensors()
+	for i, t := range src {
+		n := len(*t) / count
+		*dst[i] = append([]float32(nil), (*t)[r*n:(r+1)*n]...)
 	}
 	return c
 }
@@ -153,20 +229,77 @@ func InitParams(arch Arch, scheme Init, seed uint64) Params {
 		}
 		p.W = append(p.W, w)
 		p.B = append(p.B, b)
+		if arch.BatchNorm && l < arch.Layers()-1 {
+			// PyTorch's BatchNorm1d starts with scale 1, shift 0 and
+			// running statistics 0 and 1.
+			p.Gamma = append(p.Gamma, filled(out, 1))
+			p.Beta = append(p.Beta, filled(out, 0))
+			p.RunMean = append(p.RunMean, filled(out, 0))
+			p.RunVar = append(p.RunVar, filled(out, 1))
+		}
 	}
 	return p
 }
 
+// zeroParams returns count replicas of arch's parameters, all zero.
+func zeroParams(arch Arch, count int) Params {
+	sizes := arch.Sizes()
+	var p Params
+	for l := 0; l < arch.Layers(); l++ {
+		in, out := sizes[l], sizes[l+1]
+		p.W, p.B = append(p.W, make([]float32, count*in*out)), append(p.B, make([]float32, count*out))
+		if arch.BatchNorm && l < arch.Layers()-1 {
+			p.Gamma, p.Beta = append(p.Gamma, make([]float32, count*out)), append(p.Beta, make([]float32, count*out))
+			p.RunMean, p.RunVar = append(p.RunMean, make([]float32, count*out)), append(p.RunVar, make([]float32, count*out))
+		}
+	}
+	return p
+}
+
+func filled(n int, v float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = v
+	}
+	return x
+}
+
+// RestartSeed is the seed of restart r of a run seeded with seed: restart 0
+// uses the seed itself, so one restart is the plain run.
+func RestartSeed(seed uint64, r int) uint64 {
+	if r == 0 {
+		return seed
+	}
+	return seed + uint64(r)*0x9E3779B97F4A7C15
+}
+
 // CheckShapes reports whether p fits arch.
-func (p Params) CheckShapes(arch Arch) error {
+func (p Params) CheckShapes(arch Arch) error { return p.checkShapes(arch, 1) }
+
+// checkShapes reports whether p holds count replicas of arch's parameters.
+func (p Params) checkShapes(arch Arch, count int) error {
 	sizes := arch.Sizes()
 	if len(p.W) != arch.Layers() || len(p.B) != arch.Layers() {
 		return fmt.Errorf("parameters have %d layers, the network %s has %d", len(p.W), arch, arch.Layers())
 	}
 	for l := range p.W {
 		in, out := sizes[l], sizes[l+1]
-		if len(p.W[l]) != in*out || len(p.B[l]) != out {
+		if len(p.W[l]) != count*in*out || len(p.B[l]) != count*out {
 			return fmt.Errorf("layer %d parameters have %d weights and %d biases, want %d×%d and %d", l, len(p.W[l]), len(p.B[l]), out, in, out)
+		}
+	}
+	hidden := 0
+	if arch.BatchNorm {
+		hidden = arch.Layers() - 1
+	}
+	for _, t := range [][][]float32{p.Gamma, p.Beta, p.RunMean, p.RunVar} {
+		if len(t) != hidden {
+			return fmt.Errorf("parameters have batch normalisation for %d layers, the network %s for %d", len(t), arch, hidden)
+		}
+		for l, v := range t {
+			if len(v) != count*sizes[l+1] {
+				return fmt.Errorf("batch normalisation of layer %d has %d values, want %d", l, len(v), sizes[l+1])
+			}
 		}
 	}
 	return nil

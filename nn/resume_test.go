@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -125,7 +126,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 				t.Fatalf("histories have %d and %d points", len(straight.History), len(resumed.History))
 			}
 			for i := range straight.History {
-				if straight.History[i] != resumed.History[i] {
+				if !reflect.DeepEqual(straight.History[i], resumed.History[i]) {
 					t.Fatalf("history point %d: %+v straight, %+v resumed", i, straight.History[i], resumed.History[i])
 				}
 			}

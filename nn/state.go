@@ -132,7 +132,7 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 			t.es.best = math.Inf(1)
 		}
 		if bp := st.Early.BestParams; bp != nil {
-			if err := bp.CheckShapes(t.cfg.Arch); err != nil {
+			if err := bp.checkShapes(t.cfg.Arch, t.replicas); err != nil {
 				return fmt.Errorf("best parameters: %v", err)
 			}
 			p := bp.Clone()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/metrics"
@@ -71,6 +72,11 @@ type TrainConfig struct {
 	OnCheckpoint    func(*TrainerState) error
 	// Resume, when set, continues the run from this state (see State).
 	Resume *TrainerState
+	// Restarts is how many independently initialised copies of the network
+	// train side by side on the same data (0 or 1: one). Copy r starts from
+	// RestartSeed(Seed, r); all copies step together, every operation
+	// launched once for all of them. Not with ClassWeights or InitFrom.
+	Restarts int
 }
 
 // defaultRecordEvery is the full-batch record interval for a run of total
@@ -109,7 +115,9 @@ type EarlyStopping struct {
 type LossPoint struct {
 	Step  int
 	Epoch int
-	Loss  float64
+	Loss  float64 // with restarts, the mean over them
+	// Restarts holds each restart's loss when several train side by side.
+	Restarts []float64
 }
 
 // Progress is one progress record, made every RecordEvery updates and at
@@ -199,6 +207,7 @@ type Trainer struct {
 	net      *Network
 	upd      *updater
 	n, d, k  int // rows, features, target columns
+	replicas int // restarts trained side by side
 	batch    int
 	perEpoch int
 	total    int
@@ -270,14 +279,22 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 			t.cfg.RecordEvery = t.perEpoch
 		}
 	}
-	params := InitParams(cfg.Arch, cfg.Init, cfg.Seed)
+	t.replicas = max(cfg.Restarts, 1)
+	if t.replicas > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
+		return nil, fmt.Errorf("restarts cannot be combined with initial parameters or class weights")
+	}
+	inits := make([]Params, t.replicas)
+	for r := range inits {
+		inits[r] = InitParams(cfg.Arch, cfg.Init, RestartSeed(cfg.Seed, r))
+	}
+	params := stack(inits)
 	if cfg.InitFrom != nil {
 		params = cfg.InitFrom.Clone()
 	}
 	if cfg.Resume != nil {
 		params = cfg.Resume.Params
 	}
-	net, err := NewNetwork(dev, cfg.Arch, params, t.batch, cfg.Dropout)
+	net, err := newReplicas(dev, cfg.Arch, params, t.replicas, t.batch, cfg.Dropout)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +320,7 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		}
 		t.permHost = make([]int32, n)
 	}
-	t.slotsPer = 1
+	t.slotsPer = t.replicas
 	if cfg.ClassWeights != nil {
 		if t.cw, err = newClassWeighting(t, y); err != nil {
 			return fail(err)
@@ -592,7 +609,7 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		ev := v.Score(logits)
+		ev := t.scoreReplicas(v, logits)
 		pr.HasVal, pr.ValLoss, pr.ValMetrics = true, ev.Loss, ev.Metrics
 	}
 	if t.fullBatch() {
@@ -641,6 +658,32 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 	return t.es.stopped, nil
 }
 
+// scoreReplicas scores the validation logits of every replica and returns
+// their mean loss and metrics.
+func (t *Trainer) scoreReplicas(v *ValidationSet, logits []float32) Evaluation {
+	k := t.cfg.Arch.Outputs
+	var mean Evaluation
+	for r := 0; r < t.replicas; r++ {
+		ev := v.Score(ReplicaLogits(logits, v.Rows, k, t.replicas, r))
+		if r == 0 {
+			mean = ev
+			mean.Metrics = slices.Clone(ev.Metrics)
+			continue
+		}
+		mean.Loss += ev.Loss
+		for i := range mean.Metrics {
+			mean.Metrics[i].Value += ev.Metrics[i].Value
+		}
+	}
+	if t.replicas > 1 {
+		mean.Loss /= float64(t.replicas)
+		for i := range mean.Metrics {
+			mean.Metrics[i].Value /= float64(t.replicas)
+		}
+	}
+	return mean
+}
+
 func (t *Trainer) emitProgress(pr Progress) {
 	if t.obs.Progress != nil {
 		t.obs.Progress(pr)
@@ -683,6 +726,15 @@ func (t *Trainer) drain() error {
 			sum = t.cw.weightedSum(t.hostLosses[pl.slot+1:pl.slot+t.slotsPer], pl.absent)
 		}
 		p.Loss = pl.scale * sum
+		if t.replicas > 1 {
+			p.Restarts = make([]float64, t.replicas)
+			p.Loss = 0
+			for r := range p.Restarts {
+				p.Restarts[r] = pl.scale * float64(t.hostLosses[pl.slot+r])
+				p.Loss += p.Restarts[r]
+			}
+			p.Loss /= float64(t.replicas)
+		}
 		first := p.Loss
 		if len(t.history) > 0 {
 			first = t.history[0].Loss
@@ -741,7 +793,7 @@ const snapshotLimit = 1 << 24
 
 // snapshot keeps the current state, known finite, for locate.
 func (t *Trainer) snapshot() error {
-	if t.net.arch.paramCount()*(1+t.cfg.Optim.stateCount()) > snapshotLimit {
+	if t.replicas*t.net.arch.ParamCount()*(1+t.cfg.Optim.stateCount()) > snapshotLimit {
 		return nil
 	}
 	snap, err := t.capture(false)

@@ -53,6 +53,7 @@ type printer struct {
 	modeKnown bool // whether minibatch is known
 	started   bool // whether the table's header is printed
 	reduction nn.Reduction
+	restarts  int             // models trained side by side
 	valAt     map[int]float64 // validation loss by step
 	lastLine  time.Time
 	start     int // the step the run (or its resumed part) starts from
@@ -67,7 +68,7 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 }
 
 func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
-	p.reduction = e.Reduction
+	p.reduction, p.restarts = e.Reduction, e.Restarts
 	p.val = e.ValSplit > 0 && e.CV < 2
 	if p.quiet {
 		return
@@ -300,12 +301,7 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		}
 	}
 	p.stopBar()
-	params := 0
-	sizes := res.Arch.Sizes()
-	for l := 0; l+1 < len(sizes); l++ {
-		params += (sizes[l] + 1) * sizes[l+1]
-	}
-	fmt.Fprintf(p.w, "model:     %s, %d parameters, task %s, trained in %s\n", res.Arch, params, res.Task, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(p.w, "model:     %s, %d parameters, task %s, trained in %s\n", res.Arch, res.Arch.ParamCount(), res.Task, elapsed.Round(time.Millisecond))
 	if es := res.EarlyStop; es != nil && es.Stopped {
 		restored := "kept the last weights"
 		if es.Restored {
@@ -317,11 +313,25 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		fmt.Fprintf(p.w, "threshold: %.4g, chosen on the validation rows (best balanced accuracy)\n", res.Threshold)
 	}
 	if len(res.CVSummary) > 0 {
-		fmt.Fprintf(p.w, "\ncross-validation (%d folds, mean ± sd over folds):\n", len(res.Folds))
+		what := "folds"
+		if p.restarts > 1 {
+			what = fmt.Sprintf("models: %d folds × %d restarts", len(res.Folds)/p.restarts, p.restarts)
+		}
+		fmt.Fprintf(p.w, "\ncross-validation (mean ± sd over %d %s):\n", len(res.Folds), what)
 		for _, s := range res.CVSummary {
 			fmt.Fprintf(p.w, "  %s\n", s)
 		}
 		return
+	}
+	if n := len(res.Restarts); n > 1 {
+		fmt.Fprintf(p.w, "\nrestarts:  %d trained side by side; %s\n", n, res.Model.Info["restart_kept"])
+		for _, ss := range res.RestartSummary {
+			fmt.Fprintf(p.w, "  %s, over the %d restarts:\n", ss.Split, n)
+			for _, s := range ss.Metrics {
+				fmt.Fprintf(p.w, "    %s\n", s)
+			}
+		}
+		fmt.Fprintf(p.w, "\nthe kept restart (%d):\n", res.Best+1)
 	}
 	for _, ev := range res.Evals {
 		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction)

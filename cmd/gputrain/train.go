@@ -61,7 +61,8 @@ type trainFlags struct {
 	lrSchedule, classWeight                                                     string
 	warmup, lrStepSize                                                          int
 	lrGamma, lrMin                                                              float64
-	detectAnomaly                                                               bool
+	detectAnomaly, batchNorm                                                    bool
+	restarts                                                                    int
 
 	logPath, plotsDir, progress, checkpoint, resume string
 	logEvery, patience, checkpointEvery             int
@@ -91,6 +92,8 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.eps, "eps", 1e-8, "Adam's epsilon")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to every parameter's gradient")
 	fs.Float64Var(&f.dropout, "dropout", 0, "probability of dropping each hidden unit during training")
+	fs.BoolVar(&f.batchNorm, "batch-norm", false, "batch normalisation after each hidden linear layer, before the activation (PyTorch's BatchNorm1d: momentum 0.1, eps 1e-5)")
+	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
 	fs.StringVar(&f.classWeight, "class-weight", "none", "none, or balanced: weight each class's rows by rows/(classes × rows of the class) in the training loss")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "rows per update, shuffled each epoch (0: full batch; sgd defaults to 32)")
 	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set)")
@@ -181,6 +184,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.patience >= 0, "--patience", "≥ 0"},
 		{f.minDelta >= 0 && !math.IsInf(f.minDelta, 0), "--min-delta", "≥ 0"},
 		{f.checkpointEvery >= 0, "--checkpoint-every", "≥ 0"},
+		{f.restarts >= 1, "--restarts", "≥ 1"},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -196,6 +200,9 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	}
 	if f.cv >= 2 && (f.checkpointEvery > 0 || f.resume != "" || f.plotsDir != "") {
 		return bad(errors.New("--cv trains one model per fold: --checkpoint-every, --resume and --plots need a single run (drop --cv)"))
+	}
+	if f.restarts > 1 && (f.checkpointEvery > 0 || f.resume != "" || f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
+		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --checkpoint-every, --resume, --class-weight, --init-from or --threshold auto"))
 	}
 	if f.patience > 0 && f.valSplit == 0 {
 		return bad(errors.New("--patience stops on the validation loss: it needs --val-split"))
@@ -220,6 +227,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay}
 	e.Schedule.Warmup, e.Schedule.StepSize, e.Schedule.Gamma, e.Schedule.MinLR = f.warmup, f.lrStepSize, f.lrGamma, f.lrMin
 	e.BatchSize, e.Steps, e.Epochs, e.Dropout = batch, f.steps, f.epochs, f.dropout
+	e.BatchNorm, e.Restarts = f.batchNorm, f.restarts
 	if f.epochs > 0 {
 		e.Steps = 0
 	}

@@ -1,0 +1,350 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
+)
+
+// bnLoss64 is an independent float64 forward pass of an MLP with batch
+// normalisation in training mode (batch statistics, biased variance, eps
+// 1e-5) after every hidden linear layer, returning the summed loss. The
+// gradient check differentiates it numerically.
+func bnLoss64(arch Arch, w, b, gamma, beta [][]float64, x, y []float64, rows int) float64 {
+	sizes := arch.Sizes()
+	h := x
+	for l := 0; l < arch.Layers(); l++ {
+		in, out := sizes[l], sizes[l+1]
+		z := make([]float64, rows*out)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < out; j++ {
+				s := b[l][j]
+				for k := 0; k < in; k++ {
+					s += h[i*in+k] * w[l][k*out+j]
+				}
+				z[i*out+j] = s
+			}
+		}
+		if l < arch.Layers()-1 {
+			for j := 0; j < out; j++ {
+				var mean, v float64
+				for i := 0; i < rows; i++ {
+					mean += z[i*out+j]
+				}
+				mean /= float64(rows)
+				for i := 0; i < rows; i++ {
+					v += (z[i*out+j] - mean) * (z[i*out+j] - mean)
+				}
+				v /= float64(rows)
+				for i := 0; i < rows; i++ {
+					xhat := (z[i*out+j] - mean) / math.Sqrt(v+1e-5)
+					z[i*out+j], _ = act64(arch.Activation, gamma[l][j]*xhat+beta[l][j])
+				}
+			}
+		}
+		h = z
+	}
+	var loss float64
+	k := sizes[len(sizes)-1]
+	for i := 0; i < rows; i++ {
+		switch arch.Loss {
+		case device.Logistic:
+			zz := h[i]
+			loss += math.Max(zz, 0) + math.Log1p(math.Exp(-math.Abs(zz))) - y[i]*zz
+		case device.MSE:
+			loss += (h[i] - y[i]) * (h[i] - y[i])
+		case device.SoftmaxCE:
+			var s float64
+			for j := 0; j < k; j++ {
+				s += math.Exp(h[i*k+j])
+			}
+			loss += math.Log(s) - h[i*k+int(y[i])]
+		}
+	}
+	return loss
+}
+
+// TestBatchNormGradients checks the device's gradients of a network with
+// batch normalisation (every weight, bias, scale and shift) against central
+// finite differences of bnLoss64, for every activation and loss.
+func TestBatchNormGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const rows = 9
+	for _, loss := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
+		for _, act := range []device.Activation{device.Identity, device.Tanh, device.ReLU, device.Sigmoid} {
+			for _, hidden := range [][]int{{5}, {6, 4}} {
+				outputs := 1
+				if loss == device.SoftmaxCE {
+					outputs = 3
+				}
+				arch := Arch{Inputs: 3, Hidden: hidden, Outputs: outputs, Activation: act, Loss: loss, BatchNorm: true}
+				t.Run(fmt.Sprintf("%v/%v/hidden%v", loss, act, hidden), func(t *testing.T) {
+					params := InitParams(arch, InitGlorot, rng.Uint64())
+					for l := range params.Gamma {
+						for j := range params.Gamma[l] {
+							params.Gamma[l][j] = float32(0.5 + rng.Float64())
+							params.Beta[l][j] = float32(0.2 * rng.NormFloat64())
+						}
+					}
+					x, y := randomProblem(rng, arch, rows)
+					dev := cpu.New()
+					net, err := NewNetwork(dev, arch, params, rows, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer net.Close()
+					xb, _ := dev.Alloc(len(x))
+					yb, _ := dev.Alloc(len(y))
+					lossBuf, _ := dev.Alloc(1)
+					dev.Upload(xb, x)
+					dev.Upload(yb, y)
+					net.Forward(xb, rows, true, 0)
+					net.LossGrad(yb, rows, 1, lossBuf, 0)
+					net.Backward(xb, rows, true)
+					got, err := net.Gradients()
+					if err != nil {
+						t.Fatal(err)
+					}
+					var w, b, gamma, beta [][]float64
+					for l := range params.W {
+						w, b = append(w, f64(params.W[l])), append(b, f64(params.B[l]))
+					}
+					for l := range params.Gamma {
+						gamma, beta = append(gamma, f64(params.Gamma[l])), append(beta, f64(params.Beta[l]))
+					}
+					x64, y64 := f64(x), f64(y)
+					deviceLoss := make([]float32, 1)
+					dev.Download(deviceLoss, lossBuf)
+					if ref := bnLoss64(arch, w, b, gamma, beta, x64, y64, rows); math.Abs(float64(deviceLoss[0])-ref) > 1e-4*(1+math.Abs(ref)) {
+						t.Errorf("loss: device %v, float64 reference %v", deviceLoss[0], ref)
+					}
+					const h = 1e-6
+					check := func(name string, p [][]float64, dev [][]float32) {
+						for l := range p {
+							for i := range p[l] {
+								orig := p[l][i]
+								p[l][i] = orig + h
+								up := bnLoss64(arch, w, b, gamma, beta, x64, y64, rows)
+								p[l][i] = orig - h
+								down := bnLoss64(arch, w, b, gamma, beta, x64, y64, rows)
+								p[l][i] = orig
+								fd := (up - down) / (2 * h)
+								if math.Abs(float64(dev[l][i])-fd) > 2e-4*(1+math.Abs(fd)) {
+									t.Errorf("%s[%d][%d]: device %v, finite difference %v", name, l, i, dev[l][i], fd)
+								}
+							}
+						}
+					}
+					check("W", w, got.W)
+					check("b", b, got.B)
+					check("gamma", gamma, got.Gamma)
+					check("beta", beta, got.Beta)
+				})
+			}
+		}
+	}
+}
+
+// TestBatchNormRunningStatistics checks PyTorch's running-statistics update
+// after one training step and that evaluation uses them, not the batch's.
+func TestBatchNormRunningStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.MSE, BatchNorm: true}
+	const rows = 6
+	params := InitParams(arch, InitGlorot, 5)
+	x, _ := randomProblem(rng, arch, rows)
+	dev := cpu.New()
+	net, err := NewNetwork(dev, arch, params, rows, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	xb, _ := dev.Alloc(len(x))
+	dev.Upload(xb, x)
+	net.Forward(xb, rows, true, 0)
+	p, _ := net.Params()
+	// The batch statistics of the first layer's pre-activation x·W + b.
+	for j := 0; j < 3; j++ {
+		var mean, ss float64
+		z := make([]float64, rows)
+		for i := 0; i < rows; i++ {
+			z[i] = float64(params.B[0][j])
+			for k := 0; k < 2; k++ {
+				z[i] += float64(x[i*2+k]) * float64(params.W[0][k*3+j])
+			}
+			mean += z[i] / rows
+		}
+		for i := range z {
+			ss += (z[i] - mean) * (z[i] - mean)
+		}
+		wantMean, wantVar := 0.1*mean, 0.9+0.1*ss/(rows-1)
+		if math.Abs(float64(p.RunMean[0][j])-wantMean) > 1e-6 || math.Abs(float64(p.RunVar[0][j])-wantVar) > 1e-5 {
+			t.Errorf("unit %d: running mean %v, var %v; want %v, %v", j, p.RunMean[0][j], p.RunVar[0][j], wantMean, wantVar)
+		}
+	}
+	// Evaluation: with running statistics set by hand, one row's output
+	// must follow them (a batch of one row would normalise to beta alone).
+	for j := 0; j < 3; j++ {
+		p.RunMean[0][j], p.RunVar[0][j] = 0.25, 4
+	}
+	if err := net.SetParams(p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := net.Logits(x[:2], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := float64(p.B[1][0])
+	for j := 0; j < 3; j++ {
+		z := float64(p.B[0][j])
+		for k := 0; k < 2; k++ {
+			z += float64(x[k]) * float64(p.W[0][k*3+j])
+		}
+		a := math.Tanh(float64(p.Gamma[0][j])*(z-0.25)/math.Sqrt(4+1e-5) + float64(p.Beta[0][j]))
+		want += a * float64(p.W[1][j])
+	}
+	if math.Abs(float64(got[0])-want) > 1e-5 {
+		t.Errorf("evaluation output %v, want %v from the running statistics", got[0], want)
+	}
+}
+
+// TestBatchNormModelRoundTrip trains a network with batch normalisation,
+// saves it, loads it back and checks every tensor, including the running
+// statistics, and that the loaded model predicts the same.
+func TestBatchNormModelRoundTrip(t *testing.T) {
+	ds, _ := data.Biodeg()
+	e := workshop(1)
+	e.Steps, e.BatchNorm, e.Optim.LR = 20, true, 1e-3
+	res, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.Params.RunVar == nil || res.Model.Params.RunVar[0][0] == 1 {
+		t.Fatalf("running variance not trained: %v", res.Model.Params.RunVar)
+	}
+	path := filepath.Join(t.TempDir(), "bn.safetensors")
+	if err := res.Model.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Arch.BatchNorm {
+		t.Fatal("loaded model lost batch normalisation")
+	}
+	a, _ := res.Model.Params.tensors()
+	b, _ := m.Params.tensors()
+	if len(a) != len(b) {
+		t.Fatalf("%d tensors saved, %d loaded", len(a), len(b))
+	}
+	for i := range a {
+		for j := range *a[i] {
+			if (*a[i])[j] != (*b[i])[j] {
+				t.Fatalf("tensor %d element %d: saved %v, loaded %v", i, j, (*a[i])[j], (*b[i])[j])
+			}
+		}
+	}
+}
+
+// TestOneRestartIsThePlainRun checks --restarts 1 against the run without
+// the flag, bit for bit, with minibatches, dropout and Adam.
+func TestOneRestartIsThePlainRun(t *testing.T) {
+	ds, _ := data.Biodeg()
+	e := workshop(3)
+	e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	e.BatchSize, e.Steps, e.Dropout, e.Reduction, e.ValSplit = 64, 40, 0.2, Mean, 0.2
+	plain, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Restarts = 1
+	one, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, _ := plain.Model.Params.tensors()
+	pb, _ := one.Model.Params.tensors()
+	for i := range pa {
+		for j := range *pa[i] {
+			if math.Float32bits((*pa[i])[j]) != math.Float32bits((*pb[i])[j]) {
+				t.Fatalf("tensor %d element %d differs: %v vs %v", i, j, (*pa[i])[j], (*pb[i])[j])
+			}
+		}
+	}
+	for i := range plain.History {
+		if plain.History[i].Loss != one.History[i].Loss {
+			t.Fatalf("loss %d differs: %v vs %v", i, plain.History[i].Loss, one.History[i].Loss)
+		}
+	}
+}
+
+// TestRestartsMatchSeparateRuns trains 3 restarts side by side and checks
+// each against a plain run from its seed (same result up to float32
+// rounding: the batched kernels may sum in another order).
+func TestRestartsMatchSeparateRuns(t *testing.T) {
+	ds, _ := data.Biodeg()
+	e := workshop(11)
+	e.Steps = 200
+	e.Restarts = 3
+	res, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Restarts) != 3 {
+		t.Fatalf("%d restarts reported", len(res.Restarts))
+	}
+	for r := 0; r < 3; r++ {
+		single := workshop(RestartSeed(11, r))
+		single.Steps = 200
+		sr, err := RunExperiment(cpu.New(), ds, single, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := res.Restarts[r].Evals[0].Loss, sr.Evals[0].Loss
+		if math.Abs(got-want) > 1e-4*want {
+			t.Errorf("restart %d: training loss %v side by side, %v alone", r, got, want)
+		}
+		if last := res.History[len(res.History)-1]; math.Abs(last.Restarts[r]-want) > 1e-4*want {
+			t.Errorf("restart %d: final history loss %v, alone %v", r, last.Restarts[r], want)
+		}
+	}
+}
+
+// TestTenRestartsOnTheWorkshop checks the acceptance: ten restarts
+// of the workshop network report a mean training accuracy in [0.915, 0.95]
+// with a non-zero spread, and keep the best restart.
+func TestTenRestartsOnTheWorkshop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 10 networks for 3000 steps")
+	}
+	ds, _ := data.Biodeg()
+	e := workshop(1)
+	e.Restarts = 10
+	res, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acc *struct{ mean, sd, min, max float64 }
+	for _, s := range res.RestartSummary[0].Metrics {
+		if s.Name == "accuracy" {
+			acc = &struct{ mean, sd, min, max float64 }{s.Mean, s.SD, s.Min, s.Max}
+			t.Logf("training %s", s)
+		}
+	}
+	if acc == nil || acc.mean < 0.915 || acc.mean > 0.95 || acc.sd <= 0 {
+		t.Fatalf("training accuracy over 10 restarts: %+v, want mean in [0.915, 0.95] and sd > 0", acc)
+	}
+	best := res.Restarts[res.Best].Evals[0].Loss
+	for r, rr := range res.Restarts {
+		if rr.Evals[0].Loss < best {
+			t.Errorf("restart %d has training loss %v below the kept restart's %v", r, rr.Evals[0].Loss, best)
+		}
+	}
+}
