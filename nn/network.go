@@ -15,7 +15,9 @@ import (
 // rows × (replicas·out) whose column block r belongs to replica r. So one
 // strided gemm, one bias-activation, one loss and one optimizer launch per
 // tensor run every replica at once, and one replica is exactly the plain
-// network.
+// network. The first layer's weights, whose input x every replica shares,
+// are kept wide on the device (in × replicas·out, replica r's columns in
+// block r), so its products are single plain gemms over all replicas.
 type layer struct {
 	in, out int
 	act     device.Activation // Identity for the output layer
@@ -189,7 +191,11 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 		if ly.bn != nil {
 			pre = ly.z
 		}
-		n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
+		if l == 0 {
+			n.dev.Gemm(false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
+		} else {
+			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
+		}
 		n.check(fmt.Sprintf("layers.%d input·weight", l), pre, m)
 		switch {
 		case ly.bn == nil:
@@ -234,8 +240,12 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 			n.check(fmt.Sprintf("bn.%d gradient", l), ly.da, m)
 		}
 		in, ldIn, strideIn := n.input(x, l, train)
-		// dW_r = in_rᵀ·dZ_r
-		n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
+		// dW_r = in_rᵀ·dZ_r (for the first layer, all replicas in one product)
+		if l == 0 {
+			n.dev.Gemm(true, false, ly.in, wide, rows, 1, in, ly.da, 0, ly.dw)
+		} else {
+			n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
+		}
 		n.check(fmt.Sprintf("layers.%d.weight gradient", l), ly.dw, R*ly.in*ly.out)
 		n.dev.ColumnSums(ly.da, rows, wide, ly.db)
 		n.check(fmt.Sprintf("layers.%d.bias gradient", l), ly.db, wide)
@@ -276,9 +286,36 @@ func (n *Network) upload(p Params) error {
 	}
 	ts, _ := p.tensors()
 	for i, b := range n.tensorBufs() {
-		n.dev.Upload(b, *ts[i])
+		v := *ts[i]
+		if i == 0 {
+			v = n.firstLayerWide(v, true)
+		}
+		n.dev.Upload(b, v)
 	}
 	return n.dev.Err()
+}
+
+// firstLayerWide converts the first layer's weights between the stacked
+// host layout (replica blocks of in×out) and the wide device layout (in ×
+// replicas·out); toWide picks the direction. One replica needs no change.
+func (n *Network) firstLayerWide(w []float32, toWide bool) []float32 {
+	R, in, out := n.replicas, n.arch.Inputs, n.layers[0].out
+	if R == 1 {
+		return w
+	}
+	c := make([]float32, len(w))
+	for r := 0; r < R; r++ {
+		for i := 0; i < in; i++ {
+			stacked := w[r*in*out+i*out : r*in*out+(i+1)*out]
+			wide := i*R*out + r*out
+			if toWide {
+				copy(c[wide:wide+out], stacked)
+			} else {
+				copy(c[r*in*out+i*out:r*in*out+(i+1)*out], w[wide:wide+out])
+			}
+		}
+	}
+	return c
 }
 
 // SetParams uploads params (holding every replica; see Params) into the
@@ -316,6 +353,7 @@ func (n *Network) download(bs []device.Buffer) (Params, error) {
 			}
 		}
 	}
+	p.W[0] = n.firstLayerWide(p.W[0], false)
 	return p, nil
 }
 
