@@ -89,6 +89,7 @@ type Device struct {
 	partials cu.DevicePtr             // lossPartials float64s for LossGrad
 	err      error                    // the first failure (sticky)
 	last     launch                   // the last kernel queued, for asynchronous errors
+	counts   device.Counts            // launches, copies, syncs (CUDA goroutine)
 }
 
 // Open opens GPU index: it retains the device's primary context, creates the
@@ -242,6 +243,7 @@ func (d *Device) syncStream() {
 	if d.err != nil {
 		return
 	}
+	d.counts.Syncs++
 	if err := d.stream.Synchronize(); err != nil {
 		if d.last.k >= 0 {
 			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v): %w", d.name, d.last, err))
@@ -252,6 +254,17 @@ func (d *Device) syncStream() {
 }
 
 var errClosed = errors.New("device used after Close")
+
+// Counts reports the kernel launches, host↔device copies and stream
+// synchronisations made so far (device.Counter).
+func (d *Device) Counts() device.Counts {
+	var c device.Counts
+	if d.closed {
+		return c
+	}
+	d.call(func() { c = d.counts })
+	return c
+}
 
 // Name is "cuda:N".
 func (d *Device) Name() string { return d.name }
@@ -480,6 +493,7 @@ func (d *Device) upload(dst cu.DevicePtr, src unsafe.Pointer, bytes int64) {
 		}
 		// From pageable memory the driver stages src before returning, so
 		// the caller may reuse it at once; the copy stays in stream order.
+		d.counts.Copies++
 		if err := cu.MemcpyHtoDAsync(dst, src, bytes, d.stream); err != nil {
 			d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, bytes, err))
 		}
@@ -496,6 +510,7 @@ func (d *Device) Download(dst []float32, src device.Buffer) error {
 	d.call(func() {
 		if d.err == nil && len(dst) > 0 {
 			bytes := 4 * int64(len(dst))
+			d.counts.Copies++
 			if e := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), x.ptr, bytes, d.stream); e != nil {
 				d.fail(fmt.Errorf("%s: Download of %d bytes: %w", d.name, bytes, e))
 			}

@@ -48,3 +48,32 @@ func TestListAndDescribe(t *testing.T) {
 		t.Error("Open(cuda:99) succeeded")
 	}
 }
+
+// TestCounts checks the launch, copy and synchronisation tallies the
+// benchmarks report per step.
+func TestCounts(t *testing.T) {
+	d := openCUDA(t)
+	defer d.Close()
+	c, ok := d.(device.Counter)
+	if !ok {
+		t.Fatal("the CUDA device does not count its work")
+	}
+	a, _ := d.Alloc(6)
+	b, _ := d.Alloc(6)
+	out, _ := d.Alloc(4)
+	before := c.Counts()
+	d.Upload(a, []float32{1, 2, 3, 4, 5, 6})
+	d.Upload(b, []float32{1, 0, 0, 1, 1, 1})
+	d.Gemm(false, false, 2, 2, 3, 1, a, b, 0, out)
+	got := make([]float32, 4)
+	if err := d.Download(got, out); err != nil {
+		t.Fatal(err)
+	}
+	after := c.Counts()
+	if dl, dc, ds := after.Launches-before.Launches, after.Copies-before.Copies, after.Syncs-before.Syncs; dl != 1 || dc != 3 || ds != 1 {
+		t.Errorf("one gemm with two uploads and a download counted %d launches, %d copies, %d syncs; want 1, 3, 1", dl, dc, ds)
+	}
+	if want := []float32{4, 5, 10, 11}; got[0] != want[0] || got[3] != want[3] {
+		t.Errorf("gemm = %v, want %v", got, want)
+	}
+}

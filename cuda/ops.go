@@ -138,6 +138,7 @@ func (d *Device) launchNow(l launch, args []uint64) {
 		params[i] = unsafe.Pointer(&args[i])
 	}
 	d.last = l
+	d.counts.Launches++
 	err := d.fn[l.k].Launch(l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, d.stream, params)
 	if err != nil {
 		d.fail(fmt.Errorf("%s: launching %v: %w", d.name, l, err))

@@ -211,3 +211,16 @@ func DropoutUniform(seed uint64, i int) float32 {
 	x ^= x >> 31
 	return float32(x>>40) * (1.0 / (1 << 24))
 }
+
+// Counts is a device's running tally of the work that costs it time
+// besides arithmetic: kernel launches, host↔device copies, and waits for
+// the device (synchronisations).
+type Counts struct {
+	Launches, Copies, Syncs int64
+}
+
+// Counter is implemented by devices that keep Counts (the CUDA backend);
+// benchmarks report them per training step.
+type Counter interface {
+	Counts() Counts
+}
