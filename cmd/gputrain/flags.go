@@ -27,12 +27,11 @@ func newFlagSet(name, help string, stdout io.Writer) *pflag.FlagSet {
 	return fs
 }
 
-// parse parses args, turning pflag's errors into usage errors and showing
-// help on --help.
+// parse parses args, turning pflag's errors into usage errors (pflag itself
+// shows the help on --help and returns ErrHelp).
 func parse(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
 			return err
 		}
 		return usageError{err}

@@ -177,7 +177,7 @@ func TestDevicesAndHelp(t *testing.T) {
 		t.Fatalf("devices: exit %d:\n%s", code, stdout)
 	}
 	code, stdout, _ = gputrain(t, "train", "--help")
-	if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--hidden") {
+	if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--hidden") || strings.Count(stdout, "Flags:") != 1 {
 		t.Fatalf("train --help: exit %d:\n%s", code, stdout)
 	}
 	code, stdout, _ = gputrain(t, "--help")
