@@ -102,9 +102,10 @@ if [ -f "$LOGS/cli-train-cuda.log" ] && [ -f "$LOGS/cli-train-cpu.log" ]; then
 		ROWS+=("$(printf '%-44s FAIL  (compare cli-train-cpu.log and cli-train-cuda.log)' "cli-parity (losses 1e-4, confusion equal)")")
 	fi
 fi
-# Training benchmarks (bench/run_gpu.sh, when the benchmark suite provides it).
-if [ -f "$G/run_gpu.sh" ]; then
-	step train-bench 150 bash "$G/run_gpu.sh"
+# The benchmark suite's GPU table (gputrain vs PyTorch eager and CUDA graph,
+# JAX jit and lax.scan), written to $OUT/bench.md.
+if [ -x "$G/bench-runner" ] && [ -f "$G/../../bench/run_gpu.sh" ]; then
+	step bench 150 env BENCH_REPS=3 BENCH_BUDGET=90s bash "$G/../../bench/run_gpu.sh"
 fi
 
 echo

@@ -44,12 +44,25 @@ Examples:
 // benchFlags holds the flags of "gputrain bench" beyond the training flags.
 type benchFlags struct {
 	workload, kernels, export string
-	block                     int
+	block, kernelBlocks       int
+	kernelTime                float64
 	json, list                bool
 }
 
-// Training flags that have no meaning for a timed run.
-var benchRejected = []string{"epochs", "val-split", "test-split", "cv", "threshold", "out", "print-every", "quiet"}
+// benchTrainFlags are the "gputrain train" flags that set up a timed run of
+// the user's own data. Every other training flag (splits, cross-validation,
+// saving, logging, early stopping, checkpoints, and any added later) is
+// hidden in "gputrain bench" and refused: a timed run is --steps updates of
+// training and nothing else.
+var benchTrainFlags = map[string]bool{
+	"data": true, "label": true, "labels": true, "delimiter": true, "header": true, "index-col": true,
+	"device": true, "task": true, "hidden": true, "activation": true, "loss-reduction": true,
+	"init": true, "init-from": true, "optimizer": true, "lr": true, "lr-schedule": true,
+	"warmup-steps": true, "lr-step-size": true, "lr-gamma": true, "lr-min": true,
+	"momentum": true, "beta1": true, "beta2": true, "eps": true, "weight-decay": true,
+	"dropout": true, "class-weight": true, "batch-size": true, "steps": true, "seed": true,
+	"standardize": true,
+}
 
 func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchHelp, stdout)
@@ -57,23 +70,31 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&b.workload, "workload", "", "w1, w2, w3, w4 or kernels (default w1, or your --data)")
 	fs.StringVar(&b.kernels, "kernels", "", "with --workload kernels: comma list of gemm:N, gemm:MxNxK, mul:SIZE, sgd:SIZE (default: the suite's list)")
 	fs.IntVar(&b.block, "block", 0, "updates per timed block, the trainer's loss-read interval (default: steps/10, at most 100)")
+	fs.IntVar(&b.kernelBlocks, "kernel-blocks", 5, "with --workload kernels: timed blocks per kernel")
+	fs.Float64Var(&b.kernelTime, "kernel-time", 0.1, "with --workload kernels: seconds per timed block (calls per block are calibrated)")
 	fs.BoolVar(&b.json, "json", false, "print one JSON object per run instead of text")
 	fs.StringVar(&b.export, "export", "", "write the workload's data, batch order and initial parameters to this directory (NAME.bin, NAME.json) and exit")
 	fs.BoolVar(&b.list, "list", false, "list the workloads and the default kernels, and exit")
+	mine := map[string]bool{} // the flags above, bench's own
+	fs.VisitAll(func(f *pflag.Flag) { mine[f.Name] = true })
 	var tf trainFlags
 	tf.register(fs)
+	var rejected []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !mine[f.Name] && !benchTrainFlags[f.Name] {
+			rejected = append(rejected, f.Name)
+			fs.MarkHidden(f.Name)
+		}
+	})
 	tf.device = "all"
 	dev := fs.Lookup("device")
 	dev.DefValue, dev.Usage = "all", "device to time: all (every device this build can open), cpu, cuda or cuda:N"
 	steps := fs.Lookup("steps")
 	steps.DefValue, steps.Usage = "0", "updates to time (default: the workload's length; 3000 with --data)"
-	for _, name := range benchRejected {
-		fs.MarkHidden(name)
-	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	for _, name := range benchRejected {
+	for _, name := range rejected {
 		if fs.Changed(name) {
 			return usageError{fmt.Errorf("--%s does not apply to gputrain bench (it times --steps updates of training)", name)}
 		}
@@ -85,22 +106,29 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		printBenchList(stdout)
 		return nil
 	}
-	own := tf.data != ""
-	if own && b.workload != "" {
+	ownData := tf.data != ""
+	if ownData && b.workload != "" {
 		return usageError{errors.New("give either --workload or --data (your own data), not both")}
 	}
 	if b.workload == "" {
 		b.workload = "w1"
 	}
-	if b.kernels != "" && b.workload != "kernels" {
-		return usageError{errors.New("--kernels needs --workload kernels")}
+	if b.workload != "kernels" {
+		for _, name := range []string{"kernels", "kernel-blocks", "kernel-time"} {
+			if fs.Changed(name) {
+				return usageError{fmt.Errorf("--%s needs --workload kernels", name)}
+			}
+		}
 	}
-	if !own {
+	if b.kernelBlocks < 1 || !(b.kernelTime > 0 && b.kernelTime <= 60) {
+		return usageError{errors.New("invalid --kernel-blocks or --kernel-time: want ≥ 1 block of more than 0 and at most 60 seconds")}
+	}
+	if !ownData {
 		// A suite workload fixes its data, network and optimizer.
 		var stray string
 		fs.Visit(func(f *pflag.Flag) {
 			switch f.Name {
-			case "workload", "kernels", "block", "json", "export", "list", "device", "steps":
+			case "workload", "kernels", "kernel-blocks", "kernel-time", "block", "json", "export", "list", "device", "steps":
 			default:
 				if stray == "" {
 					stray = f.Name
@@ -111,13 +139,13 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--%s sets up your own data's training: use it with --data, not with --workload %s", stray, b.workload)}
 		}
 	}
-	if b.export != "" && (own || b.workload == "kernels") {
+	if b.export != "" && (ownData || b.workload == "kernels") {
 		return usageError{errors.New("--export writes a suite workload (w1 … w4); it needs --workload w1, w2, w3 or w4")}
 	}
 
 	var job benchJob
 	switch {
-	case own:
+	case ownData:
 		exp, err := tf.experiment(fs)
 		if err != nil {
 			return err
@@ -146,7 +174,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	case b.workload == "kernels":
 		if fs.Changed("steps") {
-			return usageError{errors.New("--steps does not apply to --workload kernels (each kernel runs for about a second)")}
+			return usageError{errors.New("--steps does not apply to --workload kernels (see --kernel-blocks and --kernel-time)")}
 		}
 		var ks []bench.Kernel
 		if b.kernels != "" {
@@ -166,7 +194,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			}
 			var out []bench.Result
 			for _, k := range list {
-				r, err := bench.TimeKernel(d, k, 5, 0.1)
+				r, err := bench.TimeKernel(d, k, b.kernelBlocks, b.kernelTime)
 				if err != nil {
 					return out, err
 				}

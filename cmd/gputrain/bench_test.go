@@ -30,7 +30,11 @@ func TestBenchBadInput(t *testing.T) {
 		{[]string{"--cv", "5"}, "--cv does not apply"},
 		{[]string{"--epochs", "3"}, "--epochs does not apply"},
 		{[]string{"--out", "m.safetensors"}, "--out does not apply"},
+		{[]string{"--data", csv, "--val-split", "0.2"}, "--val-split does not apply"},
 		{[]string{"--kernels", "gemm:64"}, "--kernels needs --workload kernels"},
+		{[]string{"--kernel-time", "0.5"}, "--kernel-time needs --workload kernels"},
+		{[]string{"--workload", "kernels", "--kernel-blocks", "0"}, "invalid --kernel-blocks"},
+		{[]string{"--workload", "kernels", "--kernel-time", "0"}, "invalid --kernel-blocks or --kernel-time"},
 		{[]string{"--workload", "kernels", "--kernels", "gemm:0"}, "invalid kernel"},
 		{[]string{"--workload", "kernels", "--steps", "5"}, "--steps does not apply"},
 		{[]string{"--workload", "kernels", "--export", dir}, "--export writes a suite workload"},
@@ -86,7 +90,7 @@ func TestBenchRuns(t *testing.T) {
 		t.Fatalf("%+v, %v", r, err)
 	}
 
-	code, out, _ = gputrain(t, "bench", "--workload", "kernels", "--kernels", "gemm:16,mul:1e3", "--device", "cpu")
+	code, out, _ = gputrain(t, "bench", "--workload", "kernels", "--kernels", "gemm:16,mul:1e3", "--kernel-blocks", "2", "--kernel-time", "0.01", "--device", "cpu")
 	if code != 0 || !strings.Contains(out, "gemm 16x16x16") || !strings.Contains(out, "mul 1e3") {
 		t.Fatalf("exit %d: %s", code, out)
 	}
