@@ -93,24 +93,7 @@ func TestBatchNormGradients(t *testing.T) {
 						}
 					}
 					x, y := randomProblem(rng, arch, rows)
-					dev := cpu.New()
-					net, err := NewNetwork(dev, arch, params, rows, 0)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer net.Close()
-					xb, _ := dev.Alloc(len(x))
-					yb, _ := dev.Alloc(len(y))
-					lossBuf, _ := dev.Alloc(1)
-					dev.Upload(xb, x)
-					dev.Upload(yb, y)
-					net.Forward(xb, rows, true, 0)
-					net.LossGrad(yb, rows, 1, lossBuf, 0)
-					net.Backward(xb, rows, true)
-					got, err := net.Gradients()
-					if err != nil {
-						t.Fatal(err)
-					}
+					got, deviceLoss := deviceGradients(t, arch, params, x, y, rows, 0, 0)
 					var w, b, gamma, beta [][]float64
 					for l := range params.W {
 						w, b = append(w, f64(params.W[l])), append(b, f64(params.B[l]))
@@ -119,8 +102,6 @@ func TestBatchNormGradients(t *testing.T) {
 						gamma, beta = append(gamma, f64(params.Gamma[l])), append(beta, f64(params.Beta[l]))
 					}
 					x64, y64 := f64(x), f64(y)
-					deviceLoss := make([]float32, 1)
-					dev.Download(deviceLoss, lossBuf)
 					if ref := bnLoss64(arch, w, b, gamma, beta, x64, y64, rows); math.Abs(float64(deviceLoss[0])-ref) > 1e-4*(1+math.Abs(ref)) {
 						t.Errorf("loss: device %v, float64 reference %v", deviceLoss[0], ref)
 					}

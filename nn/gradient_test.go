@@ -65,14 +65,10 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 }
 
-func checkGradients(t *testing.T, rng *rand.Rand, arch Arch, rows int, dropout float64) {
-	params := InitParams(arch, InitGlorot, rng.Uint64())
-	for l := range params.B {
-		for j := range params.B[l] {
-			params.B[l][j] = float32(0.1 * rng.NormFloat64())
-		}
-	}
-	x, y := randomProblem(rng, arch, rows)
+// deviceGradients runs one training forward and backward pass of a network
+// on the CPU device and returns its gradients and summed loss.
+func deviceGradients(t *testing.T, arch Arch, params Params, x, y []float32, rows int, dropout float64, seed uint64) (Params, []float32) {
+	t.Helper()
 	dev := cpu.New()
 	net, err := NewNetwork(dev, arch, params, rows, dropout)
 	if err != nil {
@@ -84,7 +80,6 @@ func checkGradients(t *testing.T, rng *rand.Rand, arch Arch, rows int, dropout f
 	lossBuf, _ := dev.Alloc(1)
 	dev.Upload(xb, x)
 	dev.Upload(yb, y)
-	seed := rng.Uint64()
 	net.Forward(xb, rows, true, seed)
 	net.LossGrad(yb, rows, 1, lossBuf, 0)
 	net.Backward(xb, rows, true)
@@ -92,8 +87,21 @@ func checkGradients(t *testing.T, rng *rand.Rand, arch Arch, rows int, dropout f
 	if err != nil {
 		t.Fatal(err)
 	}
-	deviceLoss := make([]float32, 1)
-	dev.Download(deviceLoss, lossBuf)
+	loss := make([]float32, 1)
+	dev.Download(loss, lossBuf)
+	return got, loss
+}
+
+func checkGradients(t *testing.T, rng *rand.Rand, arch Arch, rows int, dropout float64) {
+	params := InitParams(arch, InitGlorot, rng.Uint64())
+	for l := range params.B {
+		for j := range params.B[l] {
+			params.B[l][j] = float32(0.1 * rng.NormFloat64())
+		}
+	}
+	x, y := randomProblem(rng, arch, rows)
+	seed := rng.Uint64()
+	got, deviceLoss := deviceGradients(t, arch, params, x, y, rows, dropout, seed)
 
 	ref := newRef64(arch, params)
 	ref.dropout, ref.seed = dropout, seed

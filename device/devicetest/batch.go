@@ -253,25 +253,7 @@ func testLossGradGroups(t *testing.T, d device.Device) {
 			for _, cols := range colsOf[loss] {
 				for _, groups := range []int{1, 3} {
 					width := groups * cols
-					z := random(rng, rows*width)
-					for i := range z {
-						z[i] *= 30 // large logits: a naive log(sigmoid) would overflow
-					}
-					var y []float32
-					switch loss {
-					case device.Logistic:
-						y = make([]float32, rows*cols)
-						for i := range y {
-							y[i] = float32(rng.IntN(2))
-						}
-					case device.SoftmaxCE:
-						y = make([]float32, rows)
-						for i := range y {
-							y[i] = float32(rng.IntN(cols))
-						}
-					case device.MSE:
-						y = random(rng, rows*cols)
-					}
+					z, y := lossProblem(rng, loss, rows, width, cols)
 					zb, yb := upload(t, d, z), upload(t, d, y)
 					grad := poisoned(t, d, rows*width)
 					const lossAt = 1

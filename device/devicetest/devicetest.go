@@ -304,6 +304,31 @@ func testColumnSums(t *testing.T, d device.Device) {
 	}
 }
 
+// lossProblem draws logits (rows × width, large: a naive log(sigmoid) would
+// overflow) and targets for loss with cols outputs per model: 0/1 or values
+// (rows × cols), or class indices (rows).
+func lossProblem(rng *rand.Rand, loss device.Loss, rows, width, cols int) (z, y []float32) {
+	z = random(rng, rows*width)
+	for i := range z {
+		z[i] *= 30
+	}
+	switch loss {
+	case device.Logistic:
+		y = make([]float32, rows*cols)
+		for i := range y {
+			y[i] = float32(rng.IntN(2))
+		}
+	case device.SoftmaxCE:
+		y = make([]float32, rows)
+		for i := range y {
+			y[i] = float32(rng.IntN(cols))
+		}
+	case device.MSE:
+		y = random(rng, rows*cols)
+	}
+	return z, y
+}
+
 func testLossGrad(t *testing.T, d device.Device) {
 	rng := rand.New(rand.NewPCG(8, 1))
 	for _, loss := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
@@ -312,25 +337,7 @@ func testLossGrad(t *testing.T, d device.Device) {
 			if loss == device.SoftmaxCE {
 				cols = 10
 			}
-			z := random(rng, rows*cols)
-			for i := range z {
-				z[i] *= 30 // large logits: a naive log(sigmoid) would overflow
-			}
-			var y []float32
-			switch loss {
-			case device.Logistic:
-				y = make([]float32, rows*cols)
-				for i := range y {
-					y[i] = float32(rng.IntN(2))
-				}
-			case device.SoftmaxCE:
-				y = make([]float32, rows)
-				for i := range y {
-					y[i] = float32(rng.IntN(cols))
-				}
-			case device.MSE:
-				y = random(rng, rows*cols)
-			}
+			z, y := lossProblem(rng, loss, rows, cols, cols)
 			zb, yb := upload(t, d, z), upload(t, d, y)
 			grad := poisoned(t, d, rows*cols)
 			lossOut := poisoned(t, d, 3)
