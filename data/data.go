@@ -83,12 +83,7 @@ func (d *Dataset) Row(i int) []float64 {
 // It panics if an index is out of range.
 func (d *Dataset) Subset(idx []int) *Dataset {
 	c := d.Cols()
-	out := &Dataset{
-		FeatureNames: append([]string(nil), d.FeatureNames...),
-		LabelName:    d.LabelName,
-		Source:       d.Source,
-		labelFile:    d.labelFile,
-	}
+	out := d.describedLike()
 	if d.Labels != nil {
 		out.Labels = make([]string, len(idx))
 	}
@@ -112,6 +107,17 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	}
 	out.X = newMatrix(vals, len(idx), c)
 	return out
+}
+
+// describedLike returns a data set without rows that carries d's feature
+// names, label name, source and label file.
+func (d *Dataset) describedLike() *Dataset {
+	return &Dataset{
+		FeatureNames: append([]string(nil), d.FeatureNames...),
+		LabelName:    d.LabelName,
+		Source:       d.Source,
+		labelFile:    d.labelFile,
+	}
 }
 
 // newMatrix wraps vals as an (n, c) tensor, or returns nil when it would be

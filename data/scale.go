@@ -69,12 +69,7 @@ func (s *Scaler) Transform(d *Dataset) *Dataset {
 	if c != len(s.Mean) || c != len(s.Scale) {
 		panic("data: Scaler.Transform: data set has a different number of columns than the scaler")
 	}
-	out := &Dataset{
-		FeatureNames: append([]string(nil), d.FeatureNames...),
-		LabelName:    d.LabelName,
-		Source:       d.Source,
-		labelFile:    d.labelFile,
-	}
+	out := d.describedLike()
 	if d.Labels != nil {
 		out.Labels = append([]string(nil), d.Labels...)
 	}
