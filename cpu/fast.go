@@ -173,15 +173,16 @@ func (j *ewJob) piece(p int) {
 
 // biasAct computes out = act(z + bias) for a rows×cols block.
 func biasAct(act device.Activation, out, z, bias []float32, rows, cols int) {
-	vec.AddBias(out, z, bias, rows, cols)
+	va := vec.Identity
 	switch act {
 	case device.Tanh:
-		vec.Tanh(out, out)
-	case device.Sigmoid:
-		vec.Sigmoid(out, out)
+		va = vec.TanhAct
 	case device.ReLU:
-		vec.ReLU(out, out)
+		va = vec.ReLUAct
+	case device.Sigmoid:
+		va = vec.SigmoidAct
 	}
+	vec.BiasAct(va, out, z, bias, rows, cols)
 }
 
 // actGrad computes dz = dout·act'(out).
