@@ -78,6 +78,11 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 		rowsB, widthB = n, k
 	}
 	ad, bd, cd := f32(a), f32(b), f32(c)
+	if count == 1 { // the common case (one restart): no closure, no allocation
+		sgemm.Sgemm(transA, transB, m, n, k, alpha, ad[:matSpan(rowsA, widthA, lda)], lda,
+			bd[:matSpan(rowsB, widthB, ldb)], ldb, beta, cd[:matSpan(m, n, ldc)], ldc)
+		return
+	}
 	one := func(g int) {
 		oa, ob, oc := g*strideA, g*strideB, g*strideC
 		sgemm.Sgemm(transA, transB, m, n, k, alpha,
@@ -128,6 +133,10 @@ func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.B
 		panic(fmt.Sprintf("cpu: unknown loss %v", loss))
 	}
 	lo := f32(lossOut)[lossAt : lossAt+groups]
+	if groups == 1 { // the common case (one restart): no closure, no allocation
+		lo[0] = float32(lossGradGroup(loss, zd, yd, gd, rows, cols, width, gradScale))
+		return
+	}
 	parallelFor(groups, 16*rows*width, func(g0, g1 int) {
 		for g := g0; g < g1; g++ {
 			lo[g] = float32(lossGradGroup(loss, zd[g*cols:], yd, gd[g*cols:], rows, cols, width, gradScale))

@@ -140,19 +140,18 @@ func (n *Network) logitsBuf() device.Buffer { return n.layers[len(n.layers)-1].a
 // of the loss with respect to the logits.
 func (n *Network) logitsGradBuf() device.Buffer { return n.layers[len(n.layers)-1].da }
 
-// outputName names layer l's output for anomaly reports.
-func (n *Network) outputName(l int) string {
-	if l == len(n.layers)-1 {
-		return "logits"
+// check reports a non-finite value in b[0:size] when anomaly checks are
+// on. The tensor's name is format with the layer index l (format as is
+// when l < 0), built only when checking, so that a step allocates nothing.
+func (n *Network) check(format string, l int, b device.Buffer, size int) {
+	if n.an == nil {
+		return
 	}
-	return fmt.Sprintf("layers.%d activation", l)
-}
-
-// check reports a non-finite value in b[0:size] when anomaly checks are on.
-func (n *Network) check(name string, b device.Buffer, size int) {
-	if n.an != nil {
-		n.an.check(name, b, size)
+	name := format
+	if l >= 0 {
+		name = fmt.Sprintf(format, l)
 	}
+	n.an.check(name, b, size)
 }
 
 // gemmLayer runs one strided gemm over the replicas of layer ly:
@@ -196,7 +195,7 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 		} else {
 			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
 		}
-		n.check(fmt.Sprintf("layers.%d input·weight", l), pre, m)
+		n.check("layers.%d input·weight", l, pre, m)
 		switch {
 		case ly.bn == nil:
 			n.dev.BiasActivation(ly.act, ly.a, ly.b, ly.a, rows, wide)
@@ -209,11 +208,15 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 				n.dev.BatchNormEval(ly.act, ly.z, bn.gamma, bn.beta, bn.runMean, bn.runVar, ly.a, rows, wide, bnEps)
 			}
 		}
-		n.check(n.outputName(l), ly.a, m)
+		if l == len(n.layers)-1 {
+			n.check("logits", -1, ly.a, m)
+		} else {
+			n.check("layers.%d activation", l, ly.a, m)
+		}
 		if train && ly.mask != nil {
 			n.dev.Copy(ly.dropped, ly.a, m)
 			n.dev.Dropout(ly.dropped, ly.mask, m, n.dropout, dropoutSeed+uint64(l)*0x9E3779B97F4A7C15)
-			n.check(fmt.Sprintf("layers.%d dropout output", l), ly.dropped, m)
+			n.check("layers.%d dropout output", l, ly.dropped, m)
 		}
 	}
 }
@@ -229,15 +232,15 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 		m := rows * wide
 		if train && ly.mask != nil {
 			n.dev.Mul(ly.da, ly.mask, ly.da, m)
-			n.check(fmt.Sprintf("layers.%d dropout gradient", l), ly.da, m)
+			n.check("layers.%d dropout gradient", l, ly.da, m)
 		}
 		if ly.act != device.Identity || ly.bn != nil {
 			n.dev.ActivationBackward(ly.act, ly.a, ly.da, ly.da, m)
-			n.check(fmt.Sprintf("layers.%d pre-activation gradient", l), ly.da, m)
+			n.check("layers.%d pre-activation gradient", l, ly.da, m)
 		}
 		if bn := ly.bn; bn != nil {
 			n.dev.BatchNormBackward(ly.z, ly.da, bn.gamma, bn.mean, bn.invStd, ly.da, bn.dgamma, bn.dbeta, rows, wide)
-			n.check(fmt.Sprintf("bn.%d gradient", l), ly.da, m)
+			n.check("bn.%d gradient", l, ly.da, m)
 		}
 		in, ldIn, strideIn := n.input(x, l, train)
 		// dW_r = in_rᵀ·dZ_r (for the first layer, all replicas in one product)
@@ -246,14 +249,14 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 		} else {
 			n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
 		}
-		n.check(fmt.Sprintf("layers.%d.weight gradient", l), ly.dw, R*ly.in*ly.out)
+		n.check("layers.%d.weight gradient", l, ly.dw, R*ly.in*ly.out)
 		n.dev.ColumnSums(ly.da, rows, wide, ly.db)
-		n.check(fmt.Sprintf("layers.%d.bias gradient", l), ly.db, wide)
+		n.check("layers.%d.bias gradient", l, ly.db, wide)
 		if l > 0 {
 			// dIn_r = dZ_r·W_rᵀ
 			prev := n.layers[l-1]
 			n.gemmLayer(false, true, rows, ly.in, ly.out, ly.da, wide, ly.out, ly.w, ly.out, ly.in*ly.out, prev.da, R*prev.out, prev.out)
-			n.check(fmt.Sprintf("layers.%d activation gradient", l-1), prev.da, rows*R*prev.out)
+			n.check("layers.%d activation gradient", l-1, prev.da, rows*R*prev.out)
 		}
 	}
 }
@@ -264,7 +267,7 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 func (n *Network) LossGrad(targets device.Buffer, rows int, gradScale float32, lossOut device.Buffer, lossAt int) {
 	out := n.layers[len(n.layers)-1]
 	n.dev.LossGradGroups(n.arch.Loss, out.a, targets, out.da, rows, out.out, n.replicas, gradScale, lossOut, lossAt)
-	n.check("logits gradient", out.da, rows*n.replicas*out.out)
+	n.check("logits gradient", -1, out.da, rows*n.replicas*out.out)
 }
 
 // tensorBufs lists the device buffers matching Params.tensors, in order.
