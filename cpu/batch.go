@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gputrain/gputrain/cpu/internal/pool"
 	"github.com/gputrain/gputrain/cpu/internal/sgemm"
 	"github.com/gputrain/gputrain/cpu/internal/vec"
 	"github.com/gputrain/gputrain/device"
@@ -22,12 +23,6 @@ import (
 // parallelFor stays on the calling goroutine (starting goroutines costs a
 // few microseconds).
 const parallelWork = 1 << 15
-
-// gemmSpreadFlops is the size (2·m·n·k) of one product below which
-// GemmStrided spreads the batch over goroutines, one product per goroutine at
-// a time. It is sgemm's own threshold for running a product on the calling
-// goroutine: larger products are split over the worker pool inside sgemm.
-const gemmSpreadFlops = 1 << 19
 
 // parallelFor calls fn on contiguous ranges that split [0, n), on up to
 // GOMAXPROCS goroutines when work (an estimate of the element operations in
@@ -58,8 +53,9 @@ func parallelFor(n, work int, fn func(lo, hi int)) {
 //
 // Each product is one call of the sgemm Gemm uses, with the leading
 // dimensions, so count 1 with the natural ones is Gemm bit for bit. When
-// count > 1 and each product is small the batch is spread over GOMAXPROCS
-// goroutines, each C_g written by exactly one, in a fixed order.
+// count > 1 and each product is small the batch is spread over the worker
+// pool (see stridedJob), each element of every C_g computed as the product
+// alone would compute it.
 func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a device.Buffer, lda, strideA int, b device.Buffer, ldb, strideB int, beta float32, c device.Buffer, ldc, strideC int, count int) {
 	if m < 0 || n < 0 || k < 0 || count < 0 || strideA < 0 || strideB < 0 || strideC < 0 {
 		panic(fmt.Sprintf("cpu: GemmStrided: negative size or stride in m=%d n=%d k=%d count=%d strides %d %d %d", m, n, k, count, strideA, strideB, strideC))
@@ -78,28 +74,121 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 		rowsB, widthB = n, k
 	}
 	ad, bd, cd := f32(a), f32(b), f32(c)
-	if count == 1 { // the common case (one restart): no closure, no allocation
+	if count == 1 { // the common case (one restart)
 		sgemm.Sgemm(transA, transB, m, n, k, alpha, ad[:matSpan(rowsA, widthA, lda)], lda,
 			bd[:matSpan(rowsB, widthB, ldb)], ldb, beta, cd[:matSpan(m, n, ldc)], ldc)
 		return
 	}
-	one := func(g int) {
-		oa, ob, oc := g*strideA, g*strideB, g*strideC
-		sgemm.Sgemm(transA, transB, m, n, k, alpha,
-			ad[oa:oa+matSpan(rowsA, widthA, lda)], lda, bd[ob:ob+matSpan(rowsB, widthB, ldb)], ldb,
-			beta, cd[oc:oc+matSpan(m, n, ldc)], ldc)
-	}
-	if flops := 2 * m * n * k; count > 1 && flops < gemmSpreadFlops {
-		parallelFor(count, count*flops, func(lo, hi int) {
-			for g := lo; g < hi; g++ {
-				one(g)
-			}
-		})
+	j := &d.strided
+	*j = stridedJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: ad, b: bd, c: cd, lda: lda, ldb: ldb, ldc: ldc, strideA: strideA, strideB: strideB, strideC: strideC,
+		count: count, spanB: matSpan(rowsB, widthB, ldb)}
+	matSpan(rowsA, widthA, lda) // checks lda
+	matSpan(m, n, ldc)
+	j.run()
+	j.a, j.b, j.c = nil, nil, nil
+}
+
+// stridedSpreadFlops is the size (2·m·n·k) of one product below which
+// GemmStrided spreads a batch over the pool. It is sgemm's own threshold
+// for running a product on the calling goroutine: larger products are
+// split over the pool inside sgemm, one after the other.
+const stridedSpreadFlops = 1 << 19
+
+// stridedPiece is the work (elements of C times k) of one piece of a
+// batch split by rows.
+const stridedPiece = 1 << 15
+
+// stridedJob is one GemmStrided batch (count > 1). Products whose rows of
+// C each depend on one row of op(A) alone, through a kernel that computes
+// every row the same way in any block of rows (sgemm's thin paths for
+// k == 1, and for n == 1 with A untransposed), are cut into blocks of rows,
+// a piece being one block of every product: a piece then reads and writes
+// whole cache lines of matrices whose rows interleave the batch (nn's
+// replicas). Other batches go one product per piece. Either way each
+// element is computed by one participant, as its product alone computes it.
+//
+// Thin products are memory-bound, and only the row dot products (n == 1)
+// are spread over the pool: each core then reads its own rows. Spreading
+// the rank-1 updates (k == 1), which write the batch's interleaved rows, or
+// the other thin products, whose operand blocks share cache lines across
+// the batch, moved more lines between the two cores' caches than it saved
+// (the workshop network's 10 restarts trained 4 % slower on the 2-core
+// development machine). Larger products run one after the other, each
+// spread over the pool inside sgemm.
+type stridedJob struct {
+	transA, transB            bool
+	m, n, k                   int
+	alpha, beta               float32
+	a, b, c                   []float32
+	lda, ldb, ldc             int
+	strideA, strideB, strideC int
+	count, spanB              int
+	rowsPer, pieces           int // rowsPer == 0: a piece is a product
+	ctr                       pool.Counter
+}
+
+// run computes the batch, on the pool when it is worth it.
+func (j *stridedJob) run() {
+	flops := 2 * j.m * j.n * j.k
+	if flops >= stridedSpreadFlops {
+		for g := range j.count {
+			j.product(g, 0, j.m)
+		}
 		return
 	}
-	for g := range count {
-		one(g)
+	j.rowsPer, j.pieces = 0, j.count
+	rowDots := j.n == 1 && !j.transA && j.k > 1
+	if j.k == 1 || rowDots {
+		perRow := j.count * j.n * j.k
+		j.rowsPer = min(max(stridedPiece/perRow, 16), j.m)
+		j.pieces = (j.m + j.rowsPer - 1) / j.rowsPer
 	}
+	thin := j.k == 1 || j.n == 1 || j.m == 1
+	j.ctr.Reset()
+	if (thin && !rowDots) || j.count*flops < parallelWork || j.pieces == 1 {
+		j.Do(0, 1)
+		return
+	}
+	pool.Default().Run(j)
+}
+
+// Do computes pieces until none is left (participant 0 then waits for the
+// others').
+func (j *stridedJob) Do(w, workers int) {
+	for {
+		p, ok := j.ctr.Claim(j.pieces)
+		if !ok {
+			break
+		}
+		if j.rowsPer == 0 {
+			j.product(p, 0, j.m)
+		} else {
+			r0 := p * j.rowsPer
+			r1 := min(r0+j.rowsPer, j.m)
+			for g := range j.count {
+				j.product(g, r0, r1)
+			}
+		}
+		j.ctr.Done()
+	}
+	if w == 0 {
+		j.ctr.Wait(j.pieces)
+	}
+}
+
+// product computes rows [r0, r1) of C_g.
+func (j *stridedJob) product(g, r0, r1 int) {
+	rows := r1 - r0
+	var oa, spanA int
+	if j.transA { // op(A)'s rows are columns of A
+		oa, spanA = g*j.strideA+r0, matSpan(j.k, rows, j.lda)
+	} else {
+		oa, spanA = g*j.strideA+r0*j.lda, matSpan(rows, j.k, j.lda)
+	}
+	ob, oc := g*j.strideB, g*j.strideC+r0*j.ldc
+	sgemm.Sgemm(j.transA, j.transB, rows, j.n, j.k, j.alpha, j.a[oa:oa+spanA], j.lda,
+		j.b[ob:ob+j.spanB], j.ldb, j.beta, j.c[oc:oc+matSpan(rows, j.n, j.ldc)], j.ldc)
 }
 
 // matSpan is the number of elements a rows×cols matrix with leading
@@ -118,8 +207,10 @@ func matSpan(rows, cols, ld int) int {
 // are rows × (groups·cols), group g's logits in columns g·cols … g·cols+cols−1;
 // targets (rows×cols, or rows class indices for SoftmaxCE) are shared by
 // every group, and lossOut[lossAt+g] receives group g's unscaled loss sum.
-// LossGrad is its groups == 1 case. Groups run on separate goroutines when
-// there is enough work; each group's loss is summed by one, in row order.
+// LossGrad is its groups == 1 case. The logistic loss makes one vectorised
+// pass over all groups (logisticGroups); the others run groups on separate
+// goroutines when there is enough work. Each group's loss is summed in row
+// order, as for the group alone.
 func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.Buffer, rows, cols, groups int, gradScale float32, lossOut device.Buffer, lossAt int) {
 	width := groups * cols
 	zd, gd := f32(logits)[:rows*width], f32(grad)[:rows*width]
@@ -137,6 +228,17 @@ func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.B
 		lo[0] = float32(lossGradGroup(loss, zd, yd, gd, rows, cols, width, gradScale))
 		return
 	}
+	if loss == device.Logistic {
+		if cap(d.acc) < groups {
+			d.acc = make([]float64, groups)
+		}
+		sums := d.acc[:groups]
+		logisticGroups(zd, yd, gd, cols, groups, gradScale, sums)
+		for g, s := range sums {
+			lo[g] = float32(s)
+		}
+		return
+	}
 	parallelFor(groups, 16*rows*width, func(g0, g1 int) {
 		for g := g0; g < g1; g++ {
 			lo[g] = float32(lossGradGroup(loss, zd[g*cols:], yd, gd[g*cols:], rows, cols, width, gradScale))
@@ -144,14 +246,12 @@ func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.B
 	})
 }
 
-// lossGradGroup computes one group's gradient (rows of z and grad ld apart)
-// and returns its loss sum, accumulated in float64 in row-major order.
+// lossGradGroup computes one group's gradient (rows of z and grad ld apart;
+// ld must be cols for the logistic loss) and returns its loss sum,
+// accumulated in float64 in row-major order.
 func lossGradGroup(loss device.Loss, z, y, grad []float32, rows, cols, ld int, gradScale float32) float64 {
-	if loss == device.Logistic {
-		if ld == cols { // one contiguous block: a single vectorised pass
-			return logisticAcc(0, z[:rows*cols], y[:rows*cols], grad[:rows*cols], gradScale)
-		}
-		return logisticStrided(z, y, grad, rows, cols, ld, gradScale)
+	if loss == device.Logistic { // one group alone: one contiguous block
+		return logisticAcc(0, z[:rows*cols], y[:rows*cols], grad[:rows*cols], gradScale)
 	}
 	var sum float64
 	for r := range rows {
@@ -187,27 +287,95 @@ func lossGradGroup(loss device.Loss, z, y, grad []float32, rows, cols, ld int, g
 	return sum
 }
 
-// logisticStrided is the logistic case of lossGradGroup for rows ld apart:
-// the group's logits are gathered into one contiguous block for the
-// vectorised kernel (a kernel call per row of one or a few logits would cost
-// more than the loss itself) and the gradient scattered back. The bits are
-// those of the same logits stored contiguously (see logisticAcc).
-func logisticStrided(z, y, grad []float32, rows, cols, ld int, gradScale float32) float64 {
-	n := rows * cols
-	buf := make([]float32, 2*n)
-	zc, gc := buf[:n], buf[n:]
-	for r := range rows { // element loops: rows are short (often one logit)
-		for c := range cols {
-			zc[r*cols+c] = z[r*ld+c]
+// logisticGroups is LossGradGroups's logistic loss for several groups: one
+// pass of the vectorised kernel over the whole rows × (groups·cols) block,
+// with the targets repeated for every group, in chunks of at most 256
+// logits (whole rows when they fit). It sets sums[g] to group g's loss,
+// its terms added in the group's row-major order, so the bits are those of
+// lossGradGroup on the group alone (the kernel computes every element
+// alike wherever it falls in a chunk). It runs on the calling goroutine:
+// split over this machine's two cores the pass got slower, the logits and
+// gradients moving between the cores' caches.
+func logisticGroups(z, y, grad []float32, cols, groups int, gradScale float32, sums []float64) {
+	clear(sums)
+	var ys, terms [256]float32
+	width := cols * groups
+	rows := len(z) / width
+	if width > len(terms) { // long rows: chunks within each row
+		for r := range rows {
+			for lo := 0; lo < width; lo += len(terms) {
+				yc, t := ys[:min(len(ys), width-lo)], terms[:min(len(ys), width-lo)]
+				for i := range yc {
+					yc[i] = y[r*cols+(lo+i)%cols] // rare long rows: a division is fine
+				}
+				at := r*width + lo
+				vec.Logistic(z[at:at+len(t)], yc, grad[at:at+len(t)], t, gradScale)
+				for i, l := range t {
+					sums[(lo+i)/cols] += float64(l)
+				}
+			}
+		}
+		return
+	}
+	per := len(terms) / width // rows per chunk
+	for r0 := 0; r0 < rows; r0 += per {
+		n := min(per, rows-r0)
+		yc, t := ys[:n*width], terms[:n*width]
+		if cols == 1 {
+			i := 0
+			for _, v := range y[r0 : r0+n] {
+				for range groups {
+					yc[i] = v
+					i++
+				}
+			}
+		} else {
+			for r := range n {
+				yr := y[(r0+r)*cols : (r0+r+1)*cols]
+				for g := range groups {
+					copy(yc[r*width+g*cols:], yr)
+				}
+			}
+		}
+		at := r0 * width
+		vec.Logistic(z[at:at+len(t)], yc, grad[at:at+len(t)], t, gradScale)
+		if cols == 1 {
+			for g := 0; g < groups; g += 8 {
+				add8(sums[g:min(g+8, groups)], t[g:], width)
+			}
+			continue
+		}
+		for g := range groups {
+			s := sums[g]
+			for r := range n {
+				for _, l := range t[r*width+g*cols : r*width+(g+1)*cols] {
+					s += float64(l)
+				}
+			}
+			sums[g] = s
 		}
 	}
-	sum := logisticAcc(0, zc, y[:n], gc, gradScale)
-	for r := range rows {
-		for c := range cols {
-			grad[r*ld+c] = gc[r*cols+c]
-		}
+}
+
+// add8 adds Σ_r t[r*ld+i] to sums[i] (i < len(sums) ≤ 8) in row order:
+// eight independent chains of adds (those past len(sums) repeat the last).
+func add8(sums []float64, t []float32, ld int) {
+	n := len(sums)
+	o1, o2, o3, o4, o5, o6, o7 := min(1, n-1), min(2, n-1), min(3, n-1), min(4, n-1), min(5, n-1), min(6, n-1), min(7, n-1)
+	s0, s1, s2, s3, s4, s5, s6, s7 := sums[0], sums[o1], sums[o2], sums[o3], sums[o4], sums[o5], sums[o6], sums[o7]
+	for i := 0; i+n <= len(t); i += ld {
+		q := t[i : i+n]
+		s0 += float64(q[0])
+		s1 += float64(q[o1])
+		s2 += float64(q[o2])
+		s3 += float64(q[o3])
+		s4 += float64(q[o4])
+		s5 += float64(q[o5])
+		s6 += float64(q[o6])
+		s7 += float64(q[o7])
 	}
-	return sum
+	all := [8]float64{s0, s1, s2, s3, s4, s5, s6, s7}
+	copy(sums, all[:n])
 }
 
 // BatchNormTrain normalises each column c of the rows×cols matrix z with its

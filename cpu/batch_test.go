@@ -83,3 +83,167 @@ func BenchmarkGemmStridedRestarts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmStridedOutputLayer times the workshop network's output-layer
+// products (20 → 1, 1055 rows) for 1 and 10 restarts side by side, as nn
+// calls them: the forward Z_r = H_r·w_r (n = 1; H_r a column block of the
+// 1055×(20·count) hidden activations, Z_r a column of 1055×count), the
+// weight gradient dW_r = H_rᵀ·dZ_r (n = 1, k = 1055) and the hidden
+// gradient dH_r = dZ_r·w_rᵀ (k = 1), each count products in one call. One
+// product is 42 kflop over ≈ 84 kB: a few hundred ns at L1/L2 speed.
+func BenchmarkGemmStridedOutputLayer(b *testing.B) {
+	const rows, hid = 1055, 20
+	for _, count := range []int{1, 10} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		d := New()
+		wide := count * hid
+		h, w := randBuf(rng, rows*wide), randBuf(rng, count*hid)
+		z, dz := randBuf(rng, rows*count), randBuf(rng, rows*count)
+		dw, dh := randBuf(rng, count*hid), randBuf(rng, rows*wide)
+		for _, s := range []struct {
+			name string
+			f    func()
+		}{
+			{"fwd", func() {
+				d.GemmStrided(false, false, rows, 1, hid, 1, h, wide, hid, w, 1, hid, 0, z, count, 1, count)
+			}},
+			{"dW", func() {
+				d.GemmStrided(true, false, hid, 1, rows, 1, h, wide, hid, dz, count, 1, 0, dw, 1, hid, count)
+			}},
+			{"dH", func() {
+				d.GemmStrided(false, true, rows, hid, 1, 1, dz, count, 1, w, 1, hid, 0, dh, wide, hid, count)
+			}},
+		} {
+			b.Run(fmt.Sprintf("%s/count=%d", s.name, count), func(b *testing.B) {
+				for b.Loop() {
+					s.f()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*count), "ns/product")
+			})
+		}
+	}
+}
+
+// TestLogisticGroupsMatchesAlone requires the logistic loss of groups side
+// by side to give each group the bits of LossGrad on that group alone
+// (widths below and above the 256-element chunks, chunks that end
+// mid-row and mid-group), at every kernel level.
+func TestLogisticGroupsMatchesAlone(t *testing.T) {
+	for _, level := range []string{"avx512", "avx2", "generic"} {
+		prev, err := SetKernelLevel(level)
+		if err != nil {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(9, 9))
+		d := New()
+		for _, s := range [][3]int{{1055, 1, 10}, {37, 3, 5}, {9, 1, 300}, {5, 7, 41}, {1, 1, 2}} {
+			rows, cols, groups := s[0], s[1], s[2]
+			width := cols * groups
+			z, y := randBuf(rng, rows*width), randBuf(rng, rows*cols)
+			for i := range y.data {
+				y.data[i] = float32(rng.IntN(2))
+			}
+			grad, loss := &Buffer{data: make([]float32, rows*width)}, &Buffer{data: make([]float32, groups+1)}
+			d.LossGradGroups(device.Logistic, z, y, grad, rows, cols, groups, 0.5, loss, 1)
+			for g := range groups {
+				zg, gg := &Buffer{data: make([]float32, rows*cols)}, &Buffer{data: make([]float32, rows*cols)}
+				for r := range rows {
+					copy(zg.data[r*cols:(r+1)*cols], z.data[r*width+g*cols:])
+				}
+				lg := &Buffer{data: make([]float32, 1)}
+				d.LossGrad(device.Logistic, zg, y, gg, rows, cols, 0.5, lg, 0)
+				if math.Float32bits(lg.data[0]) != math.Float32bits(loss.data[1+g]) {
+					t.Fatalf("%s %v group %d: loss %v, alone %v", level, s, g, loss.data[1+g], lg.data[0])
+				}
+				for r := range rows {
+					for c := range cols {
+						if a, b := grad.data[r*width+g*cols+c], gg.data[r*cols+c]; math.Float32bits(a) != math.Float32bits(b) {
+							t.Fatalf("%s %v group %d: grad[%d,%d] %v, alone %v", level, s, g, r, c, a, b)
+						}
+					}
+				}
+			}
+		}
+		SetKernelLevel(prev)
+	}
+}
+
+// BenchmarkLossGradGroups times the workshop's logistic loss (1055 rows,
+// one logit) for 1 and 10 restarts side by side; the vectorised kernel
+// costs about a nanosecond per logit.
+func BenchmarkLossGradGroups(b *testing.B) {
+	const rows = 1055
+	for _, groups := range []int{1, 10} {
+		b.Run(fmt.Sprintf("groups=%d", groups), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(9, 9))
+			d := New()
+			z, y := randBuf(rng, rows*groups), randBuf(rng, rows)
+			for i := range y.data {
+				y.data[i] = float32(rng.IntN(2))
+			}
+			grad, loss := &Buffer{data: make([]float32, rows*groups)}, &Buffer{data: make([]float32, groups)}
+			for b.Loop() {
+				d.LossGradGroups(device.Logistic, z, y, grad, rows, 1, groups, 0.5, loss, 0)
+			}
+		})
+	}
+}
+
+// TestGemmStridedMatchesAlone requires each product of a batch to have the
+// bits of the same product computed alone (count 1, same leading
+// dimensions), for the restart-shaped products that are split by rows
+// (k = 1; n = 1 untransposed) or spread one per piece, and the elements of
+// C outside the batch (here an extra column block) to be left alone.
+func TestGemmStridedMatchesAlone(t *testing.T) {
+	const rows, hid, count = 1055, 20, 10
+	for _, s := range []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+		lda, sa        int
+		ldb, sb        int
+		ldc, sc        int
+		beta           float32
+	}{
+		{"fwd", false, false, rows, 1, hid, (count + 1) * hid, hid, 1, hid, count + 1, 1, 0},
+		{"dW", true, false, hid, 1, rows, (count + 1) * hid, hid, count, 1, 1, hid, 0.5},
+		{"dH", false, true, rows, hid, 1, count, 1, 1, hid, (count + 1) * hid, hid, 0},
+		{"blocked", false, false, 37, 9, 5, 5, 37 * 5, count * 9, 9, (count + 1) * 9, 9, -1},
+	} {
+		rng := rand.New(rand.NewPCG(3, 3))
+		d := New()
+		size := func(ld, stride, rows int) int { return stride*count + rows*ld }
+		ar, br := s.m, s.k
+		if s.transA {
+			ar = s.k
+		}
+		if s.transB {
+			br = s.n
+		}
+		a, b := randBuf(rng, size(s.lda, s.sa, ar)), randBuf(rng, size(s.ldb, s.sb, br))
+		c0 := randBuf(rng, size(s.ldc, s.sc, s.m))
+		batch := &Buffer{data: append([]float32(nil), c0.data...)}
+		alone := &Buffer{data: append([]float32(nil), c0.data...)}
+		d.GemmStrided(s.transA, s.transB, s.m, s.n, s.k, 1.5, a, s.lda, s.sa, b, s.ldb, s.sb, s.beta, batch, s.ldc, s.sc, count)
+		for g := range count {
+			ag := &Buffer{data: a.data[g*s.sa:]}
+			bg := &Buffer{data: b.data[g*s.sb:]}
+			cg := &Buffer{data: alone.data[g*s.sc:]}
+			d.GemmStrided(s.transA, s.transB, s.m, s.n, s.k, 1.5, ag, s.lda, 0, bg, s.ldb, 0, s.beta, cg, s.ldc, 0, 1)
+		}
+		for i := range batch.data {
+			if math.Float32bits(batch.data[i]) != math.Float32bits(alone.data[i]) {
+				t.Fatalf("%s: element %d: batch %v, alone %v", s.name, i, batch.data[i], alone.data[i])
+			}
+		}
+		changed := 0
+		for i := range batch.data {
+			if batch.data[i] != c0.data[i] {
+				changed++
+			}
+		}
+		if changed == 0 {
+			t.Fatalf("%s: nothing computed", s.name)
+		}
+	}
+}

@@ -24,8 +24,9 @@ import (
 // fast is the Device's state for these paths: one reusable job (a Device is
 // used from one goroutine at a time) and scratch space.
 type fast struct {
-	job ewJob
-	acc []float64 // ColumnSums accumulators
+	job     ewJob
+	strided stridedJob // GemmStrided's batches (batch.go)
+	acc     []float64  // ColumnSums accumulators, LossGradGroups's sums
 }
 
 // KernelLevel reports the kernel level in use: "avx512", "avx2" or "generic".

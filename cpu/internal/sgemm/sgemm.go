@@ -6,12 +6,14 @@
 // the L1 and L2 caches, and the packing and the tiles of C are handed out
 // to a fixed pool of worker goroutines. The AVX-512 kernel also reads A and
 // an untransposed B in place, with masked edges, where packing would not
-// pay (short or narrow blocks: the small-shape path).
+// pay (short or narrow blocks: the small-shape path). Products with a unit
+// dimension (n == 1 or m == 1: matrix-vector; k == 1: rank-1) skip all of
+// this for vector kernels of their own (thin.go).
 //
 // Results are bit-identical run to run and independent of the number of
 // workers and of timing: every element of C is accumulated by one
-// micro-kernel call per k block, in the same order whoever computes it, and
-// the blocking depends on the shape alone.
+// micro-kernel call per k block (or by one thin kernel), in the same order
+// whoever computes it, and the blocking depends on the shape alone.
 //
 //go:generate go run ./gen
 package sgemm
@@ -69,13 +71,17 @@ const parallelFlops = 1 << 22
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C where op(A) is m×k, op(B)
 // is k×n and C is m×n with row stride ldc. op(X) is Xᵀ when the trans flag
 // is set: A is then stored k×m (row stride lda ≥ m), B n×k. When beta is 0
-// C is only written (NaN in C does not propagate).
+// C is only written (NaN in C does not propagate). Thin products (k, n or
+// m equal to 1) take the thin kernels; the rest the blocked path.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m <= 0 || n <= 0 {
 		return
 	}
 	if k <= 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if thin(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	j := jobs.Get().(*job)

@@ -1,5 +1,7 @@
 // Command gen writes the sgemm micro-kernels in Go assembly
-// (../kernel_amd64.s). Run it with `go generate ./cpu/internal/sgemm`.
+// (../kernel_amd64.s) and the kernels of the thin products, those with a
+// unit dimension (../thin_amd64.s, see thin.go). Run it with
+// `go generate ./cpu/internal/sgemm`.
 //
 // Each kernel computes one MR×NR tile of C from an A sliver (MR values per
 // k step) and a B sliver (NR values per k step):
@@ -56,6 +58,11 @@ func main() {
 		generate(&b, k)
 	}
 	if err := os.WriteFile("kernel_amd64.s", b.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	var t bytes.Buffer
+	thinFile(&t)
+	if err := os.WriteFile("thin_amd64.s", t.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
