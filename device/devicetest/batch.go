@@ -266,38 +266,7 @@ func testLossGradGroups(t *testing.T, d device.Device) {
 						for r := range rows {
 							zr := to64(z[r*width+g*cols : r*width+g*cols+cols])
 							gr := wantGrad[r*width+g*cols : r*width+g*cols+cols]
-							switch loss {
-							case device.Logistic:
-								for c, zz := range zr {
-									yy := float64(y[r*cols+c])
-									wantLoss[g] += math.Max(zz, 0) + math.Log1p(math.Exp(-math.Abs(zz))) - yy*zz
-									gr[c] = float64(scale) * (1/(1+math.Exp(-zz)) - yy)
-								}
-							case device.MSE:
-								for c, zz := range zr {
-									res := zz - float64(y[r*cols+c])
-									wantLoss[g] += res * res
-									gr[c] = float64(scale) * 2 * res
-								}
-							case device.SoftmaxCE:
-								mx := math.Inf(-1)
-								for _, v := range zr {
-									mx = math.Max(mx, v)
-								}
-								var s float64
-								for _, v := range zr {
-									s += math.Exp(v - mx)
-								}
-								label := int(y[r])
-								wantLoss[g] += math.Log(s) + mx - zr[label]
-								for c, v := range zr {
-									p := math.Exp(v-mx) / s
-									if c == label {
-										p--
-									}
-									gr[c] = float64(scale) * p
-								}
-							}
+							wantLoss[g] += refLossRow(loss, zr, targetRow(loss, y, r, cols), float64(scale), gr)
 						}
 					}
 					name := fmt.Sprintf("%v rows=%d cols=%d groups=%d", loss, rows, cols, groups)

@@ -329,6 +329,54 @@ func lossProblem(rng *rand.Rand, loss device.Loss, rows, width, cols int) (z, y 
 	return z, y
 }
 
+// targetRow returns row r's targets: cols values (logistic, MSE) or the
+// one class index (softmax cross-entropy).
+func targetRow(loss device.Loss, y []float32, r, cols int) []float32 {
+	if loss == device.SoftmaxCE {
+		return y[r : r+1]
+	}
+	return y[r*cols : (r+1)*cols]
+}
+
+// refLossRow is the float64 reference of one row's loss (returned) and its
+// gradient scale·∂loss/∂z (written to grad), for logits z and targets y.
+func refLossRow(loss device.Loss, z []float64, y []float32, scale float64, grad []float64) float64 {
+	var l float64
+	switch loss {
+	case device.Logistic:
+		for c, zz := range z {
+			yy := float64(y[c])
+			l += math.Max(zz, 0) + math.Log1p(math.Exp(-math.Abs(zz))) - yy*zz
+			grad[c] = scale * (1/(1+math.Exp(-zz)) - yy)
+		}
+	case device.MSE:
+		for c, zz := range z {
+			res := zz - float64(y[c])
+			l += res * res
+			grad[c] = scale * 2 * res
+		}
+	case device.SoftmaxCE:
+		mx := math.Inf(-1)
+		for _, v := range z {
+			mx = math.Max(mx, v)
+		}
+		var s float64
+		for _, v := range z {
+			s += math.Exp(v - mx)
+		}
+		label := int(y[0])
+		l = math.Log(s) + mx - z[label]
+		for c, v := range z {
+			p := math.Exp(v-mx) / s
+			if c == label {
+				p--
+			}
+			grad[c] = scale * p
+		}
+	}
+	return l
+}
+
 func testLossGrad(t *testing.T, d device.Device) {
 	rng := rand.New(rand.NewPCG(8, 1))
 	for _, loss := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
@@ -346,35 +394,7 @@ func testLossGrad(t *testing.T, d device.Device) {
 			wantGrad := make([]float64, rows*cols)
 			var wantLoss float64
 			for r := 0; r < rows; r++ {
-				switch loss {
-				case device.Logistic:
-					zz, yy := float64(z[r]), float64(y[r])
-					wantLoss += math.Max(zz, 0) + math.Log1p(math.Exp(-math.Abs(zz))) - yy*zz
-					wantGrad[r] = float64(scale) * (1/(1+math.Exp(-zz)) - yy)
-				case device.MSE:
-					res := float64(z[r]) - float64(y[r])
-					wantLoss += res * res
-					wantGrad[r] = float64(scale) * 2 * res
-				case device.SoftmaxCE:
-					zr := to64(z[r*cols : (r+1)*cols])
-					mx := math.Inf(-1)
-					for _, v := range zr {
-						mx = math.Max(mx, v)
-					}
-					var s float64
-					for _, v := range zr {
-						s += math.Exp(v - mx)
-					}
-					label := int(y[r])
-					wantLoss += math.Log(s) + mx - zr[label]
-					for c, v := range zr {
-						p := math.Exp(v-mx) / s
-						if c == label {
-							p--
-						}
-						wantGrad[r*cols+c] = float64(scale) * p
-					}
-				}
+				wantLoss += refLossRow(loss, to64(z[r*cols:(r+1)*cols]), targetRow(loss, y, r, cols), float64(scale), wantGrad[r*cols:(r+1)*cols])
 			}
 			name := fmt.Sprintf("%v rows=%d", loss, rows)
 			check(t, name+" grad", download(t, d, grad, rows*cols), wantGrad, 1e-4, 1e-7)
