@@ -16,7 +16,6 @@ import (
 	_ "github.com/gputrain/gputrain/cpu"
 	_ "github.com/gputrain/gputrain/cuda"
 	"github.com/gputrain/gputrain/device"
-	"github.com/gputrain/gputrain/nn"
 )
 
 // eachDevice runs fn as a sub-benchmark on every device that opens.
@@ -64,20 +63,7 @@ func benchTraining(b *testing.B, name string) {
 		if p.GPUOnly && dev.Name() == "cpu" {
 			b.Skip("sized for a GPU")
 		}
-		// One loss read at the end (CheckEvery = b.N): the loop runs
-		// undisturbed. The full-batch trainer adds one forward pass for the
-		// final loss, a third of a step, spread over b.N steps.
-		t, err := nn.NewTrainer(dev, p.Config(b.N, b.N), p.X, p.Y, p.Rows)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer t.Close()
-		b.ResetTimer()
-		if _, err := t.Run(nil); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		sec := b.Elapsed().Seconds() / float64(b.N)
+		sec := TimeSteps(b, dev, p)
 		rows := p.BatchRows()
 		b.ReportMetric(float64(rows)/sec, "samples/s")
 		b.ReportMetric(FlopsPerStep(p.Arch, rows)/sec/1e9, "GFLOP/s")

@@ -200,16 +200,6 @@ func Synthetic(rows, cols, classes int, seed uint64) (x, y []float32) {
 	return x, y
 }
 
-// ParamCount is the number of scalar parameters of arch.
-func ParamCount(arch nn.Arch) int {
-	sizes := arch.Sizes()
-	n := 0
-	for l := 0; l+1 < len(sizes); l++ {
-		n += (sizes[l] + 1) * sizes[l+1]
-	}
-	return n
-}
-
 // FlopsPerStep is the conventional count of floating-point operations in
 // one training update of rows rows: 6·rows·Σ fan_in·fan_out (2 for the
 // forward product, 4 for the two backward products; biases, activations,
@@ -231,7 +221,7 @@ func FlopsPerStep(arch nn.Arch, rows int) float64 {
 // lower bound, not an estimate.
 func MinBytesPerStep(arch nn.Arch, rows int, opt nn.Optimizer) float64 {
 	state := map[nn.Optimizer]int{nn.Momentum: 1, nn.Adam: 2}[opt]
-	p := float64(ParamCount(arch))
+	p := float64(arch.ParamCount())
 	return 4 * (float64(rows)*float64(arch.Inputs+1) + 2*p*float64(1+state))
 }
 

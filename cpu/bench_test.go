@@ -6,7 +6,6 @@ import (
 
 	"github.com/gputrain/gputrain/bench"
 	"github.com/gputrain/gputrain/cpu"
-	"github.com/gputrain/gputrain/nn"
 )
 
 // Napkin math for this machine (2 cores, AVX-512, ~3.5 GHz): fp32 peak ≈
@@ -35,17 +34,7 @@ func benchWorkload(b *testing.B, name string) {
 				b.Skip(err)
 			}
 			defer cpu.SetKernelLevel(prev)
-			t, err := nn.NewTrainer(cpu.New(), p.Config(b.N, b.N), p.X, p.Y, p.Rows)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer t.Close()
-			b.ResetTimer()
-			if _, err := t.Run(nil); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			sec := b.Elapsed().Seconds() / float64(b.N)
+			sec := bench.TimeSteps(b, cpu.New(), p)
 			b.ReportMetric(sec*1e6, "µs/step")
 			b.ReportMetric(bench.FlopsPerStep(p.Arch, p.BatchRows())/sec/1e9, "GFLOP/s")
 		})
