@@ -170,6 +170,21 @@ func FormatNumber(v float64) string {
 	return fmt.Sprintf("%.*f", digits, r)
 }
 
+// FormatSeconds renders seconds with a unit, sep between number and unit:
+// "151 µs", "3.68 ms", "1.02 s" (sep " "); "n/a" for NaN or a non-positive
+// time.
+func FormatSeconds(sec float64, sep string) string {
+	switch {
+	case math.IsNaN(sec) || sec <= 0:
+		return "n/a"
+	case sec < 1e-3:
+		return FormatNumber(sec*1e6) + sep + "µs"
+	case sec < 1:
+		return FormatNumber(sec*1e3) + sep + "ms"
+	}
+	return FormatNumber(sec) + sep + "s"
+}
+
 // FormatSI prints v with three significant digits and an SI prefix before
 // unit: FormatSI(5.3172e6, "FLOP") is "5.32 MFLOP"; with no unit the prefix
 // follows the number directly: "47.6k".

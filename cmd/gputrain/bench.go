@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -316,25 +315,12 @@ func printBenchResult(w io.Writer, r bench.Result) {
 	s := r.Seconds
 	if r.Kind == "train" {
 		fmt.Fprintf(w, "%s\n  %d steps of %d rows, blocks of %d: %s/step median (%s–%s over %d blocks), %s samples/s, %s GFLOP/s (%s/step), final loss %.6g at step %d\n",
-			r.Describe, r.Steps, r.Batch, r.Block, duration(s.Median), duration(s.Min), duration(s.Max), s.N,
+			r.Describe, r.Steps, r.Batch, r.Block, bench.FormatSeconds(s.Median, ""), bench.FormatSeconds(s.Min, ""), bench.FormatSeconds(s.Max, ""), s.N,
 			bench.FormatNumber(r.SamplesPerSecond), bench.FormatNumber(r.GFLOPS), bench.FormatSI(r.Flops, "FLOP"), r.FinalLoss, r.FinalStep)
 		return
 	}
 	fmt.Fprintf(w, "%s  %-26s %10s/call (%s–%s)  %8s GFLOP/s  %8s GB/s\n", r.Device, r.Case,
-		duration(s.Median), duration(s.Min), duration(s.Max), bench.FormatNumber(r.GFLOPS), bench.FormatNumber(r.GBS))
-}
-
-// duration renders seconds with a unit: 151µs, 3.68ms, 1.02s.
-func duration(sec float64) string {
-	switch {
-	case math.IsNaN(sec) || sec == 0:
-		return "n/a"
-	case sec < 1e-3:
-		return bench.FormatNumber(sec*1e6) + "µs"
-	case sec < 1:
-		return bench.FormatNumber(sec*1e3) + "ms"
-	}
-	return bench.FormatNumber(sec) + "s"
+		bench.FormatSeconds(s.Median, ""), bench.FormatSeconds(s.Min, ""), bench.FormatSeconds(s.Max, ""), bench.FormatNumber(r.GFLOPS), bench.FormatNumber(r.GBS))
 }
 
 // benchExport writes a workload's data for other implementations.

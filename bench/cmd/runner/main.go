@@ -560,7 +560,7 @@ func (r *runner) runWorkload(w bench.Workload, pl plan) *caseResult {
 				continue
 			}
 			c.reps[rw.key] = append(c.reps[rw.key], x)
-			line = append(line, fmt.Sprintf("%s %s", rw.key, fmtSeconds(x.Seconds.Median)))
+			line = append(line, fmt.Sprintf("%s %s", rw.key, bench.FormatSeconds(x.Seconds.Median, " ")))
 		}
 		r.progress("%s repetition %d/%d: %s", w.Name, rep+1, r.o.reps, strings.Join(line, ", "))
 		if rep == 0 {

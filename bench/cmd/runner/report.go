@@ -75,7 +75,7 @@ func (c *caseResult) pruneGroups(rows []row, active map[string]bool) {
 			}
 			t, b := c.reps[m.key][0].Seconds.Median, c.reps[best.key][0].Seconds.Median
 			active[m.key] = false
-			c.dropped[m.key] = fmt.Sprintf("%s: %s in the first repetition, %.1f× %s's; not repeated", m.label, fmtSeconds(t), t/b, best.label)
+			c.dropped[m.key] = fmt.Sprintf("%s: %s in the first repetition, %.1f× %s's; not repeated", m.label, bench.FormatSeconds(t, " "), t/b, best.label)
 		}
 	}
 }
@@ -280,7 +280,7 @@ func (rep *report) workloadTable(b *strings.Builder, c *caseResult, limitName st
 				dCheck = verdict(relDiff(x.FinalLoss, oursCheck), checkTol)
 			}
 		}
-		w("| %s | %s | %s–%s | %s | %s | %s | %s | %.6g | %s | %s |\n", rw.label, fmtSeconds(s.Median), fmtSeconds(s.Min), fmtSeconds(s.Max),
+		w("| %s | %s | %s–%s | %s | %s | %s | %s | %.6g | %s | %s |\n", rw.label, bench.FormatSeconds(s.Median, " "), bench.FormatSeconds(s.Min, " "), bench.FormatSeconds(s.Max, " "),
 			bench.FormatSI(float64(rs[0].Batch)/s.Median, ""), bench.FormatNumber(gf), rep.percent(gf, rep.flopLimit.value), ratio, rs[0].FinalLoss, dCheck, dEnd)
 	}
 	if c.plan.note != "" {
@@ -312,7 +312,7 @@ func (rep *report) floorTime(flops, bytes float64) string {
 	if t == 0 {
 		return "n/a"
 	}
-	return fmtSeconds(t)
+	return bench.FormatSeconds(t, " ")
 }
 
 func (rep *report) percent(v, lim float64) string {
@@ -356,7 +356,7 @@ func (rep *report) kernelTable(b *strings.Builder) {
 			s, ok := c.stat(rw.key)
 			switch {
 			case ok:
-				w(" %s · %s |", fmtSeconds(s.Median), kernelRate(c.kernel, s.Median))
+				w(" %s · %s |", bench.FormatSeconds(s.Median, " "), kernelRate(c.kernel, s.Median))
 				if !rw.ours {
 					best = min(best, s.Median)
 				}
@@ -424,19 +424,6 @@ func verdict(d, tol float64) string {
 		return "0 " + mark
 	}
 	return fmt.Sprintf("%.1e %s", d, mark)
-}
-
-// fmtSeconds renders seconds with a unit: 151 µs, 3.68 ms, 1.02 s.
-func fmtSeconds(sec float64) string {
-	switch {
-	case math.IsNaN(sec) || sec <= 0:
-		return "n/a"
-	case sec < 1e-3:
-		return bench.FormatNumber(sec*1e6) + " µs"
-	case sec < 1:
-		return bench.FormatNumber(sec*1e3) + " ms"
-	}
-	return bench.FormatNumber(sec) + " s"
 }
 
 // rawCase is a case's results for the --json file.

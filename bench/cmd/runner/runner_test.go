@@ -155,8 +155,8 @@ func TestFormatting(t *testing.T) {
 		sec  float64
 		want string
 	}{{151e-6, "151 µs"}, {3.68e-3, "3.68 ms"}, {1.02, "1.02 s"}, {0, "n/a"}} {
-		if got := fmtSeconds(c.sec); got != c.want {
-			t.Errorf("fmtSeconds(%v) = %q, want %q", c.sec, got, c.want)
+		if got := bench.FormatSeconds(c.sec, " "); got != c.want {
+			t.Errorf("FormatSeconds(%v) = %q, want %q", c.sec, got, c.want)
 		}
 	}
 	if v := verdict(2e-4, 1e-3); v != "2.0e-04 ✓" {
