@@ -63,7 +63,9 @@ struct Thread {
 	uint32_t gacc = 0, sacc = 0;  // global/shared access ordinals (cost report)
 };
 
-const size_t kMaxReports = 20;
+// Findings kept per kind and launch (one bug tends to repeat in every thread;
+// a cap per kind keeps one kind from hiding another).
+const int kMaxPerKind = 4;
 
 struct Launch {
 	const Kernel &k;
@@ -71,6 +73,7 @@ struct Launch {
 	const std::vector<uint8_t> &params;
 	std::vector<Report> &reports;
 	size_t dropped = 0;
+	std::map<std::string, int> per_kind;
 	uint32_t n = 0, nslots = 0, bid = 0;  // threads per block, slots per thread, linear block id
 	Dim bidx;
 	std::vector<uint64_t> regs;
@@ -95,7 +98,7 @@ struct Launch {
 	Dim tid(uint32_t t) const { return {t % block.x, t / block.x % block.y, t / (block.x * block.y)}; }
 
 	void report(const char *kind, uint32_t t, int line, const char *fmt, ...) {
-		if (reports.size() >= kMaxReports) {
+		if (++per_kind[kind] > kMaxPerKind) {
 			dropped++;
 			return;
 		}
@@ -539,7 +542,8 @@ void exec(Launch &L, uint32_t t) {
 			case KEY(OP_LDPARAM, T_B32): case KEY(OP_LDPARAM, T_S32): case KEY(OP_LDPARAM, T_U32): case KEY(OP_LDPARAM, T_F32): {
 				uint32_t v;
 				memcpy(&v, L.params.data() + I.off, 4);
-				r[I.d] = v;
+				// A .s32 load into a 64-bit register sign-extends.
+				r[I.d] = I.type == T_S32 ? (uint64_t)(int64_t)(int32_t)v : v;
 				break;
 			}
 			case KEY(OP_LDPARAM, T_B64): case KEY(OP_LDPARAM, T_S64): case KEY(OP_LDPARAM, T_U64): case KEY(OP_LDPARAM, T_F64):
@@ -568,7 +572,7 @@ void exec(Launch &L, uint32_t t) {
 					} else {
 						uint64_t v = 0;
 						memcpy(&v, p + i * w, w);
-						r[I.v[i]] = v;
+						r[I.v[i]] = I.type == T_S32 ? (uint64_t)(int64_t)(int32_t)v : v;
 					}
 				}
 				break;
