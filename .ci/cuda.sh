@@ -72,4 +72,6 @@ echo "$out" | grep -q '^cuda:0: ' || fail "devices on the emulator lists no cuda
 GPUTRAIN_LIBCUDA="$fake" bin/gputrain-cuda train --device cuda --steps 10 --quiet >/dev/null ||
 	fail "training 10 steps on the emulated cuda:0 failed"
 echo "ok: devices and a 10-step training run on the emulated cuda:0"
+echo "== the committed PTX on the PTX interpreter (make cuda-ptx-test: self-tests, conformance, parity, block orders)"
+make cuda-ptx-test
 echo "CUDA CI OK"
