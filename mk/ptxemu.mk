@@ -6,6 +6,7 @@
 #   make ptxemu-test     per-instruction tests and mutation self-tests
 #   make cuda-ptx-test   ptxemu-test, then the CUDA backend's tests on bin/ptxemu.so
 #                        (conformance, determinism, parity; kernels in four block orders)
+#   make ptxemu-cost     per-step cost of W1 and W2 on the interpreter, H100 roofline estimate
 
 PTXEMU_DIR := build/ptxemu
 PTXEMU_CXX := $(shell command -v g++ 2>/dev/null || command -v g++-11 2>/dev/null || echo g++)
@@ -16,7 +17,7 @@ PTXEMU_CORE := $(PTXEMU_DIR)/parse.o $(PTXEMU_DIR)/exec.o
 PTXEMU_HDRS := cuda/ptxemu/ptxemu.h
 PTXEMU_PARITY_STEPS ?= 200
 
-.PHONY: ptxemu ptxemu-test cuda-ptx-test
+.PHONY: ptxemu ptxemu-test cuda-ptx-test ptxemu-cost
 
 $(PTXEMU_DIR)/%.o: cuda/ptxemu/%.cpp $(PTXEMU_HDRS)
 	@mkdir -p $(PTXEMU_DIR)
@@ -46,4 +47,19 @@ cuda-ptx-test: ptxemu-test bin/ptxemu.so
 		echo "== PTXEMU_BLOCK_ORDER=$$order: conformance and determinism"; \
 		PTXEMU_BLOCK_ORDER=$$order run order-$${order%%:*}$${order##*:} $(PTXEMU_DIR)/cuda.test -test.short -test.timeout 10m \
 			-test.run 'TestConformance|TestDeterministic|TestGemmLarge'; \
+	done
+
+# The cost of one W1 and one W2 training step under the interpreter, with a
+# roofline estimate for an H100 (bench/cmd/ptxcost; quoted in bench/README.md).
+ptxemu-cost: bin/ptxemu.so
+	$(GO) build -tags cuda -o bin/gputrain-cuda ./cmd/gputrain
+	$(GO) build -o $(PTXEMU_DIR)/ptxcost ./bench/cmd/ptxcost
+	@for w in w1 w2; do \
+		for s in 2 3; do \
+			rm -f $(PTXEMU_DIR)/$$w-$$s.jsonl; \
+			GPUTRAIN_LIBCUDA=$(CURDIR)/bin/ptxemu.so PTXEMU_PROFILE=$(CURDIR)/$(PTXEMU_DIR)/$$w-$$s.jsonl \
+				bin/gputrain-cuda bench --workload $$w --device cuda --steps $$s --block 1 >/dev/null || exit 1; \
+		done; \
+		echo "== $$w: one training step on ptxemu (3 steps minus 2)"; \
+		$(PTXEMU_DIR)/ptxcost $(PTXEMU_DIR)/$$w-2.jsonl $(PTXEMU_DIR)/$$w-3.jsonl || exit 1; \
 	done

@@ -89,7 +89,7 @@ struct Launch {
 	bool profile = false;
 	uint64_t cls[K_NCLASS] = {};
 	uint64_t barriers = 0, gld_sectors = 0, gst_sectors = 0, gld_bytes = 0, gst_bytes = 0, bank_conflicts = 0;
-	uint64_t gld_requests = 0, gst_requests = 0;
+	uint64_t gld_requests = 0, gst_requests = 0, flops = 0;
 	std::vector<std::vector<uint64_t>> wld, wst, wsh;  // per warp: (ordinal<<42 | sector) / shared words
 
 	Launch(const Kernel &kk, Dim g, Dim b, const std::vector<uint8_t> &p, std::vector<Report> &r)
@@ -415,11 +415,12 @@ void exec(Launch &L, uint32_t t) {
 	uint64_t *r = &L.regs[(size_t)t * L.nslots];
 	const Ins *code = L.k.code.data();
 	uint32_t pc = th.pc;
-	uint64_t cnt[K_NCLASS] = {};
+	uint64_t cnt[K_NCLASS] = {}, flops = 0;
 	for (;; pc++) {
 		const Ins &I = code[pc];
 		cnt[I.cls]++;
 		if (I.guard >= 0 && (bool)(r[I.guard] & 1) == I.gneg) continue;
+		flops += I.flops;
 		const uint64_t a = I.a >= 0 ? r[I.a] : 0;
 		const uint64_t b = I.b >= 0 ? r[I.b] : 0;
 		switch (KEY(I.op, I.type)) {
@@ -595,6 +596,7 @@ void exec(Launch &L, uint32_t t) {
 	}
 out:
 	for (int i = 0; i < K_NCLASS; i++) L.cls[i] += cnt[i];
+	L.flops += flops;
 }
 
 // shuffle executes the shfl.sync that the lanes in group (a mask of warp w) wait at.
@@ -784,10 +786,10 @@ void write_profile(const Launch &L) {
 		total += L.cls[i];
 	}
 	fprintf(f,
-	        "\"total\":%" PRIu64 "},\"global_load_requests\":%" PRIu64 ",\"global_store_requests\":%" PRIu64
+	        "\"total\":%" PRIu64 "},\"flops\":%" PRIu64 ",\"global_load_requests\":%" PRIu64 ",\"global_store_requests\":%" PRIu64
 	        ",\"global_load_sectors\":%" PRIu64 ",\"global_store_sectors\":%" PRIu64 ",\"global_load_bytes\":%" PRIu64
 	        ",\"global_store_bytes\":%" PRIu64 ",\"shared_bank_conflicts\":%" PRIu64 ",\"barriers\":%" PRIu64 "}\n",
-	        total, L.gld_requests, L.gst_requests, L.gld_sectors, L.gst_sectors, L.gld_bytes, L.gst_bytes, L.bank_conflicts,
+	        total, L.flops, L.gld_requests, L.gst_requests, L.gld_sectors, L.gst_sectors, L.gld_bytes, L.gst_bytes, L.bank_conflicts,
 	        L.barriers);
 	fclose(f);
 }

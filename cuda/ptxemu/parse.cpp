@@ -258,6 +258,11 @@ struct KernelParser {
 		    sp == std::string::npos ? std::vector<std::string>{} : split_operands(stmt.substr(sp));
 		k.mnemonics.push_back(mn);
 		decode(mn, ops, I);
+		bool fp = I.type == T_F32 || I.type == T_F64;
+		if (fp && (I.op == OP_FMA)) I.flops = 2;
+		else if (fp && (I.op == OP_ADD || I.op == OP_SUB || I.op == OP_MUL || I.op == OP_DIV || I.op == OP_SQRT ||
+		                I.op == OP_RCP || I.op == OP_EX2 || I.op == OP_LG2 || I.op == OP_MIN || I.op == OP_MAX))
+			I.flops = 1;
 		k.code.push_back(I);
 	}
 

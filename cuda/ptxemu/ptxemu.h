@@ -41,6 +41,7 @@ struct Ins {
 	bool ftz = false, sat = false, gneg = false;
 	uint8_t width = 0;   // bytes moved per element by ld/st; shfl mode
 	uint8_t nvec = 1;    // ld/st vector length
+	uint8_t flops = 0;   // floating-point operations per execution (fma: 2)
 	int32_t guard = -1;  // predicate slot, -1 when unguarded
 	int32_t d = -1, d2 = -1;                  // destinations (d2: shfl's predicate, unpack's high half)
 	int32_t a = -1, b = -1, c = -1, e = -1;   // sources
