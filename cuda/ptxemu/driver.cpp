@@ -167,16 +167,6 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 		fprintf(stderr, "ptxemu: %s: dynamic shared memory (%u bytes) is not supported\n", k.name.c_str(), shmem);
 		return CUDA_ERROR_INVALID_VALUE;
 	}
-	if (k.maxntid[0] && n > (unsigned long long)k.maxntid[0] * k.maxntid[1] * k.maxntid[2]) {
-		fprintf(stderr, "ptxemu: %s: block %ux%ux%u exceeds .maxntid %u, %u, %u\n", k.name.c_str(), bx, by, bz,
-		        k.maxntid[0], k.maxntid[1], k.maxntid[2]);
-		return CUDA_ERROR_INVALID_VALUE;
-	}
-	if (k.reqntid[0] && (bx != k.reqntid[0] || by != k.reqntid[1] || bz != k.reqntid[2])) {
-		fprintf(stderr, "ptxemu: %s: block %ux%ux%u differs from .reqntid %u, %u, %u\n", k.name.c_str(), bx, by, bz,
-		        k.reqntid[0], k.reqntid[1], k.reqntid[2]);
-		return CUDA_ERROR_INVALID_VALUE;
-	}
 	std::vector<uint8_t> buf(k.param_bytes);
 	if (extra != nullptr) {
 		// CU_LAUNCH_PARAM_BUFFER_POINTER, p, CU_LAUNCH_PARAM_BUFFER_SIZE, &size, CU_LAUNCH_PARAM_END
@@ -206,8 +196,10 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 	bool ok = ptxemu::launch(k, {gx, gy, gz}, {bx, by, bz}, buf, reports);
 	print_reports(reports);
 	if (!ok) {
-		for (auto &r : reports)
+		for (auto &r : reports) {
 			if (r.kind == "bounds" || r.kind == "align") return CUDA_ERROR_ILLEGAL_ADDRESS;
+			if (r.kind == "launch") return CUDA_ERROR_INVALID_VALUE;
+		}
 		return CUDA_ERROR_LAUNCH_FAILED;
 	}
 	return reports.empty() ? CUDA_SUCCESS : CUDA_ERROR_LAUNCH_FAILED;

@@ -802,6 +802,24 @@ void mem_unregister(uint64_t base) { allocs.erase(base); }
 bool launch(const Kernel &k, Dim grid, Dim block, const std::vector<uint8_t> &params, std::vector<Report> &reports) {
 	Launch L(k, grid, block, params, reports);
 	L.n = block.x * block.y * block.z;
+	const uint32_t *mx = k.maxntid, *rq = k.reqntid;
+	if (mx[0] && (uint64_t)L.n > (uint64_t)mx[0] * mx[1] * mx[2]) {
+		reports.push_back({"launch", k.name + ": block " + std::to_string(block.x) + "x" + std::to_string(block.y) + "x" +
+		                                 std::to_string(block.z) + " exceeds .maxntid " + std::to_string(mx[0]) + ", " +
+		                                 std::to_string(mx[1]) + ", " + std::to_string(mx[2])});
+		return false;
+	}
+	if (rq[0] && (block.x != rq[0] || block.y != rq[1] || block.z != rq[2])) {
+		reports.push_back({"launch", k.name + ": block " + std::to_string(block.x) + "x" + std::to_string(block.y) + "x" +
+		                                 std::to_string(block.z) + " differs from .reqntid " + std::to_string(rq[0]) + ", " +
+		                                 std::to_string(rq[1]) + ", " + std::to_string(rq[2])});
+		return false;
+	}
+	if (params.size() != k.param_bytes) {
+		reports.push_back({"launch", k.name + ": " + std::to_string(params.size()) + " bytes of parameters, its .entry declares " +
+		                                 std::to_string(k.param_bytes)});
+		return false;
+	}
 	L.nslots = k.nregs + kSpecials + (uint32_t)k.consts.size();
 	L.regs.assign((size_t)L.n * L.nslots, 0);
 	for (uint32_t t = 0; t < L.n; t++)

@@ -215,6 +215,42 @@ void instruction_tests() {
 	}
 }
 
+// ---- checks on small kernels ----
+void check_tests() {
+	struct {
+		const char *what, *body, *kind;
+		Dim block;
+	} cases[] = {
+	    {"misaligned global load", "\tld.global.u32 %r2, [%rd3+2];", "align", {32, 1, 1}},
+	    {"global load past the end", "\tld.global.u32 %r2, [%rd3+256];", "bounds", {32, 1, 1}},
+	    {"divergent bar.sync", "\tsetp.lt.u32 %p1, %r1, 16;\n\t@%p1 bra $L__a;\n\tbar.sync 0;\n$L__a:\n\tbar.sync 0;", "barrier", {32, 1, 1}},
+	    {"block over .maxntid", "", "launch", {64, 1, 1}},
+	};
+	for (auto &c : cases) {
+		std::string ptx = instr_kernel(c.body);
+		ptx.replace(ptx.find(")\n{"), 3, ")\n.maxntid 32, 1, 1\n{");
+		Buf<uint32_t> out(std::vector<uint32_t>(64, 0));
+		auto rep = run(ptx, "t", {1, 1, 1}, c.block, {out.addr()});
+		check(has_kind(rep, c.kind), std::string(c.what) + ": want a " + c.kind + " finding, got " + kinds(rep));
+	}
+	// Shared memory: a read of a word nobody wrote, and a read of one another thread wrote with no barrier between.
+	const char *sh = ".version 7.8\n.target sm_80\n.address_size 64\n.visible .entry s(\n\t.param .u64 s_out\n)\n{\n"
+	                 "\t.reg .pred %p<2>;\n\t.reg .b32 %r<8>;\n\t.shared .align 4 .b8 buf[256];\n"
+	                 "\tmov.u32 %r1, %tid.x;\n\tshl.b32 %r2, %r1, 2;\n\tmov.u32 %r3, buf;\n\tadd.s32 %r4, %r3, %r2;\n"
+	                 "\tst.shared.u32 [%r4], %r1;\n\tBARRIER\n\txor.b32 %r5, %r2, READ;\n\tadd.s32 %r6, %r3, %r5;\n"
+	                 "\tld.shared.u32 %r7, [%r6];\n\tret;\n}\n";
+	auto shared_case = [&](const char *barrier, const char *read) {
+		std::string p = sh;
+		p.replace(p.find("BARRIER"), 7, barrier);
+		p.replace(p.find("READ"), 4, read);
+		return run(p, "s", {1, 1, 1}, {32, 1, 1}, {0});
+	};
+	check(shared_case("bar.sync 0;", "4").empty(), "neighbour's shared word after a barrier: findings " + kinds(shared_case("bar.sync 0;", "4")));
+	check(has_kind(shared_case("", "4"), "shared-race") || has_kind(shared_case("", "4"), "uninit"),
+	      "neighbour's shared word without a barrier: " + kinds(shared_case("", "4")));
+	check(has_kind(shared_case("bar.sync 0;", "128"), "uninit"), "shared word past the written ones: " + kinds(shared_case("bar.sync 0;", "128")));
+}
+
 // ---- refused forms ----
 void refusal_tests() {
 	struct {
@@ -344,6 +380,7 @@ int main(int argc, char **argv) {
 	}
 	instruction_tests();
 	refusal_tests();
+	check_tests();
 	decode_tests(argv[1]);
 	mutation_tests(argv[1]);
 	if (failures) {
