@@ -34,26 +34,41 @@
 namespace ptxemu {
 namespace {
 
-// ---- live allocations and their race shadow (one entry per 4-byte word) ----
-struct GWord {
-	uint32_t launch = 0;  // the launch the entry belongs to (older ones are stale)
-	int32_t writer = -1, reader = -1;  // linear block ids; reader -2: several blocks
-	int32_t line = 0;
+// Owner is the race shadow of one 4-byte word: who wrote and read it within
+// one interval (a launch for global memory, between two barriers for shared).
+struct Owner {
+	uint32_t stamp = 0;                // the interval the entry belongs to (older ones are stale)
+	int32_t writer = -1, reader = -1;  // block or thread ids; reader -2: several
+	int32_t line = 0;                  // the PTX line of the write
 };
+
+// conflict records an access by me and returns the id it conflicts with
+// (-2: several readers), or -1 when there is none.
+int32_t conflict(Owner &o, uint32_t stamp, int32_t me, bool write, int32_t line) {
+	if (o.stamp != stamp) {
+		o = Owner();
+		o.stamp = stamp;
+	}
+	if (o.writer >= 0 && o.writer != me) return o.writer;
+	if (write) {
+		if (o.reader == -2 || (o.reader >= 0 && o.reader != me)) return o.reader;
+		o.writer = me;
+		o.line = line;
+	} else {
+		o.reader = o.reader == -1 || o.reader == me ? me : -2;
+	}
+	return -1;
+}
+
+// ---- live allocations and their race shadow (one entry per 4-byte word) ----
 
 struct Alloc {
 	uint64_t bytes;
-	std::vector<GWord> shadow;  // sized on first use by a kernel
+	std::vector<Owner> shadow;  // sized on first use by a kernel
 };
 
 std::map<uint64_t, Alloc> allocs;
 uint32_t launch_seq;
-
-struct SWord {
-	uint32_t epoch = 0;  // barrier interval the entry belongs to
-	int16_t writer = -1, reader = -1;  // thread ids; reader -2: several threads
-	int32_t line = 0;
-};
 
 enum State : uint8_t { RUN, AT_BAR, AT_SHFL, EXITED };
 
@@ -80,7 +95,7 @@ struct Launch {
 	std::vector<Thread> th;
 	std::vector<uint8_t> smem;
 	std::vector<uint8_t> sinit;  // per shared word: written in this block
-	std::vector<SWord> sshadow;
+	std::vector<Owner> sshadow;
 	uint32_t epoch = 0;
 	bool fatal = false;
 	Alloc *last = nullptr;
@@ -115,27 +130,18 @@ struct Launch {
 	}
 };
 
-inline float f32(uint64_t v) {
-	float f;
-	uint32_t u = (uint32_t)v;
-	memcpy(&f, &u, 4);
-	return f;
+// as reinterprets a value's bits (std::bit_cast is C++20).
+template <class To, class From>
+inline To as(From v) {
+	static_assert(sizeof(To) == sizeof(From), "sizes differ");
+	To t;
+	memcpy(&t, &v, sizeof t);
+	return t;
 }
-inline uint64_t bits(float f) {
-	uint32_t u;
-	memcpy(&u, &f, 4);
-	return u;
-}
-inline double f64(uint64_t v) {
-	double d;
-	memcpy(&d, &v, 8);
-	return d;
-}
-inline uint64_t bits(double d) {
-	uint64_t u;
-	memcpy(&u, &d, 8);
-	return u;
-}
+inline float f32(uint64_t v) { return as<float>((uint32_t)v); }
+inline uint64_t bits(float f) { return as<uint32_t>(f); }
+inline double f64(uint64_t v) { return as<double>(v); }
+inline uint64_t bits(double d) { return as<uint64_t>(d); }
 
 inline float ftz32(float x) { return std::fpclassify(x) == FP_SUBNORMAL ? std::copysign(0.0f, x) : x; }
 
@@ -316,24 +322,8 @@ bool global_access(Launch &L, uint32_t t, const Ins &I, uint64_t addr, uint32_t 
 	if (a->shadow.empty()) a->shadow.resize((a->bytes + 3) / 4);
 	int32_t b = (int32_t)L.bid;
 	for (uint64_t w = (addr - base) / 4; w < (addr - base + bytes + 3) / 4; w++) {
-		GWord &g = a->shadow[w];
-		if (g.launch != launch_seq) {
-			g = GWord();
-			g.launch = launch_seq;
-		}
-		int32_t other = -1;
-		if (write) {
-			if (g.writer >= 0 && g.writer != b) other = g.writer;
-			else if (g.reader == -2 || (g.reader >= 0 && g.reader != b)) other = g.reader;
-			if (other == -1) {
-				g.writer = b;
-				g.line = I.line;
-			}
-		} else {
-			if (g.writer >= 0 && g.writer != b) other = g.writer;
-			else if (g.reader == -1 || g.reader == b) g.reader = b;
-			else g.reader = -2;
-		}
+		Owner &g = a->shadow[w];
+		int32_t other = conflict(g, launch_seq, b, write, I.line);
 		if (other != -1) {
 			L.report("global-race", t, I.line,
 			         "%s of byte 0x%" PRIx64 " (offset %" PRIu64 " in a %" PRIu64 "-byte allocation) conflicts with block %s%d (line %d) in the same launch",
@@ -365,38 +355,20 @@ bool shared_access(Launch &L, uint32_t t, const Ins &I, uint64_t addr, uint32_t 
 		L.fatal = true;
 		return false;
 	}
-	int16_t me = (int16_t)t;
+	int32_t me = (int32_t)t;
 	for (uint64_t w = addr / 4; w < (addr + bytes + 3) / 4; w++) {
 		if (!write && !L.sinit[w]) {
 			L.report("uninit", t, I.line, "shared load at offset %" PRIu64 " reads bytes no thread of the block has written", w * 4);
 			L.sinit[w] = 1;  // once per word
 		}
 		if (write) L.sinit[w] = 1;
-		SWord &s = L.sshadow[w];
-		if (s.epoch != L.epoch) {
-			s = SWord();
-			s.epoch = L.epoch;
-		}
-		int other = -1;
-		if (write) {
-			if (s.writer >= 0 && s.writer != me) other = s.writer;
-			else if (s.reader == -2 || (s.reader >= 0 && s.reader != me)) other = s.reader;
-			if (other == -1) {
-				s.writer = me;
-				s.line = I.line;
-			}
-		} else {
-			if (s.writer >= 0 && s.writer != me) other = s.writer;
-			else if (s.reader == -1 || s.reader == me) s.reader = me;
-			else s.reader = -2;
-		}
+		Owner &s = L.sshadow[w];
+		int32_t other = conflict(s, L.epoch, me, write, I.line);
 		if (other != -1) {
 			Dim o = L.tid(other < 0 ? 0 : (uint32_t)other);
 			L.report("shared-race", t, I.line,
 			         "shared %s at offset %" PRIu64 " conflicts with %s (%u,%u,%u) (line %d) with no barrier between",
 			         write ? "store" : "load", w * 4, other == -2 ? "several threads, e.g." : "thread", o.x, o.y, o.z, s.line);
-			s.epoch = 0;  // report a word once per interval
-			s.writer = s.reader = -3;
 		}
 	}
 	if (L.profile) {
