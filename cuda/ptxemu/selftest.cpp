@@ -8,7 +8,8 @@
 //     one, a tile index shifted into the neighbouring block, a shuffle mask
 //     narrowed): each must be reported, while the unmutated kernel run on the
 //     same inputs reports nothing (so every check can fail both ways);
-//   - every kernel run clean in four block orders by cuda-ptx-test (Go side).
+//   - PTXEMU_BLOCK_ORDER: forward, reverse and shuffle:SEED run blocks in the
+//     order they name (every kernel runs clean in four orders: cuda-ptx-test).
 //
 // Usage: selftest KERNELS_DIR
 #include <cmath>
@@ -251,6 +252,40 @@ void check_tests() {
 	check(has_kind(shared_case("bar.sync 0;", "128"), "uninit"), "shared word past the written ones: " + kinds(shared_case("bar.sync 0;", "128")));
 }
 
+// ---- block orders ----
+//
+// Every block reads and writes out[0]: the second block to run conflicts
+// with the first, and the finding names both, which shows the order.
+void block_order_tests() {
+	std::string ptx = instr_kernel("\tld.global.u32 %r2, [%rd1];");
+	ptx.replace(ptx.find("\tst.global.u32 [%rd3], %r2;"), 0, "\tst.global.u32 [%rd1], %r2;\n");
+	Buf<uint32_t> out(std::vector<uint32_t>(4 * 64, 0));
+	auto first_race = [&](const char *order) {
+		setenv("PTXEMU_BLOCK_ORDER", order, 1);
+		auto rep = run(ptx, "t", {4, 1, 1}, {32, 1, 1}, {out.addr()});
+		unsetenv("PTXEMU_BLOCK_ORDER");
+		for (auto &r : rep)
+			if (r.kind == "global-race") return r.text;
+		return "no race: " + kinds(rep);
+	};
+	auto forward = first_race("forward"), reverse = first_race("reverse");
+	check(forward.find("block (1,0,0)") != std::string::npos && forward.find("with block 0 ") != std::string::npos,
+	      "forward order: " + forward);
+	check(reverse.find("block (2,0,0)") != std::string::npos && reverse.find("with block 3 ") != std::string::npos,
+	      "reverse order: " + reverse);
+	// A shuffle is a fixed permutation per seed; some seed in 1..5 must differ from forward.
+	bool differs = false;
+	for (const char *seed : {"shuffle:1", "shuffle:2", "shuffle:3", "shuffle:4", "shuffle:5"}) {
+		check(first_race(seed) == first_race(seed), std::string(seed) + " is not deterministic");
+		differs = differs || first_race(seed) != forward;
+	}
+	check(differs, "shuffle:1..5 all ran blocks 0 and 1 first");
+	setenv("PTXEMU_BLOCK_ORDER", "sideways", 1);
+	auto bad = run(ptx, "t", {4, 1, 1}, {32, 1, 1}, {out.addr()});
+	unsetenv("PTXEMU_BLOCK_ORDER");
+	check(has_kind(bad, "launch"), "PTXEMU_BLOCK_ORDER=sideways accepted: " + kinds(bad));
+}
+
 // ---- refused forms ----
 void refusal_tests() {
 	struct {
@@ -381,6 +416,7 @@ int main(int argc, char **argv) {
 	instruction_tests();
 	refusal_tests();
 	check_tests();
+	block_order_tests();
 	decode_tests(argv[1]);
 	mutation_tests(argv[1]);
 	if (failures) {
