@@ -6,7 +6,8 @@
 // cuModuleLoadData decodes the PTX it is handed (an instruction form the
 // interpreter does not implement is CUDA_ERROR_INVALID_PTX, with its line on
 // stderr); cuLaunchKernel checks the block size against .maxntid/.reqntid,
-// copies each parameter with the size its .entry declares, runs the grid and
+// copies each parameter with the size its .entry declares (refusing a 4-byte
+// parameter whose 8-byte slot holds a wider value), runs the grid and
 // prints every finding of the checks on stderr. A launch with findings
 // returns CUDA_ERROR_LAUNCH_FAILED (or CUDA_ERROR_ILLEGAL_ADDRESS when a
 // memory access was out of bounds), so tests fail loudly.
@@ -186,7 +187,20 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 	} else {
 		if (params == nullptr && !k.params.empty()) return CUDA_ERROR_INVALID_VALUE;
 		// Each parameter takes exactly the bytes its .entry type declares.
-		for (size_t i = 0; i < k.params.size(); i++) memcpy(buf.data() + k.params[i].offset, params[i], k.params[i].size);
+		// gputrain hands every argument over in an 8-byte slot (cuda/ops.go),
+		// zero above a 4-byte value: anything else there is a wider value
+		// passed for a narrower parameter (a pointer for an int, say).
+		for (size_t i = 0; i < k.params.size(); i++) {
+			const ptxemu::Param &p = k.params[i];
+			memcpy(buf.data() + p.offset, params[i], p.size);
+			uint32_t high = 0;
+			if (p.size == 4) memcpy(&high, (const char *)params[i] + 4, 4);
+			if (high != 0) {
+				fprintf(stderr, "ptxemu: %s: parameter %zu (%s) is %u bytes in its .entry, but its slot holds a wider value (high half 0x%08x)\n",
+				        k.name.c_str(), i, p.name.c_str(), p.size, high);
+				return CUDA_ERROR_INVALID_VALUE;
+			}
+		}
 	}
 	if (getenv("PTXEMU_TRACE")) {
 		fprintf(stderr, "ptxemu: launch %s grid %ux%ux%u block %ux%ux%u\n", k.name.c_str(), gx, gy, gz, bx, by, bz);
