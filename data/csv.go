@@ -154,10 +154,15 @@ type table struct {
 	x         []float64 // n*d row-major features
 	names     []string  // d feature names
 	labelName string
-	labels    []string // n label texts (nil without a label column)
-	labelCol  int      // 1-based file column of the label (0 if none)
-	lines     []int    // n physical lines where the data rows start
-	index     []string // n texts of a dropped index column (nil if none)
+	labels    []string   // n label texts (nil without a label column)
+	labelCol  int        // 1-based file column of the label (0 if none)
+	lines     []int      // n physical lines where the data rows start
+	index     []string   // n texts of a dropped index column (nil if none)
+	text      [][]string // per feature: every cell's text, or nil (see Dataset.Text)
+	cols      []int      // d 1-based file columns of the features
+	header    bool       // the first row is a header
+	skipped   int        // rows skipped because their label is missing
+	skipLine  int        // the line of the first of them
 }
 
 // dataset builds a Dataset from t's features and lt's labels (lt may be t,
@@ -167,6 +172,14 @@ func (t *table) dataset(lt *table, source string) *Dataset {
 		X:            newMatrix(t.x, t.n, t.d),
 		FeatureNames: t.names,
 		Source:       source,
+		Text:         t.text,
+		HasHeader:    t.header,
+		file:         t.name,
+		featCols:     t.cols,
+		lines:        t.lines,
+	}
+	if lt != nil {
+		d.SkippedRows, d.skipLine = lt.skipped, lt.skipLine
 	}
 	if lt != nil {
 		d.Labels = lt.labels
@@ -243,9 +256,9 @@ type rowReader struct {
 	cr   *csv.Reader
 }
 
-// next returns the next record with at least one non-blank cell and the
+// Next returns the next record with at least one non-blank cell and the
 // line it starts on; io.EOF at the end.
-func (rr *rowReader) next() ([]string, int, error) {
+func (rr *rowReader) Next() ([]string, int, error) {
 	for {
 		rec, err := rr.cr.Read()
 		if err == io.EOF {
@@ -274,8 +287,8 @@ func (rr *rowReader) next() ([]string, int, error) {
 	}
 }
 
-// fieldLine returns the line on which field j of the last record starts.
-func (rr *rowReader) fieldLine(j int) int {
+// FieldLine returns the line on which field j of the last record starts.
+func (rr *rowReader) FieldLine(j int) int {
 	line, _ := rr.cr.FieldPos(j)
 	return line
 }
@@ -324,9 +337,37 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 	// With a white-space delimiter, trimming leading space would swallow
 	// empty fields; cells are trimmed below in any case.
 	cr.TrimLeadingSpace = !unicode.IsSpace(delim)
-	rr := &rowReader{name: name, cr: cr}
+	return parseRecords(&rowReader{name: name, cr: cr}, name, opt, spec, label)
+}
 
-	row0, line0, err := rr.next()
+// RecordSource is where the rows of a table enter the parser: a reader of
+// another file format (Parquet, compressed CSV) implements it to get the
+// same header and index detection, missing values, text columns and label
+// handling as CSV files. Cells are the text as written (surrounding spaces
+// are trimmed by the parser).
+type RecordSource interface {
+	// Next returns the next record with at least one non-blank cell and the
+	// 1-based line (or row number) it starts on; io.EOF after the last.
+	// Errors must be *Error.
+	Next() (rec []string, line int, err error)
+	// FieldLine returns the line on which field j of the last record
+	// starts (the record's line when the format has no lines).
+	FieldLine(j int) int
+}
+
+// ParseRecords is ParseSingle reading its rows from src instead of CSV
+// text.
+func ParseRecords(src RecordSource, name, label string, opt Options) (*Dataset, error) {
+	t, err := parseRecords(src, displayFile(name), opt, specSingle, label)
+	if err != nil {
+		return nil, err
+	}
+	return t.dataset(t, t.name), nil
+}
+
+// parseRecords reads a whole table from rr as described by spec.
+func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, label string) (*table, error) {
+	row0, line0, err := rr.Next()
 	if err == io.EOF {
 		return nil, &Error{File: name, Msg: "file is empty"}
 	}
@@ -338,7 +379,7 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 	line0Of := make([]int, ncols)
 	for j, c := range row0 {
 		h[j] = strings.Clone(strings.TrimSpace(c))
-		line0Of[j] = rr.fieldLine(j)
+		line0Of[j] = rr.FieldLine(j)
 	}
 
 	// Label column and header.
@@ -424,33 +465,72 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 		return ""
 	}
-	t := &table{name: name}
+	t := &table{name: name, text: make([][]string, w)}
 	var vals []float64
+	na := opt.naSet()
+	// store appends feature cell c as stored column k of the current row:
+	// a number, NaN for a missing cell, or text (see Dataset.Text).
+	store := func(k int, c string, line, j int) error {
+		if na[strings.ToLower(c)] {
+			vals = append(vals, math.NaN())
+			if t.text[k] != nil {
+				t.text[k] = append(t.text[k], "")
+			}
+			return nil
+		}
+		v, ok, finite := parseNumber(c)
+		switch {
+		case ok && !finite:
+			return cellError(name, line, j, c, colName(j), true)
+		case ok:
+			vals = append(vals, v)
+			if t.text[k] != nil {
+				t.text[k] = append(t.text[k], strings.Clone(c))
+			}
+			return nil
+		}
+		if t.text[k] == nil {
+			t.text[k] = backfillText(vals, len(t.lines), w, k)
+		}
+		t.text[k] = append(t.text[k], strings.Clone(c))
+		vals = append(vals, 0)
+		return nil
+	}
 	// addRow appends one data row; lineOf gives the line of each field.
 	addRow := func(rec []string, line int, lineOf func(int) int) error {
 		if len(rec) != ncols {
 			return &Error{File: name, Line: line, Msg: fmt.Sprintf("row has %d fields, want %d (as in line %d)", len(rec), ncols, line0)}
 		}
+		if labelCol >= 0 && spec == specSingle && na[strings.ToLower(strings.TrimSpace(rec[labelCol]))] {
+			if opt.Strict {
+				return &Error{File: name, Line: lineOf(labelCol), Col: labelCol + 1, Msg: fmt.Sprintf(
+					"label %s is missing (without --strict such rows are skipped)", quoteCell(strings.TrimSpace(rec[labelCol])))}
+			}
+			if t.skipped == 0 {
+				t.skipLine = line
+			}
+			t.skipped++
+			return nil
+		}
+		k := 0
 		if idx == idxPending {
 			c := strings.TrimSpace(rec[0])
-			v, ok, finite := parseNumber(c)
-			if !ok || !finite {
-				if spec == specLabelOnly {
+			if spec == specLabelOnly {
+				if v, ok, finite := parseNumber(c); !ok || !finite || math.IsNaN(v) {
 					return labelFileColumnsError(name, ncols)
 				}
-				return cellError(name, lineOf(0), 0, c, colName(0), ok)
-			}
-			if spec != specLabelOnly {
-				vals = append(vals, v)
+			} else {
+				if err := store(0, c, lineOf(0), 0); err != nil {
+					return err
+				}
+				k++
 			}
 		}
 		for _, j := range featCols {
-			c := strings.TrimSpace(rec[j])
-			v, ok, finite := parseNumber(c)
-			if !ok || !finite {
-				return cellError(name, lineOf(j), j, c, colName(j), ok)
+			if err := store(k, strings.TrimSpace(rec[j]), lineOf(j), j); err != nil {
+				return err
 			}
-			vals = append(vals, v)
+			k++
 		}
 		if labelCol >= 0 {
 			t.labels = append(t.labels, strings.Clone(strings.TrimSpace(rec[labelCol])))
@@ -468,14 +548,14 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	for {
-		rec, line, err := rr.next()
+		rec, line, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		if err := addRow(rec, line, rr.fieldLine); err != nil {
+		if err := addRow(rec, line, rr.FieldLine); err != nil {
 			return nil, err
 		}
 	}
@@ -497,9 +577,17 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 			// Row 0 is data: parse it into a fresh table, then append the
 			// rows read so far.
 			rest, restVals := t, vals
-			t, vals = &table{name: name}, make([]float64, 0, len(restVals)+w)
+			t, vals = &table{name: name, text: make([][]string, w), skipped: rest.skipped, skipLine: rest.skipLine}, make([]float64, 0, len(restVals)+w)
 			if err := addRow(row0, line0, row0Lines); err != nil {
 				return nil, err
+			}
+			for k, txt := range rest.text {
+				if txt != nil {
+					if t.text[k] == nil {
+						t.text[k] = backfillText(vals, len(t.lines), w, k)
+					}
+					t.text[k] = append(t.text[k], txt...)
+				}
 			}
 			vals = append(vals, restVals...)
 			t.labels = append(t.labels, rest.labels...)
@@ -508,6 +596,9 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	n := len(t.lines)
+	if n == 0 && t.skipped > 0 {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("every data row (%d) has a missing label", t.skipped)}
+	}
 	if n == 0 {
 		return nil, &Error{File: name, Msg: "no data rows after the header"}
 	}
@@ -526,6 +617,7 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 				}
 				vals = vals[:n*(w-1)]
 				w--
+				t.text = t.text[1:]
 			}
 		} else {
 			if spec == specLabelOnly {
@@ -544,8 +636,14 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 	t.n = n
 	t.d = len(featCols)
 	t.x = vals
+	t.header = hdr == hdrYes
+	if spec == specLabelOnly {
+		t.text = nil
+	}
 	t.names = make([]string, t.d)
+	t.cols = make([]int, t.d)
 	for k, j := range featCols {
+		t.cols[k] = j + 1
 		if hdr == hdrYes && h[j] != "" {
 			t.names[k] = h[j]
 		} else {
@@ -560,6 +658,19 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	return t, nil
+}
+
+// backfillText returns the texts of stored column k of the first rows
+// rows of vals (w values a row), all numbers or missing so far: the column
+// has just met its first text cell.
+func backfillText(vals []float64, rows, w, k int) []string {
+	out := make([]string, rows, rows+64)
+	for i := range out {
+		if v := vals[i*w+k]; !math.IsNaN(v) {
+			out[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	return out
 }
 
 // isSequence reports whether the texts are exactly the integers 0..n-1 or

@@ -133,4 +133,29 @@ type Options struct {
 	Header HeaderMode
 	// IndexCol says whether the first column is an index column to drop.
 	IndexCol IndexMode
+	// NAValues are the cell texts that mean "missing", compared ignoring
+	// case; nil means DefaultNAValues. Missing feature cells are NaN in X; a
+	// row whose label is missing is skipped (counted in
+	// Dataset.SkippedRows) unless Strict.
+	NAValues []string
+	// Strict makes a missing label an error instead of a skipped row.
+	Strict bool
+}
+
+// DefaultNAValues are the texts that mean a missing cell unless
+// Options.NAValues says otherwise (as pandas' read_csv, less its rarer
+// spellings).
+var DefaultNAValues = []string{"", "NA", "N/A", "NaN", "null", "?"}
+
+// naSet returns the lower-cased missing-value texts.
+func (o Options) naSet() map[string]bool {
+	list := o.NAValues
+	if list == nil {
+		list = DefaultNAValues
+	}
+	set := make(map[string]bool, len(list))
+	for _, s := range list {
+		set[strings.ToLower(strings.TrimSpace(s))] = true
+	}
+	return set
 }

@@ -1,0 +1,476 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Column kinds a preprocessing step gives a feature column.
+const (
+	Numeric     = "numeric"
+	Categorical = "categorical"
+)
+
+// Imputation strategies for missing cells (PrepConfig.Impute).
+const (
+	ImputeDefault      = ""              // mean for numeric columns, a "missing" category for categorical ones
+	ImputeMean         = "mean"          // numeric: the training rows' mean
+	ImputeMedian       = "median"        // numeric: the training rows' median
+	ImputeMostFrequent = "most-frequent" // numeric and categorical: the most frequent value of the training rows
+)
+
+// ParseImpute checks an imputation strategy: mean, median or most-frequent
+// ("" for the default).
+func ParseImpute(s string) (string, error) {
+	switch s {
+	case ImputeDefault, ImputeMean, ImputeMedian, ImputeMostFrequent:
+		return s, nil
+	}
+	return "", fmt.Errorf("unknown imputation %q (want mean, median or most-frequent)", s)
+}
+
+// PrepConfig says how FitPrep turns raw columns into model inputs.
+type PrepConfig struct {
+	// Categorical names columns to treat as categorical even when every
+	// cell is a number (integer codes).
+	Categorical []string
+	// MaxCategories keeps at most this many categories of a column (the
+	// most frequent in the training rows) and pools the rest in an "other"
+	// slot; 0: no limit.
+	MaxCategories int
+	// Impute is the strategy for missing cells (see the Impute constants).
+	Impute string
+	// MissingIndicator adds a 0/1 input per numeric column that has
+	// missing cells in the training rows.
+	MissingIndicator bool
+}
+
+// Prep is a preprocessing fitted on training rows: it maps a data set's raw
+// feature columns (numbers with missing cells, text) to the network's
+// inputs. Numeric columns pass through with missing cells imputed (and an
+// optional 0/1 missing indicator after them); categorical columns become
+// one-hot slots, one per category of the training rows, in the order of
+// Categories, then "other" and "missing" slots where present. It is saved
+// in model files so that prediction repeats it exactly.
+type Prep struct {
+	Columns []PrepColumn `json:"columns"`
+}
+
+// PrepColumn is the fitted preprocessing of one raw column.
+type PrepColumn struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // Numeric or Categorical
+	// Numeric: the value a missing cell takes, and whether a 0/1
+	// missing-indicator input follows the value.
+	Fill      float64 `json:"fill,omitempty"`
+	Indicator bool    `json:"indicator,omitempty"`
+	// Categorical: the categories with a slot of their own, whether an
+	// "other" slot pools the rest of the training rows' categories, whether
+	// a "missing" slot takes missing cells (else they take the category
+	// Fill names, most-frequent imputation).
+	Categories   []string `json:"categories,omitempty"`
+	Other        bool     `json:"other,omitempty"`
+	MissingSlot  bool     `json:"missing_slot,omitempty"`
+	FillCategory string   `json:"fill_category,omitempty"`
+	// Missing is the number of missing cells in the training rows (shown
+	// by descriptions; not needed to transform).
+	Missing int `json:"missing"`
+}
+
+// Width is the number of inputs the column becomes.
+func (c *PrepColumn) Width() int {
+	if c.Kind == Numeric {
+		if c.Indicator {
+			return 2
+		}
+		return 1
+	}
+	w := len(c.Categories)
+	if c.Other {
+		w++
+	}
+	if c.MissingSlot {
+		w++
+	}
+	return w
+}
+
+// Width is the number of network inputs.
+func (p *Prep) Width() int {
+	w := 0
+	for i := range p.Columns {
+		w += p.Columns[i].Width()
+	}
+	return w
+}
+
+// InputNames names the network inputs: a numeric column's name, NAME
+// (missing) for its indicator, NAME=CATEGORY for one-hot slots and
+// NAME=(other), NAME=(missing).
+func (p *Prep) InputNames() []string {
+	var out []string
+	for _, c := range p.Columns {
+		if c.Kind == Numeric {
+			out = append(out, c.Name)
+			if c.Indicator {
+				out = append(out, c.Name+" (missing)")
+			}
+			continue
+		}
+		for _, v := range c.Categories {
+			out = append(out, c.Name+"="+v)
+		}
+		if c.Other {
+			out = append(out, c.Name+"=(other)")
+		}
+		if c.MissingSlot {
+			out = append(out, c.Name+"=(missing)")
+		}
+	}
+	return out
+}
+
+// RawNames lists the raw columns the preprocessing expects, in order.
+func (p *Prep) RawNames() []string {
+	out := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// Describe summarises the columns in one line: "5 numeric, 2 categorical
+// (island: 3, sex: 2 + missing) → 12 inputs".
+func (p *Prep) Describe() string {
+	var num int
+	var cats []string
+	for _, c := range p.Columns {
+		if c.Kind == Numeric {
+			num++
+			continue
+		}
+		s := fmt.Sprintf("%s: %d", c.Name, len(c.Categories))
+		if c.Other {
+			s += " + other"
+		}
+		if c.MissingSlot {
+			s += " + missing"
+		}
+		cats = append(cats, s)
+	}
+	out := fmt.Sprintf("%d numeric", num)
+	if len(cats) > 0 {
+		out += fmt.Sprintf(", %d categorical (%s)", len(cats), strings.Join(cats, ", "))
+	}
+	return fmt.Sprintf("%s → %d inputs", out, p.Width())
+}
+
+// cellKey is the category of a cell: its text, or the shortest spelling of
+// its value when it is a number, so that "1" and "1.0" are one category.
+func cellKey(text string, v float64, isText bool) string {
+	if isText {
+		if x, ok, finite := parseNumber(text); ok && finite {
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		return text
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// allRows returns rows, or 0..n-1 when rows is nil.
+func allRows(rows []int, n int) []int {
+	if rows != nil {
+		return rows
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// columnIsNumeric reports whether column j's non-missing cells in rows are
+// all numbers.
+func (d *Dataset) columnIsNumeric(j int, rows []int) bool {
+	txt := d.textOf(j)
+	if txt == nil {
+		return true
+	}
+	vals, c := d.values(), d.Cols()
+	for _, i := range rows {
+		if math.IsNaN(vals[i*c+j]) {
+			continue
+		}
+		if _, ok, finite := parseNumber(txt[i]); !ok || !finite {
+			return false
+		}
+	}
+	return true
+}
+
+// textOf returns column j's texts, or nil for an all-numeric column.
+func (d *Dataset) textOf(j int) []string {
+	if j < len(d.Text) {
+		return d.Text[j]
+	}
+	return nil
+}
+
+// numberAt returns cell (i, j) as a number; ok is false when it is text.
+// A missing cell is NaN.
+func (d *Dataset) numberAt(i, j int) (float64, bool) {
+	v := d.values()[i*d.Cols()+j]
+	txt := d.textOf(j)
+	if txt == nil || math.IsNaN(v) {
+		return v, true
+	}
+	x, ok, finite := parseNumber(txt[i])
+	return x, ok && finite
+}
+
+// FitPrep fits the preprocessing on the given rows of d (nil: all rows):
+// each column's kind, imputation values and categories come from those
+// rows only, so that validation and test rows stay unseen.
+func FitPrep(d *Dataset, rows []int, cfg PrepConfig) (*Prep, error) {
+	if _, err := ParseImpute(cfg.Impute); err != nil {
+		return nil, err
+	}
+	rows = allRows(rows, d.Rows())
+	forced := map[string]bool{}
+	for _, name := range cfg.Categorical {
+		forced[name] = true
+	}
+	p := &Prep{}
+	vals, c := d.values(), d.Cols()
+	for j, name := range d.FeatureNames {
+		col := PrepColumn{Name: name, Kind: Numeric}
+		if forced[name] || !d.columnIsNumeric(j, rows) {
+			col.Kind = Categorical
+		}
+		if col.Kind == Numeric {
+			var present []float64
+			for _, i := range rows {
+				v, _ := d.numberAt(i, j)
+				if math.IsNaN(v) {
+					col.Missing++
+				} else {
+					present = append(present, v)
+				}
+			}
+			col.Fill = numericFill(present, cfg.Impute)
+			col.Indicator = cfg.MissingIndicator && col.Missing > 0
+		} else {
+			count := map[string]int{}
+			txt := d.textOf(j)
+			for _, i := range rows {
+				v := vals[i*c+j]
+				if math.IsNaN(v) {
+					col.Missing++
+					continue
+				}
+				var s string
+				if txt != nil {
+					s = txt[i]
+				}
+				count[cellKey(s, v, txt != nil)]++
+			}
+			fitCategories(&col, count, cfg)
+		}
+		p.Columns = append(p.Columns, col)
+	}
+	return p, nil
+}
+
+// numericFill is the value imputed for a numeric column's missing cells
+// (0 when the training rows have no value at all).
+func numericFill(present []float64, impute string) float64 {
+	if len(present) == 0 {
+		return 0
+	}
+	switch impute {
+	case ImputeMedian:
+		s := slices.Clone(present)
+		sort.Float64s(s)
+		m := len(s) / 2
+		if len(s)%2 == 1 {
+			return s[m]
+		}
+		return (s[m-1] + s[m]) / 2
+	case ImputeMostFrequent:
+		count := map[float64]int{}
+		best := math.Inf(1)
+		for _, v := range present {
+			count[v]++
+		}
+		for v, n := range count {
+			// The most frequent value, the smallest on a tie (scikit-learn's rule).
+			if n > count[best] || n == count[best] && v < best {
+				best = v
+			}
+		}
+		return best
+	}
+	sum := 0.0
+	for _, v := range present {
+		sum += v
+	}
+	return sum / float64(len(present))
+}
+
+// fitCategories chooses a categorical column's slots from the category
+// counts of the training rows.
+func fitCategories(col *PrepColumn, count map[string]int, cfg PrepConfig) {
+	cats := make([]string, 0, len(count))
+	for s := range count {
+		cats = append(cats, s)
+	}
+	// Most frequent first, then by name, to choose the kept categories and
+	// the most frequent one.
+	sort.Slice(cats, func(a, b int) bool {
+		if count[cats[a]] != count[cats[b]] {
+			return count[cats[a]] > count[cats[b]]
+		}
+		return cats[a] < cats[b]
+	})
+	if col.Missing > 0 {
+		if cfg.Impute == ImputeMostFrequent && len(cats) > 0 {
+			col.FillCategory = cats[0]
+		} else {
+			col.MissingSlot = true
+		}
+	}
+	if cfg.MaxCategories > 0 && len(cats) > cfg.MaxCategories {
+		cats, col.Other = cats[:cfg.MaxCategories], true
+	}
+	sort.Strings(cats)
+	col.Categories = cats
+}
+
+// PrepStats counts what a transform met that training had not.
+type PrepStats struct {
+	// Unseen counts, per column name, cells whose category the training
+	// rows did not have (encoded as all zeros).
+	Unseen map[string]int
+}
+
+// Total is the number of unseen-category cells.
+func (s PrepStats) Total() int {
+	n := 0
+	for _, v := range s.Unseen {
+		n += v
+	}
+	return n
+}
+
+// Transform applies the preprocessing to d, whose columns must be the raw
+// columns p was fitted on, in order (match them by name first with
+// SelectColumns). The result has p.Width() finite columns named by
+// InputNames; labels, label locations and the source carry over. A cell
+// that is not a number in a numeric column is an *Error naming its file,
+// line and column.
+func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
+	stats := PrepStats{Unseen: map[string]int{}}
+	if d.Cols() != len(p.Columns) {
+		return nil, stats, &Error{File: d.file, Msg: fmt.Sprintf("has %d feature columns, the preprocessing expects %d", d.Cols(), len(p.Columns))}
+	}
+	n, w := d.Rows(), p.Width()
+	out := make([]float64, n*w)
+	vals, c := d.values(), d.Cols()
+	slot := make([]map[string]int, len(p.Columns))
+	for j, col := range p.Columns {
+		if col.Kind == Categorical {
+			slot[j] = make(map[string]int, len(col.Categories))
+			for k, s := range col.Categories {
+				slot[j][s] = k
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		row := out[i*w : (i+1)*w]
+		o := 0
+		for j := range p.Columns {
+			col := &p.Columns[j]
+			if col.Kind == Numeric {
+				v, ok := d.numberAt(i, j)
+				if !ok {
+					return nil, stats, d.cellError(i, j, "is not a number (the column is numeric in the training rows)")
+				}
+				if math.IsNaN(v) {
+					row[o] = col.Fill
+					if col.Indicator {
+						row[o+1] = 1
+					}
+				} else {
+					row[o] = v
+				}
+				o += col.Width()
+				continue
+			}
+			switch v := vals[i*c+j]; {
+			case math.IsNaN(v) && col.FillCategory != "":
+				row[o+slot[j][col.FillCategory]] = 1
+			case math.IsNaN(v) && col.MissingSlot:
+				row[o+col.Width()-1] = 1
+			case math.IsNaN(v):
+				// The training rows had no gaps: like an unseen category.
+				stats.Unseen[col.Name]++
+			default:
+				txt := d.textOf(j)
+				var s string
+				if txt != nil {
+					s = txt[i]
+				}
+				if k, ok := slot[j][cellKey(s, v, txt != nil)]; ok {
+					row[o+k] = 1
+				} else if col.Other {
+					row[o+len(col.Categories)] = 1
+				} else {
+					stats.Unseen[col.Name]++
+				}
+			}
+			o += col.Width()
+		}
+	}
+	res := &Dataset{
+		X:            newMatrix(out, n, w),
+		Labels:       d.Labels,
+		FeatureNames: p.InputNames(),
+		LabelName:    d.LabelName,
+		Source:       d.Source,
+		HasHeader:    d.HasHeader,
+		SkippedRows:  d.SkippedRows,
+		labelFile:    d.labelFile,
+		labelAt:      d.labelAt,
+		file:         d.file,
+		lines:        d.lines,
+		skipLine:     d.skipLine,
+	}
+	return res, stats, nil
+}
+
+// cellError locates a problem with feature cell (i, j).
+func (d *Dataset) cellError(i, j int, what string) error {
+	e := &Error{File: d.file}
+	if d.file == "" {
+		e.File = d.Source
+	}
+	if i < len(d.lines) {
+		e.Line = d.lines[i]
+	}
+	if j < len(d.featCols) {
+		e.Col = d.featCols[j]
+	}
+	cell := ""
+	if txt := d.textOf(j); txt != nil {
+		cell = txt[i]
+	}
+	e.Msg = fmt.Sprintf("cell %s in column %s %s", quoteCell(cell), quoteCell(d.FeatureNames[j]), what)
+	if e.Line == 0 {
+		e.Msg = fmt.Sprintf("row %d: %s", i+1, e.Msg)
+	}
+	return e
+}
