@@ -82,6 +82,22 @@ func (d *Dataset) Cols() int {
 	return d.X.Shape()[1]
 }
 
+// NeedsPrep reports whether the data have text or missing cells, which a
+// network can only take after preprocessing (FitPrep).
+func (d *Dataset) NeedsPrep() bool {
+	for _, txt := range d.Text {
+		if txt != nil {
+			return true
+		}
+	}
+	for _, v := range d.values() {
+		if math.IsNaN(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // values returns the row-major backing slice of X (nil when X is nil).
 func (d *Dataset) values() []float64 {
 	if d.X == nil {

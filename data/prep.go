@@ -99,6 +99,29 @@ func (c *PrepColumn) Width() int {
 	return w
 }
 
+// Check reports a preprocessing that cannot have been fitted (read from a
+// damaged file).
+func (p *Prep) Check() error {
+	if len(p.Columns) == 0 {
+		return fmt.Errorf("no columns")
+	}
+	for _, c := range p.Columns {
+		switch c.Kind {
+		case Numeric:
+			if len(c.Categories) > 0 || math.IsNaN(c.Fill) || math.IsInf(c.Fill, 0) {
+				return fmt.Errorf("numeric column %q has categories or a non-finite fill", c.Name)
+			}
+		case Categorical:
+			if c.FillCategory != "" && !slices.Contains(c.Categories, c.FillCategory) {
+				return fmt.Errorf("column %q imputes %q, which is not one of its categories", c.Name, c.FillCategory)
+			}
+		default:
+			return fmt.Errorf("column %q has kind %q", c.Name, c.Kind)
+		}
+	}
+	return nil
+}
+
 // Width is the number of network inputs.
 func (p *Prep) Width() int {
 	w := 0
@@ -314,11 +337,12 @@ func numericFill(present []float64, impute string) float64 {
 		}
 		return best
 	}
-	sum := 0.0
-	for _, v := range present {
-		sum += v
+	// A running mean cannot overflow where a sum of large values would.
+	mean := 0.0
+	for k, v := range present {
+		mean += (v - mean) / float64(k+1)
 	}
-	return sum / float64(len(present))
+	return mean
 }
 
 // fitCategories chooses a categorical column's slots from the category
