@@ -41,11 +41,11 @@ type Experiment struct {
 	// one-hot), fitted on each run's or fold's training rows. nil: none,
 	// unless the data have text or missing cells, which then get the
 	// default preprocessing.
-	Prep *data.PrepConfig
-	ValSplit     float64
-	TestSplit    float64
-	CV           int     // k-fold cross-validation when ≥ 2
-	Threshold    float64 // binary decision threshold on the probability of class 1
+	Prep      *data.PrepConfig
+	ValSplit  float64
+	TestSplit float64
+	CV        int     // k-fold cross-validation when ≥ 2
+	Threshold float64 // binary decision threshold on the probability of class 1
 	// AutoThreshold chooses the binary threshold that maximises balanced
 	// accuracy (Youden's J) on the validation rows, after training.
 	AutoThreshold bool
