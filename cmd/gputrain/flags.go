@@ -45,6 +45,8 @@ func parse(fs *pflag.FlagSet, args []string) error {
 // dataFlags are the flags that say where labelled or unlabelled data come from.
 type dataFlags struct {
 	data, label, labels, delimiter, header, indexCol string
+	naValues                                         []string
+	naChanged, strict                                bool
 }
 
 func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
@@ -56,6 +58,10 @@ func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
 	fs.StringVar(&f.delimiter, "delimiter", "", `field delimiter: ",", ";", "\t" (or "tab"), "|" (default: detected)`)
 	fs.StringVar(&f.header, "header", "auto", "first row is a header: auto, yes or no")
 	fs.StringVar(&f.indexCol, "index-col", "auto", "first column is a row index to drop: auto, yes or no")
+	fs.StringSliceVar(&f.naValues, "na-values", data.DefaultNAValues, "cell texts that mean a missing value, comma-separated, any case (replaces the default list)")
+	if withLabels {
+		fs.BoolVar(&f.strict, "strict", false, "a row whose label is missing is an error (default: skipped and counted)")
+	}
 }
 
 func (f *dataFlags) options() (data.Options, error) {
@@ -72,6 +78,7 @@ func (f *dataFlags) options() (data.Options, error) {
 	if opt.IndexCol, err = data.ParseIndexMode(f.indexCol); err != nil {
 		return opt, usageError{fmt.Errorf("invalid --index-col: %v", err)}
 	}
+	opt.NAValues, opt.Strict = f.naValues, f.strict
 	return opt, nil
 }
 
@@ -93,6 +100,78 @@ func (f *dataFlags) loadLabelled() (*data.Dataset, error) {
 	default:
 		return data.LoadSingle(f.data, f.label, opt)
 	}
+}
+
+// columnFlags choose and preprocess the feature columns of --data.
+type columnFlags struct {
+	features, ignore, categorical, impute string
+	maxCategories                         int
+	missingIndicator                      bool
+}
+
+func (f *columnFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.features, "features", "", "feature columns: names, 1-based numbers or ranges such as 2-5, comma-separated (default: every column but the label; also keeps constant and identifier columns)")
+	fs.StringVar(&f.ignore, "ignore", "", "columns to leave out, as --features")
+	fs.StringVar(&f.categorical, "categorical", "", "columns to treat as categories even though they hold numbers (integer codes), as --features")
+	fs.IntVar(&f.maxCategories, "max-categories", 0, "one-hot at most N categories per column, the most frequent in the training rows; the rest share an \"other\" input (0: no limit)")
+	fs.StringVar(&f.impute, "impute", "", "fill missing cells with the training rows' mean, median or most-frequent value (default: mean for numbers, a \"missing\" category for text)")
+	fs.BoolVar(&f.missingIndicator, "missing-indicator", false, "add a 0/1 input per numeric column with missing cells in the training rows")
+}
+
+// apply selects ds's feature columns and returns the preprocessing to fit
+// on the training rows. It drops constant and identifier columns (except
+// those --features names) and says so on w, as well as rows skipped for a
+// missing label.
+func (f *columnFlags) apply(ds *data.Dataset, w io.Writer) (*data.Dataset, *data.PrepConfig, error) {
+	if note := ds.SkippedNote(); note != "" {
+		fmt.Fprintln(w, "note:      "+note)
+	}
+	cfg := &data.PrepConfig{MaxCategories: f.maxCategories, MissingIndicator: f.missingIndicator}
+	var err error
+	if cfg.Impute, err = data.ParseImpute(f.impute); err != nil {
+		return nil, nil, usageError{fmt.Errorf("invalid --impute: %v", err)}
+	}
+	if f.maxCategories < 0 {
+		return nil, nil, usageError{errors.New("invalid --max-categories: want ≥ 0")}
+	}
+	if ds, err = ds.SelectRoles(f.features, f.ignore); err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(f.categorical) != "" {
+		idx, err := ds.ResolveColumns("--categorical", f.categorical)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, j := range idx {
+			cfg.Categorical = append(cfg.Categorical, ds.FeatureNames[j])
+		}
+	}
+	var keep []int
+	if strings.TrimSpace(f.features) != "" {
+		keep = allColumns(ds)
+	}
+	idx, dropped := ds.Uninformative(keep)
+	if len(dropped) > 0 {
+		var parts []string
+		for _, d := range dropped {
+			parts = append(parts, fmt.Sprintf("%s (%s)", d.Name, d.Why))
+		}
+		fmt.Fprintf(w, "dropped:   %s; --features keeps them\n", strings.Join(parts, ", "))
+		if len(idx) == 0 {
+			return nil, nil, &data.Error{File: ds.Source, Msg: "no feature column is left after dropping constant and identifier columns"}
+		}
+		ds = ds.Columns(idx)
+	}
+	return ds, cfg, nil
+}
+
+// allColumns lists every feature column of ds.
+func allColumns(ds *data.Dataset) []int {
+	idx := make([]int, ds.Cols())
+	for j := range idx {
+		idx[j] = j
+	}
+	return idx
 }
 
 // isInputError reports whether err is about the user's files or values.

@@ -113,6 +113,18 @@ func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 }
 
 // begin is called when training starts (Hooks.Start).
+// prep prints the column kinds the preprocessing found in the training
+// rows: of the run, or of the first cross-validation fold.
+func (p *printer) prep(fold int, pr *data.Prep) {
+	switch {
+	case p.quiet || fold > 1:
+	case fold == 1:
+		fmt.Fprintf(p.w, "columns:   %s (fold 1's training rows; each fold fits its own)\n", pr.Describe())
+	default:
+		fmt.Fprintf(p.w, "columns:   %s (fitted on the training rows)\n", pr.Describe())
+	}
+}
+
 func (p *printer) begin(rs nn.RunStart, resumedFrom string) {
 	p.start, p.total = rs.Step, rs.Total
 	for _, r := range rs.Records {
@@ -334,7 +346,12 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		fmt.Fprintf(p.w, "\nthe kept restart (%d):\n", res.Best+1)
 	}
 	for _, ev := range res.Evals {
-		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction)
+		loss := fmt.Sprintf("%.6g (%s, %s)", ev.Loss, res.Arch.Loss, p.reduction)
+		if p.reduction == nn.Sum && ev.Rows > 0 {
+			// eval reports the mean: show it too, labelled.
+			loss = fmt.Sprintf("%.6g (%s, sum; mean %.6g)", ev.Loss, res.Arch.Loss, ev.Loss/float64(ev.Rows))
+		}
+		fmt.Fprintf(p.w, "\n%s (%d rows): loss %s\n", ev.Split, ev.Rows, loss)
 		for _, line := range strings.Split(strings.TrimRight(metrics.FormatValues(ev.Metrics), "\n"), "\n") {
 			fmt.Fprintf(p.w, "  %s\n", line)
 		}

@@ -51,6 +51,7 @@ Examples:
 // stopping).
 type trainFlags struct {
 	dataFlags
+	columns columnFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
 	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
 	valSplit, testSplit                                                         float64
@@ -111,6 +112,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
+	f.columns.register(fs)
 	fs.StringVar(&f.progress, "progress", progressAuto, "progress display: auto (a bar on a terminal, lines otherwise), bar or lines")
 	fs.StringVar(&f.logPath, "log", "", "write a JSON Lines log to this file: the run's manifest, a record per --log-every steps (losses, metrics, lr, elapsed), the result")
 	fs.IntVar(&f.logEvery, "log-every", 0, "steps between progress records (validation loss, log lines, early-stopping checks); 0: every epoch with minibatches; with full batches 1, 2, 5, 10, 20, 50 or 100 steps, about 200 records a run")
@@ -350,6 +352,15 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if f.data != "" {
+		var w io.Writer = stdout
+		if f.quiet {
+			w = io.Discard
+		}
+		if ds, exp.Prep, err = f.columns.apply(ds, w); err != nil {
+			return err
+		}
+	}
 	dev, err := openDevice(f.device)
 	if err != nil {
 		return err
@@ -383,6 +394,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			log.progress(pr)
 		},
 		Fold: p.fold,
+		Prep: p.prep,
 		Checkpoint: func(c *nn.Checkpoint) error {
 			if err := c.Save(ckPath); err != nil {
 				return err
