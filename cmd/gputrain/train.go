@@ -51,7 +51,7 @@ Examples:
 // stopping).
 type trainFlags struct {
 	dataFlags
-	columns columnFlags
+	columns                                                                     columnFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
 	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
 	valSplit, testSplit                                                         float64
