@@ -38,6 +38,23 @@ func (d *Dataset) Columns(idx []int) *Dataset {
 	return out
 }
 
+// ColumnText returns the cells of feature column j as text: as written
+// for a column with text, the shortest spelling of each number otherwise,
+// "" where missing.
+func (d *Dataset) ColumnText(j int) []string {
+	if txt := d.textOf(j); txt != nil {
+		return append([]string(nil), txt...)
+	}
+	out := make([]string, d.Rows())
+	vals, c := d.values(), d.Cols()
+	for i := range out {
+		if v := vals[i*c+j]; !math.IsNaN(v) {
+			out[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	return out
+}
+
 // SkippedNote describes the rows skipped for a missing label ("" when
 // none): "skipped 2 rows whose label is missing (the first on line 5)".
 func (d *Dataset) SkippedNote() string {

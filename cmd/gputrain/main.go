@@ -83,9 +83,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	case "train":
 		err = trainCommand(ctx, rest, stdout, stderr)
 	case "predict":
-		err = predictCommand(rest, stdout)
+		err = predictCommand(rest, stdout, stderr)
 	case "eval":
-		err = evalCommand(rest, stdout)
+		err = evalCommand(rest, stdout, stderr)
 	case "devices":
 		err = devicesCommand(rest, stdout)
 	case "bench":
