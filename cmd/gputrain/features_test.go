@@ -306,8 +306,9 @@ func TestPredictUsesTheModelsThreshold(t *testing.T) {
 	b, _ := os.ReadFile(preds)
 	between := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
-		prob, cls, _ := strings.Cut(line, ",")
-		p, _ := strconv.ParseFloat(prob, 64)
+		cells := strings.Split(line, ",")
+		p, _ := strconv.ParseFloat(cells[1], 64)
+		cls := cells[2]
 		if want := map[bool]string{true: "RB", false: "NRB"}[p >= 0.3]; cls != want {
 			t.Fatalf("probability %v predicted %s", p, cls)
 		}

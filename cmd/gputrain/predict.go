@@ -81,9 +81,19 @@ func modelColumns(ds *data.Dataset, m *nn.Model, stderr io.Writer, quiet ...stri
 		names = m.Prep.RawNames()
 	}
 	sel, missing, extra := ds.SelectByName(names)
+	if len(missing) == len(names) && ds.Cols() == len(names) {
+		// The header names none of the model's columns (another spelling
+		// of them all): go by position, and say so.
+		fmt.Fprintf(stderr, "gputrain: note: no column of %s is named like the model's (%s …): matching them by position\n", ds.Source, names[0])
+		sel, missing, extra = ds.Columns(allColumns(ds)), nil, nil
+	}
 	switch {
 	case missing != nil:
-		return nil, usageError{fmt.Errorf("%s lacks %d of the model's columns: %s", ds.Source, len(missing), strings.Join(missing, ", "))}
+		list := missing
+		if len(list) > 10 {
+			list = append(slices.Clip(list[:10]), fmt.Sprintf("… (%d in all)", len(missing)))
+		}
+		return nil, usageError{fmt.Errorf("%s lacks %d of the model's columns: %s", ds.Source, len(missing), strings.Join(list, ", "))}
 	case sel == nil:
 		return nil, usageError{fmt.Errorf("%s has no header row and %d feature columns, the model takes %d: give the columns in training order, or a header to match them by name", ds.Source, ds.Cols(), len(names))}
 	}
@@ -187,9 +197,18 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 	if err != nil {
 		return nil, err
 	}
-	want := len(m.Features)
+	names := m.Features
 	if m.Prep != nil {
-		want = len(m.Prep.Columns)
+		names = m.Prep.RawNames()
+	}
+	want := len(names)
+	if ds.HasHeader && opt.Header == data.HeaderAuto && !slices.ContainsFunc(ds.FeatureNames, func(s string) bool { return slices.Contains(names, s) }) {
+		// Text cells made the first row look like a header, but it names
+		// none of the model's columns: it is data.
+		opt.Header = data.HeaderNo
+		if ds, err = data.LoadFeatures(path, opt); err != nil {
+			return nil, err
+		}
 	}
 	if !ds.HasHeader && ds.Cols() == want+1 {
 		if withLabel, err := data.LoadSingle(path, "", opt); err == nil && withLabel.Cols() == want {
