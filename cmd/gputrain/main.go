@@ -5,6 +5,7 @@
 //	gputrain train [flags]        train a network
 //	gputrain predict [flags]      apply a saved model to new data
 //	gputrain eval [flags]         score a saved model on labelled data
+//	gputrain inspect [flags]      describe a table's columns and label before training
 //	gputrain devices              list the compute devices of this build
 //	gputrain verify [flags]       check every device against a float64 reference
 package main
@@ -40,6 +41,7 @@ Usage:
   gputrain [train] [flags]     train a network (default: the shipped biodeg example)
   gputrain predict [flags]     write predictions of a saved model for new data
   gputrain eval [flags]        score a saved model on labelled data
+  gputrain inspect [flags]     describe a table's columns and label before training
   gputrain devices             list the compute devices this build can use
   gputrain verify [flags]      train on every device and compare with a float64 reference
   gputrain bench [flags]       time training steps and kernels on each device
@@ -92,8 +94,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 		err = benchCommand(rest, stdout, stderr)
 	case "verify":
 		err = verifyCommand(rest, stdout)
+	case "inspect":
+		err = inspectCommand(rest, stdout)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, devices, bench or verify (see gputrain --help)", cmd)}
+		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, inspect, devices, bench or verify (see gputrain --help)", cmd)}
 	}
 	if err == nil {
 		return exitOK

@@ -140,3 +140,35 @@ func TestMissingLabelsSkipped(t *testing.T) {
 		t.Fatalf("--strict: exit %d, %q", code, stderr)
 	}
 }
+
+// TestInspect checks the per-column table and the class balance against
+// counts taken by hand from the fixture.
+func TestInspect(t *testing.T) {
+	dir := t.TempDir()
+	file := write(t, dir, "p.csv", "id,species,island,bill,sex,year\n"+
+		"a1,Adelie,Dream,39.1,male,2007\n"+
+		"a2,Adelie,Biscoe,NA,female,2007\n"+
+		"a3,Gentoo,Biscoe,46.5,,2008\n"+
+		"a4,Gentoo,Biscoe,50.5,female,2008\n"+
+		"a5,Chinstrap,Dream,49.0,?,2009\n")
+	code, out, errOut := gputrain(t, "inspect", "--data", file, "--label", "species", "--categorical", "year")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "data:      " + file + ", 5 rows × 5 feature columns, label species\n" +
+		"inputs:    1 numeric, 4 categorical (id: 5, island: 2, sex: 2 + missing, year: 3) → 14 inputs\n\n" +
+		"column  type         missing  distinct  summary\n" +
+		"id      categorical  0        5         a1 1, a2 1, a3 1, a4 1, … 1 more\n" +
+		"island  categorical  0        2         Biscoe 3, Dream 2\n" +
+		"bill    numeric      1        4         min 39.1, max 50.5, mean 46.27\n" +
+		"sex     categorical  2        2         female 2, male 1\n" +
+		"year    categorical  0        3         2007 2, 2008 2, 2009 1\n\n" +
+		"label species: 3 classes (multiclass): Adelie 2 (40.0%), Gentoo 2 (40.0%), Chinstrap 1 (20.0%)\n"
+	if out != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
+	}
+	code, _, errOut = gputrain(t, "inspect", "--data", file, "--label", "species", "--ignore", "nope")
+	if code != 2 || !strings.HasSuffix(errOut, `p.csv: --ignore: no column "nope" (columns: id, island, bill, sex, year)`+"\n") {
+		t.Fatalf("bad --ignore: exit %d, %q", code, errOut)
+	}
+}
