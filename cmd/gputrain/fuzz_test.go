@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -91,7 +92,8 @@ var longNumber = regexp.MustCompile(`[0-9]{3,}`)
 // FuzzRun runs whole command lines in a temporary directory, each for at
 // most a fraction of a second (as if Ctrl-C came then): whatever the
 // arguments, gputrain exits 0, or non-zero with one line on stderr, and
-// never panics. Arguments that name paths outside the directory, long
+// never panics. The directory holds x.csv, a table with text and missing
+// cells. Arguments that name paths outside the directory, long
 // numbers and the bench and verify commands (which cannot be interrupted)
 // are left out.
 func FuzzRun(f *testing.F) {
@@ -109,6 +111,10 @@ func FuzzRun(f *testing.F) {
 		"help",
 		"train --progress bar --steps 2 --print-every 1",
 		"--steps=2 --hidden= --task regression",
+		"inspect --data x.csv --ignore 1-2 --categorical a",
+		"--data x.csv --features 1,b --impute median --missing-indicator --max-categories 2 --na-values ?,- --strict",
+		"predict --model m --data x.csv --id-col 1",
+		"eval --model m --json",
 	} {
 		f.Add(s)
 	}
@@ -119,6 +125,11 @@ func FuzzRun(f *testing.F) {
 			return
 		}
 		t.Chdir(t.TempDir())
+		// A small table with text columns, gaps and a missing label, so that
+		// command lines naming x.csv reach the column handling.
+		if err := os.WriteFile("x.csv", []byte("id,island,bill,b,y\np1,Dream,NA,1,a\np2,Biscoe,3.5,2,b\np3,,4,3,NA\np4,Dream,5,4,b\np5,Torgersen,?,5,a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		var out, errb bytes.Buffer

@@ -150,6 +150,9 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Notes reach stderr only when the command succeeds, so that an error
+	// stays the one line there.
+	var notes bytes.Buffer
 	var ids []string
 	if idCol != "" {
 		idx, err := ds.ResolveColumns("--id-col", idCol)
@@ -166,14 +169,15 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 			ds = ds.Columns(rest)
 		}
 	}
-	if ds, err = modelColumns(ds, m, stderr, m.Label, idCol); err != nil {
+	if ds, err = modelColumns(ds, m, &notes, m.Label, idCol); err != nil {
 		return err
 	}
 	logits, stats, err := applyModel(dev, m, ds)
 	if err != nil {
 		return err
 	}
-	noteUnseen(stderr, stats)
+	noteUnseen(&notes, stats)
+	defer stderr.Write(notes.Bytes())
 	var buf bytes.Buffer
 	if err := writePredictions(&buf, m, logits, idCol, ids); err != nil {
 		return err
@@ -334,10 +338,11 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var notes bytes.Buffer // written only on success: an error stays one line
 	if note := ds.SkippedNote(); note != "" {
-		fmt.Fprintln(stderr, "gputrain: note: "+note)
+		fmt.Fprintln(&notes, "gputrain: note: "+note)
 	}
-	if ds, err = modelColumns(ds, m, stderr); err != nil {
+	if ds, err = modelColumns(ds, m, &notes); err != nil {
 		return err
 	}
 	y, err := data.EncodeWith(ds, m.Classes, m.Task)
@@ -348,6 +353,8 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	noteUnseen(&notes, stats)
+	defer stderr.Write(notes.Bytes())
 	ev := nn.Evaluate(m.Arch, m.Task, m.Classes, logits, y, nn.Sum, threshold, "eval")
 	sum, mean := ev.Loss, ev.Loss/float64(max(ev.Rows, 1))
 	if asJSON {
@@ -371,7 +378,6 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 		_, err = fmt.Fprintf(stdout, "%s\n", b)
 		return err
 	}
-	noteUnseen(stderr, stats)
 	fmt.Fprintf(stdout, "%s: %d rows, %s loss %.6g (mean over rows; sum %.6g)\n", ds.Source, ev.Rows, m.Arch.Loss, mean, sum)
 	fmt.Fprint(stdout, metrics.FormatValues(ev.Metrics))
 	if ev.Confusion != nil {
