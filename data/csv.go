@@ -21,6 +21,9 @@ import (
 // case-insensitive) or a 1-based column number ("42") counted over all the
 // file's columns, an index column included. An empty label means the last
 // column. Every other column, except a dropped index column, is a feature.
+// Feature cells are numbers, missing (see Options.NAValues; NaN in X) or
+// text (see Dataset.Text); a non-finite number is an error. A row whose
+// label is missing is skipped and counted, or an error with Options.Strict.
 func LoadSingle(path, label string, opt Options) (*Dataset, error) {
 	f, err := open(path)
 	if err != nil {

@@ -1,8 +1,14 @@
 // Package data loads tabular training data for gputrain: CSV files (one file
 // holding features and labels, or separate feature and label files), the
 // embedded example data set (Biodeg), label encoding for the task at hand,
-// deterministic train/validation/test splits and k-fold partitions, and
-// per-column standardisation.
+// deterministic train/validation/test splits and k-fold partitions, the
+// preprocessing of raw columns fitted on training rows (column kinds,
+// imputation of missing cells, one-hot encoding: Prep), and per-column
+// standardisation.
+//
+// Other table formats enter through RecordSource and ParseRecords, so
+// that they share the CSV path's header, index, missing-value and text
+// handling.
 //
 // Every problem with an input file is reported as an *Error, a one-line
 // message that names the file and, where it applies, the line and column.
