@@ -232,33 +232,20 @@ func (d *Dataset) Uninformative(keep []int) (idx []int, dropped []Dropped) {
 		kept[j] = true
 	}
 	n := d.Rows()
-	vals, c := d.values(), d.Cols()
+	all := allRows(nil, n)
 	for j, name := range d.FeatureNames {
 		if kept[j] {
 			idx = append(idx, j)
 			continue
 		}
 		txt := d.textOf(j)
-		seen := map[string]bool{}
-		missing := 0
-		for i := 0; i < n; i++ {
-			v := vals[i*c+j]
-			if math.IsNaN(v) {
-				missing++
-				continue
-			}
-			var s string
-			if txt != nil {
-				s = txt[i]
-			}
-			seen[cellKey(s, v, txt != nil)] = true
-		}
+		seen, missing := d.categoryCounts(j, all)
 		switch {
 		case len(seen) == 0:
 			dropped = append(dropped, Dropped{name, "every cell is missing"})
 		case len(seen) == 1 && missing == 0:
 			dropped = append(dropped, Dropped{name, "constant"})
-		case txt != nil && n >= 10 && len(seen) == n && !d.columnIsNumeric(j, allRows(nil, n)):
+		case txt != nil && n >= 10 && len(seen) == n && !d.columnIsNumeric(j, all):
 			dropped = append(dropped, Dropped{name, "an identifier: different text on every row"})
 		default:
 			idx = append(idx, j)

@@ -29,38 +29,31 @@ type ColumnSummary struct {
 // fitted on d, so that it knows every column).
 func (d *Dataset) Summaries(p *Prep) []ColumnSummary {
 	out := make([]ColumnSummary, d.Cols())
-	vals, c := d.values(), d.Cols()
+	all := allRows(nil, d.Rows())
 	for j, name := range d.FeatureNames {
-		s := ColumnSummary{Name: name, Kind: p.Columns[j].Kind, Min: math.Inf(1), Max: math.Inf(-1)}
-		count := map[string]int{}
-		txt := d.textOf(j)
+		s := ColumnSummary{Name: name, Kind: p.Columns[j].Kind, Min: math.NaN(), Max: math.NaN(), Mean: math.NaN()}
+		count, missing := d.categoryCounts(j, all)
+		s.Missing, s.Distinct = missing, len(count)
+		if s.Kind != Numeric {
+			s.Top = sortedCounts(count)
+			out[j] = s
+			continue
+		}
 		sum, n := 0.0, 0
-		for i := 0; i < d.Rows(); i++ {
-			v := vals[i*c+j]
-			if math.IsNaN(v) {
-				s.Missing++
-				continue
-			}
-			var t string
-			if txt != nil {
-				t = txt[i]
-			}
-			count[cellKey(t, v, txt != nil)]++
-			if s.Kind == Numeric {
-				x, _ := d.numberAt(i, j)
-				s.Min, s.Max = math.Min(s.Min, x), math.Max(s.Max, x)
+		for _, i := range all {
+			if x, _ := d.numberAt(i, j); !math.IsNaN(x) {
+				if n == 0 || x < s.Min {
+					s.Min = x
+				}
+				if n == 0 || x > s.Max {
+					s.Max = x
+				}
 				sum += x
 				n++
 			}
 		}
-		s.Distinct = len(count)
-		if s.Kind == Numeric {
+		if n > 0 {
 			s.Mean = sum / float64(n)
-			if n == 0 {
-				s.Min, s.Max = math.NaN(), math.NaN()
-			}
-		} else {
-			s.Top = sortedCounts(count)
 		}
 		out[j] = s
 	}

@@ -204,6 +204,30 @@ func cellKey(text string, v float64, isText bool) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
+// categoryAt is the category of the non-missing cell (i, j) (see cellKey).
+func (d *Dataset) categoryAt(i, j int) string {
+	txt := d.textOf(j)
+	if txt == nil {
+		return cellKey("", d.values()[i*d.Cols()+j], false)
+	}
+	return cellKey(txt[i], 0, true)
+}
+
+// categoryCounts counts the categories of column j over rows, and the
+// missing cells.
+func (d *Dataset) categoryCounts(j int, rows []int) (count map[string]int, missing int) {
+	count = map[string]int{}
+	vals, c := d.values(), d.Cols()
+	for _, i := range rows {
+		if math.IsNaN(vals[i*c+j]) {
+			missing++
+			continue
+		}
+		count[d.categoryAt(i, j)]++
+	}
+	return count, missing
+}
+
 // allRows returns rows, or 0..n-1 when rows is nil.
 func allRows(rows []int, n int) []int {
 	if rows != nil {
@@ -268,7 +292,6 @@ func FitPrep(d *Dataset, rows []int, cfg PrepConfig) (*Prep, error) {
 		forced[name] = true
 	}
 	p := &Prep{}
-	vals, c := d.values(), d.Cols()
 	for j, name := range d.FeatureNames {
 		col := PrepColumn{Name: name, Kind: Numeric}
 		if forced[name] || !d.columnIsNumeric(j, rows) {
@@ -287,20 +310,8 @@ func FitPrep(d *Dataset, rows []int, cfg PrepConfig) (*Prep, error) {
 			col.Fill = numericFill(present, cfg.Impute)
 			col.Indicator = cfg.MissingIndicator && col.Missing > 0
 		} else {
-			count := map[string]int{}
-			txt := d.textOf(j)
-			for _, i := range rows {
-				v := vals[i*c+j]
-				if math.IsNaN(v) {
-					col.Missing++
-					continue
-				}
-				var s string
-				if txt != nil {
-					s = txt[i]
-				}
-				count[cellKey(s, v, txt != nil)]++
-			}
+			var count map[string]int
+			count, col.Missing = d.categoryCounts(j, rows)
 			fitCategories(&col, count, cfg)
 		}
 		p.Columns = append(p.Columns, col)
@@ -443,12 +454,7 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 				// The training rows had no gaps: like an unseen category.
 				stats.Unseen[col.Name]++
 			default:
-				txt := d.textOf(j)
-				var s string
-				if txt != nil {
-					s = txt[i]
-				}
-				if k, ok := slot[j][cellKey(s, v, txt != nil)]; ok {
+				if k, ok := slot[j][d.categoryAt(i, j)]; ok {
 					row[o+k] = 1
 				} else if col.Other {
 					row[o+len(col.Categories)] = 1
