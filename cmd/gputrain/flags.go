@@ -44,9 +44,8 @@ func parse(fs *pflag.FlagSet, args []string) error {
 
 // dataFlags are the flags that say where labelled or unlabelled data come from.
 type dataFlags struct {
-	data, label, labels, delimiter, header, indexCol string
-	naValues                                         []string
-	naChanged, strict                                bool
+	data, label, labels, delimiter, header, indexCol, naValues string
+	strict                                                     bool
 }
 
 func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
@@ -58,7 +57,7 @@ func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
 	fs.StringVar(&f.delimiter, "delimiter", "", `field delimiter: ",", ";", "\t" (or "tab"), "|" (default: detected)`)
 	fs.StringVar(&f.header, "header", "auto", "first row is a header: auto, yes or no")
 	fs.StringVar(&f.indexCol, "index-col", "auto", "first column is a row index to drop: auto, yes or no")
-	fs.StringSliceVar(&f.naValues, "na-values", data.DefaultNAValues, "cell texts that mean a missing value, comma-separated, any case (replaces the default list)")
+	fs.StringVar(&f.naValues, "na-values", strings.Join(data.DefaultNAValues, ","), `cell texts that mean a missing value, comma-separated, any case, replacing the default list (whose first entry is the empty cell); "" for none`)
 	if withLabels {
 		fs.BoolVar(&f.strict, "strict", false, "a row whose label is missing is an error (default: skipped and counted)")
 	}
@@ -78,7 +77,10 @@ func (f *dataFlags) options() (data.Options, error) {
 	if opt.IndexCol, err = data.ParseIndexMode(f.indexCol); err != nil {
 		return opt, usageError{fmt.Errorf("invalid --index-col: %v", err)}
 	}
-	opt.NAValues, opt.Strict = f.naValues, f.strict
+	opt.NAValues, opt.Strict = strings.Split(f.naValues, ","), f.strict
+	if strings.TrimSpace(f.naValues) == "" {
+		opt.NAValues = []string{}
+	}
 	return opt, nil
 }
 
