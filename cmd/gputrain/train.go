@@ -31,6 +31,12 @@ at least every 30 s). Ctrl-C (or SIGTERM) stops at the next step, saves a
 checkpoint and says how to continue it with --resume; the continued run is
 bit for bit the run that was not interrupted.
 
+With --data, text columns are categories (one-hot), missing cells (empty,
+NA, N/A, NaN, null, ?) are imputed, rows with a missing label are skipped,
+and constant and identifier columns are dropped; all of it is fitted on the
+training rows, shown in the header and saved in the model (see
+"gputrain inspect" to look at a table first).
+
 Examples:
   gputrain train
   gputrain train --test-split 0.2 --seed 7 --out biodeg.safetensors
@@ -40,6 +46,8 @@ Examples:
                  --epochs 500 --patience 10 --plots plots --log run.jsonl
   gputrain train --steps 100000 --checkpoint-every 1000 --checkpoint run.ckpt
   gputrain train --resume run.ckpt                     # continue it
+  gputrain train --data penguins.csv --label species --cv 5 --optimizer adam \
+                 --lr 1e-2 --loss-reduction mean --init glorot --epochs 200 --batch-size 32
   gputrain train --data house.csv --label price --task regression \
                  --hidden 32 --activation relu --optimizer adam --lr 1e-3 \
                  --loss-reduction mean --batch-size 32 --epochs 100
