@@ -172,3 +172,28 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("bad --ignore: exit %d, %q", code, errOut)
 	}
 }
+
+// TestResumeWithPreprocessing checks that a run on text and missing cells
+// resumed from a checkpoint ends with the model the uninterrupted run
+// has: the checkpoint carries the fitted preprocessing.
+func TestResumeWithPreprocessing(t *testing.T) {
+	dir := t.TempDir()
+	file := write(t, dir, "p.csv", penguinCSV([]string{"species", "island", "bill", "sex"}, 40))
+	common := []string{"train", "--data", file, "--label", "species", "--optimizer", "adam", "--lr", "0.01", "--steps", "20",
+		"--val-split", "0.25", "--impute", "median", "--missing-indicator", "--quiet"}
+	full, ckpt, resumed := filepath.Join(dir, "full.safetensors"), filepath.Join(dir, "c.ckpt"), filepath.Join(dir, "resumed.safetensors")
+	if code, _, stderr := gputrain(t, append(common, "--out", full)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := gputrain(t, append(common, "--checkpoint-every", "10", "--checkpoint", ckpt)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := gputrain(t, "train", "--resume", ckpt, "--data", file, "--quiet", "--out", resumed); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, a, _ := gputrain(t, "predict", "--model", full, "--data", file)
+	_, b, _ := gputrain(t, "predict", "--model", resumed, "--data", file)
+	if a == "" || a != b {
+		t.Fatalf("the resumed run predicts differently:\n%.300s\n%.300s", a, b)
+	}
+}
