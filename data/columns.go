@@ -139,9 +139,13 @@ func (d *Dataset) columnByName(name string) int {
 }
 
 // SelectRoles keeps the feature columns features names (all when empty)
-// minus those ignore names; see ResolveColumns for the syntax. Naming a
+// minus those ignore names (d itself when both are empty); see
+// ResolveColumns for the syntax. Naming a
 // column that does not exist is an *Error naming the flag.
 func (d *Dataset) SelectRoles(features, ignore string) (*Dataset, error) {
+	if strings.TrimSpace(features) == "" && strings.TrimSpace(ignore) == "" {
+		return d, nil
+	}
 	keep := make([]bool, d.Cols())
 	if strings.TrimSpace(features) == "" {
 		for j := range keep {
@@ -217,6 +221,27 @@ func (d *Dataset) SelectByName(names []string) (out *Dataset, missing, extra []s
 	return d.Columns(idx), nil, extra
 }
 
+// numericDistinct counts the missing cells of all-numeric column j and
+// returns up to two of its distinct values (all Uninformative needs).
+func (d *Dataset) numericDistinct(j int) (seen map[string]int, missing int) {
+	seen = map[string]int{}
+	view := d.column(j)
+	first, have := 0.0, false
+	for i := 0; i < d.Rows(); i++ {
+		v, _ := view.number(i)
+		switch {
+		case math.IsNaN(v):
+			missing++
+		case !have:
+			first, have = v, true
+			seen[cellKey("", v, false)]++
+		case v != first && len(seen) < 2:
+			seen[cellKey("", v, false)]++
+		}
+	}
+	return seen, missing
+}
+
 // Dropped is a column left out because it cannot help a model.
 type Dropped struct {
 	Name, Why string
@@ -239,7 +264,13 @@ func (d *Dataset) Uninformative(keep []int) (idx []int, dropped []Dropped) {
 			continue
 		}
 		txt := d.textOf(j)
-		seen, missing := d.categoryCounts(j, all)
+		var seen map[string]int
+		var missing int
+		if txt == nil {
+			seen, missing = d.numericDistinct(j)
+		} else {
+			seen, missing = d.categoryCounts(j, all)
+		}
 		switch {
 		case len(seen) == 0:
 			dropped = append(dropped, Dropped{name, "every cell is missing"})

@@ -470,11 +470,11 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	}
 	t := &table{name: name, text: make([][]string, w)}
 	var vals []float64
-	na := opt.naSet()
+	na := opt.naMatcher()
 	// store appends feature cell c as stored column k of the current row:
 	// a number, NaN for a missing cell, or text (see Dataset.Text).
 	store := func(k int, c string, line, j int) error {
-		if na[strings.ToLower(c)] {
+		if na.is(c) {
 			vals = append(vals, math.NaN())
 			if t.text[k] != nil {
 				t.text[k] = append(t.text[k], "")
@@ -504,7 +504,7 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 		if len(rec) != ncols {
 			return &Error{File: name, Line: line, Msg: fmt.Sprintf("row has %d fields, want %d (as in line %d)", len(rec), ncols, line0)}
 		}
-		if labelCol >= 0 && spec == specSingle && na[strings.ToLower(strings.TrimSpace(rec[labelCol]))] {
+		if labelCol >= 0 && spec == specSingle && na.is(strings.TrimSpace(rec[labelCol])) {
 			if opt.Strict {
 				return &Error{File: name, Line: lineOf(labelCol), Col: labelCol + 1, Msg: fmt.Sprintf(
 					"label %s is missing (without --strict such rows are skipped)", quoteCell(strings.TrimSpace(rec[labelCol])))}

@@ -40,8 +40,9 @@ func (d *Dataset) Summaries(p *Prep) []ColumnSummary {
 			continue
 		}
 		sum, n := 0.0, 0
+		view := d.column(j)
 		for _, i := range all {
-			if x, _ := d.numberAt(i, j); !math.IsNaN(x) {
+			if x, _ := view.number(i); !math.IsNaN(x) {
 				if n == 0 || x < s.Min {
 					s.Min = x
 				}

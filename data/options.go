@@ -147,15 +147,39 @@ type Options struct {
 // spellings).
 var DefaultNAValues = []string{"", "NA", "N/A", "NaN", "null", "?"}
 
-// naSet returns the lower-cased missing-value texts.
-func (o Options) naSet() map[string]bool {
+// naMatcher recognises missing-value texts, ignoring case.
+type naMatcher struct {
+	set   map[string]bool // lower-cased texts
+	first [256]bool       // the lower-cased first bytes of the texts
+}
+
+// naMatcher returns the matcher for the options' missing-value texts.
+func (o Options) naMatcher() *naMatcher {
 	list := o.NAValues
 	if list == nil {
 		list = DefaultNAValues
 	}
-	set := make(map[string]bool, len(list))
+	m := &naMatcher{set: make(map[string]bool, len(list))}
 	for _, s := range list {
-		set[strings.ToLower(strings.TrimSpace(s))] = true
+		s = strings.ToLower(strings.TrimSpace(s))
+		m.set[s] = true
+		if s != "" {
+			m.first[s[0]] = true
+		}
 	}
-	return set
+	return m
+}
+
+// is reports whether the trimmed cell c means a missing value. Most cells
+// are numbers, which the first-byte test rules out without a map lookup.
+func (m *naMatcher) is(c string) bool {
+	if c == "" {
+		return m.set[""]
+	}
+	b := c[0]
+	if 'A' <= b && b <= 'Z' {
+		b += 'a' - 'A'
+	}
+	// Lower-casing may change the first byte of a non-ASCII letter.
+	return (m.first[b] || b >= 0x80) && m.set[strings.ToLower(c)]
 }

@@ -204,26 +204,32 @@ func cellKey(text string, v float64, isText bool) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// categoryAt is the category of the non-missing cell (i, j) (see cellKey).
-func (d *Dataset) categoryAt(i, j int) string {
-	txt := d.textOf(j)
-	if txt == nil {
-		return cellKey("", d.values()[i*d.Cols()+j], false)
-	}
-	return cellKey(txt[i], 0, true)
-}
-
 // categoryCounts counts the categories of column j over rows, and the
 // missing cells.
 func (d *Dataset) categoryCounts(j int, rows []int) (count map[string]int, missing int) {
 	count = map[string]int{}
-	vals, c := d.values(), d.Cols()
+	col := d.column(j)
+	if col.txt == nil {
+		// Count the numbers first: formatting every cell is slow.
+		byValue := map[float64]int{}
+		for _, i := range rows {
+			if v, _ := col.number(i); math.IsNaN(v) {
+				missing++
+			} else {
+				byValue[v]++
+			}
+		}
+		for v, n := range byValue {
+			count[cellKey("", v, false)] += n
+		}
+		return count, missing
+	}
 	for _, i := range rows {
-		if math.IsNaN(vals[i*c+j]) {
+		if col.missing(i) {
 			missing++
 			continue
 		}
-		count[d.categoryAt(i, j)]++
+		count[col.category(i)]++
 	}
 	return count, missing
 }
@@ -243,16 +249,12 @@ func allRows(rows []int, n int) []int {
 // columnIsNumeric reports whether column j's non-missing cells in rows are
 // all numbers.
 func (d *Dataset) columnIsNumeric(j int, rows []int) bool {
-	txt := d.textOf(j)
-	if txt == nil {
+	col := d.column(j)
+	if col.txt == nil {
 		return true
 	}
-	vals, c := d.values(), d.Cols()
 	for _, i := range rows {
-		if math.IsNaN(vals[i*c+j]) {
-			continue
-		}
-		if _, ok, finite := parseNumber(txt[i]); !ok || !finite {
+		if _, ok := col.number(i); !ok {
 			return false
 		}
 	}
@@ -267,16 +269,38 @@ func (d *Dataset) textOf(j int) []string {
 	return nil
 }
 
-// numberAt returns cell (i, j) as a number; ok is false when it is text.
-// A missing cell is NaN.
-func (d *Dataset) numberAt(i, j int) (float64, bool) {
-	v := d.values()[i*d.Cols()+j]
-	txt := d.textOf(j)
-	if txt == nil || math.IsNaN(v) {
+// column is a view of one feature column for reading its cells quickly.
+type column struct {
+	vals []float64 // the data set's row-major values
+	c, j int       // columns per row, and this column
+	txt  []string  // the column's texts (nil for an all-numeric column)
+}
+
+// column returns the view of feature column j.
+func (d *Dataset) column(j int) column {
+	return column{vals: d.values(), c: d.Cols(), j: j, txt: d.textOf(j)}
+}
+
+// missing reports whether cell i is missing.
+func (col column) missing(i int) bool { return math.IsNaN(col.vals[i*col.c+col.j]) }
+
+// number returns cell i as a number (NaN when missing); ok is false when
+// it is text.
+func (col column) number(i int) (v float64, ok bool) {
+	v = col.vals[i*col.c+col.j]
+	if col.txt == nil || math.IsNaN(v) {
 		return v, true
 	}
-	x, ok, finite := parseNumber(txt[i])
-	return x, ok && finite
+	x, isNum, finite := parseNumber(col.txt[i])
+	return x, isNum && finite
+}
+
+// category is the category of the non-missing cell i (see cellKey).
+func (col column) category(i int) string {
+	if col.txt == nil {
+		return cellKey("", col.vals[i*col.c+col.j], false)
+	}
+	return cellKey(col.txt[i], 0, true)
 }
 
 // FitPrep fits the preprocessing on the given rows of d (nil: all rows):
@@ -298,16 +322,7 @@ func FitPrep(d *Dataset, rows []int, cfg PrepConfig) (*Prep, error) {
 			col.Kind = Categorical
 		}
 		if col.Kind == Numeric {
-			var present []float64
-			for _, i := range rows {
-				v, _ := d.numberAt(i, j)
-				if math.IsNaN(v) {
-					col.Missing++
-				} else {
-					present = append(present, v)
-				}
-			}
-			col.Fill = numericFill(present, cfg.Impute)
+			col.Fill, col.Missing = numericFill(d.column(j), rows, cfg.Impute)
 			col.Indicator = cfg.MissingIndicator && col.Missing > 0
 		} else {
 			var count map[string]int
@@ -320,40 +335,48 @@ func FitPrep(d *Dataset, rows []int, cfg PrepConfig) (*Prep, error) {
 }
 
 // numericFill is the value imputed for a numeric column's missing cells
-// (0 when the training rows have no value at all).
-func numericFill(present []float64, impute string) float64 {
-	if len(present) == 0 {
-		return 0
-	}
-	switch impute {
-	case ImputeMedian:
-		s := slices.Clone(present)
-		sort.Float64s(s)
-		m := len(s) / 2
-		if len(s)%2 == 1 {
-			return s[m]
-		}
-		return (s[m-1] + s[m]) / 2
-	case ImputeMostFrequent:
-		count := map[float64]int{}
-		best := math.Inf(1)
-		for _, v := range present {
-			count[v]++
-		}
-		for v, n := range count {
-			// The most frequent value, the smallest on a tie (scikit-learn's rule).
-			if n > count[best] || n == count[best] && v < best {
-				best = v
-			}
-		}
-		return best
-	}
+// in rows (0 when they have no value at all), and the number of them.
+func numericFill(col column, rows []int, impute string) (fill float64, missing int) {
+	var present []float64 // the values, for the median and the mode
 	// A running mean cannot overflow where a sum of large values would.
-	mean := 0.0
-	for k, v := range present {
-		mean += (v - mean) / float64(k+1)
+	mean, n := 0.0, 0
+	for _, i := range rows {
+		v, _ := col.number(i)
+		switch {
+		case math.IsNaN(v):
+			missing++
+		case impute == ImputeMedian || impute == ImputeMostFrequent:
+			present = append(present, v)
+		default:
+			n++
+			mean += (v - mean) / float64(n)
+		}
 	}
-	return mean
+	switch {
+	case impute != ImputeMedian && impute != ImputeMostFrequent:
+		return mean, missing
+	case len(present) == 0:
+		return 0, missing
+	case impute == ImputeMedian:
+		sort.Float64s(present)
+		m := len(present) / 2
+		if len(present)%2 == 1 {
+			return present[m], missing
+		}
+		return (present[m-1] + present[m]) / 2, missing
+	}
+	count := map[float64]int{}
+	best := math.Inf(1)
+	for _, v := range present {
+		count[v]++
+	}
+	for v, k := range count {
+		// The most frequent value, the smallest on a tie (scikit-learn's rule).
+		if k > count[best] || k == count[best] && v < best {
+			best = v
+		}
+	}
+	return best, missing
 }
 
 // fitCategories chooses a categorical column's slots from the category
@@ -414,9 +437,10 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 	}
 	n, w := d.Rows(), p.Width()
 	out := make([]float64, n*w)
-	vals, c := d.values(), d.Cols()
+	cols := make([]column, len(p.Columns))
 	slot := make([]map[string]int, len(p.Columns))
 	for j, col := range p.Columns {
+		cols[j] = d.column(j)
 		if col.Kind == Categorical {
 			slot[j] = make(map[string]int, len(col.Categories))
 			for k, s := range col.Categories {
@@ -430,7 +454,7 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 		for j := range p.Columns {
 			col := &p.Columns[j]
 			if col.Kind == Numeric {
-				v, ok := d.numberAt(i, j)
+				v, ok := cols[j].number(i)
 				if !ok {
 					return nil, stats, d.cellError(i, j, "is not a number (the column is numeric in the training rows)")
 				}
@@ -445,16 +469,16 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 				o += col.Width()
 				continue
 			}
-			switch v := vals[i*c+j]; {
-			case math.IsNaN(v) && col.FillCategory != "":
+			switch missing := cols[j].missing(i); {
+			case missing && col.FillCategory != "":
 				row[o+slot[j][col.FillCategory]] = 1
-			case math.IsNaN(v) && col.MissingSlot:
+			case missing && col.MissingSlot:
 				row[o+col.Width()-1] = 1
-			case math.IsNaN(v):
+			case missing:
 				// The training rows had no gaps: like an unseen category.
 				stats.Unseen[col.Name]++
 			default:
-				if k, ok := slot[j][d.categoryAt(i, j)]; ok {
+				if k, ok := slot[j][cols[j].category(i)]; ok {
 					row[o+k] = 1
 				} else if col.Other {
 					row[o+len(col.Categories)] = 1

@@ -259,3 +259,18 @@ func TestPrepNaNFree(t *testing.T) {
 		t.Fatalf("describe %q", got)
 	}
 }
+
+func TestNAMatcher(t *testing.T) {
+	m := Options{NAValues: []string{"NA", "", "-999", "ÄNA"}}.naMatcher()
+	for c, want := range map[string]bool{"": true, "NA": true, "na": true, "Na": true, "-999": true, "-9": false, "äna": true, "ÄNA": true, "NAN": false, "1": false} {
+		if m.is(c) != want {
+			t.Errorf("%q: %v, want %v", c, !want, want)
+		}
+	}
+	d := Options{}.naMatcher()
+	for c, want := range map[string]bool{"": true, "NA": true, "n/a": true, "nan": true, "NULL": true, "?": true, "None": false, "0": false} {
+		if d.is(c) != want {
+			t.Errorf("default %q: %v, want %v", c, !want, want)
+		}
+	}
+}
