@@ -426,14 +426,20 @@ func (s PrepStats) Total() int {
 
 // Transform applies the preprocessing to d, whose columns must be the raw
 // columns p was fitted on, in order (match them by name first with
-// SelectColumns). The result has p.Width() finite columns named by
-// InputNames; labels, label locations and the source carry over. A cell
-// that is not a number in a numeric column is an *Error naming its file,
-// line and column.
+// SelectByName). The result has p.Width() finite columns named by
+// InputNames; labels, label locations and the source carry over. It is d
+// itself when d is complete and every column numeric. A cell that is not
+// a number in a numeric column is an *Error naming its file, line and
+// column.
 func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 	stats := PrepStats{Unseen: map[string]int{}}
 	if d.Cols() != len(p.Columns) {
 		return nil, stats, &Error{File: d.file, Msg: fmt.Sprintf("has %d feature columns, the preprocessing expects %d", d.Cols(), len(p.Columns))}
+	}
+	if p.passesThrough() && !d.NeedsPrep() {
+		// Every column numeric without an indicator, and nothing to fill:
+		// the inputs are the columns (no copy of a large table).
+		return d, stats, nil
 	}
 	n, w := d.Rows(), p.Width()
 	out := make([]float64, n*w)
@@ -504,6 +510,17 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 		skipLine:     d.skipLine,
 	}
 	return res, stats, nil
+}
+
+// passesThrough reports whether every column is numeric without a
+// missing indicator, so that complete numeric data need no change.
+func (p *Prep) passesThrough() bool {
+	for _, c := range p.Columns {
+		if c.Kind != Numeric || c.Indicator {
+			return false
+		}
+	}
+	return true
 }
 
 // cellError locates a problem with feature cell (i, j).
