@@ -65,7 +65,11 @@ func (d *Dataset) SkippedNote() string {
 	if d.SkippedRows == 1 {
 		rows = "row"
 	}
-	return fmt.Sprintf("%s: skipped %d %s whose label is missing (the first on line %d; --strict makes it an error)", d.file, d.SkippedRows, rows, d.skipLine)
+	file := d.labelFile
+	if file == "" {
+		file = d.file
+	}
+	return fmt.Sprintf("%s: skipped %d %s whose label is missing (the first on line %d; --strict makes it an error)", file, d.SkippedRows, rows, d.skipLine)
 }
 
 // ResolveColumns turns a column list as a user writes it (names, 1-based

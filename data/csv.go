@@ -111,7 +111,38 @@ func ParseXY(xr io.Reader, xName string, yr io.Reader, yName string, opt Options
 			}
 		}
 	}
-	return tx.dataset(ty, xName+" + "+yName), nil
+	return skipMissingLabels(tx.dataset(ty, xName+" + "+yName), ty, opt)
+}
+
+// skipMissingLabels leaves out the rows of d whose label (read from lt) is
+// missing, counting them, or reports the first with opt.Strict.
+func skipMissingLabels(d *Dataset, lt *table, opt Options) (*Dataset, error) {
+	na := opt.naMatcher()
+	var keep []int
+	skipped, first := 0, -1
+	for i, l := range d.Labels {
+		if !na.is(l) {
+			keep = append(keep, i)
+			continue
+		}
+		if opt.Strict {
+			return nil, &Error{File: lt.name, Line: lt.lines[i], Col: lt.labelCol, Msg: fmt.Sprintf(
+				"label %s is missing (without --strict such rows are skipped)", quoteCell(l))}
+		}
+		if first < 0 {
+			first = i
+		}
+		skipped++
+	}
+	if skipped == 0 {
+		return d, nil
+	}
+	if len(keep) == 0 {
+		return nil, &Error{File: lt.name, Msg: fmt.Sprintf("every data row (%d) has a missing label", skipped)}
+	}
+	out := d.Subset(keep)
+	out.SkippedRows, out.skipLine = skipped, lt.lines[first]
+	return out, nil
 }
 
 // ParseFeatures is LoadFeatures reading from r; name is the file name used

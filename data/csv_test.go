@@ -265,12 +265,12 @@ func TestParseXY(t *testing.T) {
 		}
 	}
 	// Label positions point into the y file.
-	d, err := ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(",c\n0,1\n1,0\n2,\n"), "y.csv", Options{})
+	d, err := ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(",c\n0,1\n1,0\n2,inf\n"), "y.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := Encode(d, TaskAuto); err == nil || err.Error() != "y.csv:4:2: label is empty" {
-		t.Errorf("empty label: %v", err)
+	if _, _, _, err := Encode(d, TaskAuto); err == nil || err.Error() != `y.csv:4:2: label "inf" is not a finite number` {
+		t.Errorf("bad label: %v", err)
 	}
 }
 

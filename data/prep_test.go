@@ -274,3 +274,20 @@ func TestNAMatcher(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingLabelsXY(t *testing.T) {
+	x := "a,b\n1,p\n2,q\n3,r\n4,s\n"
+	y := "y\nA\nNA\nB\n?\n"
+	d, err := ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(y), "y.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(d.Labels, []string{"A", "B"}) || !reflect.DeepEqual(d.Text[1], []string{"p", "r"}) || d.Row(1)[0] != 3 {
+		t.Fatalf("labels %v text %v rows %v", d.Labels, d.Text, rows(d))
+	}
+	if got := d.SkippedNote(); got != "y.csv: skipped 2 rows whose label is missing (the first on line 3; --strict makes it an error)" {
+		t.Fatalf("note %q", got)
+	}
+	_, err = ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(y), "y.csv", Options{Strict: true})
+	checkErr(t, err, `y.csv:3:1: label "NA" is missing (without --strict such rows are skipped)`)
+}
