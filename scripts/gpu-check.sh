@@ -7,8 +7,9 @@
 #   run  command="bash bin/gpu/gpu-check.sh"  carry=["bin/gpu"]  timeout_s=330
 #
 # One time budget for the whole run (GPU_CHECK_BUDGET seconds, default 300);
-# each step gets at most its cap and never more than the budget leaves after
-# what the last step (the out-of-memory test) and the summary need. Steps:
+# each step gets at most its cap (a part of the budget) and never more than
+# the budget leaves after what the last step (the out-of-memory test) and
+# the summary need. Steps:
 # nvidia-smi; `gputrain-cuda devices` (without a device the run stops
 # there); the CPU/GPU parity test; the CUDA backend's other tests
 # (conformance, big gemms, determinism, pool, counts); gemm benchmarks; the
@@ -25,13 +26,15 @@
 # (naming one that hung), the parity figures and one line per benchmark
 # workload. Exit status 1 if anything failed.
 #
-# Environment: GPU_CHECK_BUDGET (seconds, default 300); GPU_CHECK_TEST_ARGS
-# (extra flags for the test binaries, e.g. -parity-steps 200);
-# GPU_CHECK_GEMM_BENCH (the -test.bench pattern, default Gemm);
-# GPU_CHECK_BENCH_ARGS (extra bench-runner flags); GPU_CHECK_HANG=STEP[:SECS]
-# freezes that step's process SECS (default 2) seconds after it starts, to
-# check that a hung step is stopped at its share and named (see
-# scripts/gpu-check-dryrun.sh).
+# Environment, for runs on the CPU emulator (scripts/gpu-check-dryrun.sh):
+# GPU_CHECK_BUDGET (seconds, default 300); GPU_CHECK_TEST_ARGS (extra flags
+# for the test binaries, before each step's own -test.run, e.g.
+# -parity-steps 200); GPU_CHECK_GEMM_ARGS (default: -test.bench Gemm
+# -test.benchtime 20x); GPU_CHECK_TRAIN_ARGS (extra flags for the CLI parity
+# runs, e.g. --steps 3); GPU_CHECK_BENCH_ARGS (extra bench-runner flags);
+# GPU_CHECK_HANG=STEP[:SECS] freezes that step's process SECS (default 2)
+# seconds after it starts, to check that a hung step is stopped at its
+# share and named.
 set -u
 G=$(cd "$(dirname "$0")" && pwd) # bin/gpu, wherever this is run from
 ROOT=$(cd "$G/../.." && pwd)
@@ -43,11 +46,13 @@ ARCHIVE=$OUTDIR/gpu-check-logs.tar.gz
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check-logs.XXXXXX")
 trap 'rm -rf "$LOGS"' EXIT
 GRACE=5        # seconds between a step's TERM and its KILL
-OOM_SHARE=20   # kept for the last step, the out-of-memory test
+OOM_SHARE=$((BUDGET * 7 / 100 > 10 ? BUDGET * 7 / 100 : 10)) # kept for the last step, the out-of-memory test
 WORKLOADS="w1 w2 w3 w4"
 OOM_TEST=TestStickyError
 PARITY_TEST=TestBiodegParity
 read -r -a TEST_ARGS <<<"${GPU_CHECK_TEST_ARGS:-}"
+read -r -a GEMM_ARGS <<<"${GPU_CHECK_GEMM_ARGS:--test.bench Gemm -test.benchtime 20x}"
+read -r -a TRAIN_ARGS <<<"${GPU_CHECK_TRAIN_ARGS:-}"
 start_all=$(date +%s)
 declare -a ROWS=()
 failed=() # names of the steps that failed
@@ -56,12 +61,12 @@ stopped_why=""
 
 elapsed() { echo $(($(date +%s) - start_all)); }
 
-# share CAP [MIN]: the seconds the next step may take: CAP, or what the
-# budget leaves after the reserve if that is less; 0 if that is below MIN
-# (default 5).
+# share PCT [MIN]: the seconds the next step may take: PCT percent of the
+# budget, or what the budget leaves after the reserve if that is less; 0
+# if that is below MIN seconds (default 5).
 share() {
-	local left=$((BUDGET - $(elapsed) - reserve - GRACE))
-	local s=$(($1 < left ? $1 : left))
+	local left=$((BUDGET - $(elapsed) - reserve - GRACE)) cap=$((BUDGET * $1 / 100))
+	local s=$((cap < left ? cap : left))
 	[ "$s" -ge "${2:-5}" ] || s=0
 	echo "$s"
 }
@@ -118,7 +123,7 @@ step() {
 	return $rc
 }
 
-# gotests NAME CAP ARGS...: a step running the CUDA test binary with a Go
+# gotests NAME PCT ARGS...: a step running the CUDA test binary with a Go
 # test timeout just inside the step's share, so that Go names a test that
 # hangs.
 gotests() {
@@ -179,6 +184,9 @@ summary() {
 		[ -f "$LOGS/bench.log" ] && l=$(grep -m1 "^bench $w:" "$LOGS/bench.log")
 		echo "${l:-bench $w: no result yet}"
 	done | cut -c1-400
+	if [ -f "$LOGS/bench.log" ]; then
+		echo "bench: gputrain timed in $(grep -cE '^bench w[0-9]+: gputrain \([^)]*\) [0-9.,]+ [µm]?s/step' "$LOGS/bench.log") of the $(echo $WORKLOADS | wc -w) workloads (bench.md has the table)"
+	fi
 	if [ -n "${done_all:-}" ]; then
 		if [ ${#failed[@]} = 0 ]; then echo "gpu-check: ALL PASS"; else echo "gpu-check: FAILURES: ${failed[*]}"; fi
 		echo "files in \$OUT: $(cd "$OUTDIR" && ls | tr '\n' ' ')(full logs in gpu-check-logs.tar.gz)"
@@ -195,13 +203,13 @@ echo "gpu-check: $(date -u +%FT%TZ) on $(hostname), budget ${BUDGET}s"
 } >"$LOGS/environment.log" 2>&1
 
 if command -v nvidia-smi >/dev/null; then
-	step nvidia-smi "$(share 15)" bash -c 'nvidia-smi --query-gpu=index,name,compute_cap,memory.total,driver_version --format=csv && nvidia-smi'
+	step nvidia-smi "$(share 5)" bash -c 'nvidia-smi --query-gpu=index,name,compute_cap,memory.total,driver_version --format=csv && nvidia-smi'
 else
 	row nvidia-smi SKIP "" "(not installed)"
 fi
 
 # Without a usable device nothing else can pass: stop here.
-if ! step devices "$(share 30)" "$G/gputrain-cuda" devices; then
+if ! step devices "$(share 10)" "$G/gputrain-cuda" devices; then
 	stopped_why="no usable CUDA device: $(tail -n 1 "$LOGS/devices.log" | cut -c1-200); the other steps were not run"
 	done_all=1
 	save
@@ -212,20 +220,20 @@ fi
 
 # The CPU/GPU parity test first: the workshop network for 3000 steps on
 # cpu and cuda:0, every step's loss within 1e-4 relative.
-gotests cuda-parity 60 -test.run "^$PARITY_TEST\$"
+gotests cuda-parity 20 -test.run "^$PARITY_TEST\$"
 parity_why=${ROWS[-1]}
 parity_why=$(echo "$parity_why" | awk '{$1=""; print}' | sed 's/^ *//')
 
 # The rest of the backend's tests (the memory-exhausting one runs last).
-gotests cuda-tests 90 -test.skip "^($PARITY_TEST|$OOM_TEST)\$"
+gotests cuda-tests 30 -test.skip "^($PARITY_TEST|$OOM_TEST)\$"
 
-step gemm-bench "$(share 30)" "$G/cuda.test" -test.run '^$' -test.bench "${GPU_CHECK_GEMM_BENCH:-Gemm}" -test.benchtime 20x
+step gemm-bench "$(share 10)" "$G/cuda.test" -test.run '^$' "${GEMM_ARGS[@]}"
 
 # Parity through the CLI users run: the printed losses within 1e-4
 # relative (6 significant digits are printed) and the confusion matrices
 # equal.
-step cli-train-cuda "$(share 30)" "$G/gputrain-cuda" train --device cuda
-step cli-train-cpu "$(share 30)" "$G/gputrain-cuda" train --device cpu
+step cli-train-cuda "$(share 15)" "$G/gputrain-cuda" train --device cuda "${TRAIN_ARGS[@]}"
+step cli-train-cpu "$(share 10)" "$G/gputrain-cuda" train --device cpu "${TRAIN_ARGS[@]}"
 if [ -s "$LOGS/cli-train-cuda.log" ] && [ -s "$LOGS/cli-train-cpu.log" ]; then
 	losses() { grep -E '^ +[0-9]+ +[0-9.e+-]+$' "$1"; }
 	confusion() { grep -E '^ +(NRB|RB) ' "$1"; }
@@ -248,7 +256,7 @@ fi
 # JAX jit and lax.scan) with what the budget leaves; the runner stops
 # itself 10 s before the step's limit.
 if [ -x "$G/bench-runner" ] && [ -f "$ROOT/bench/run_gpu.sh" ]; then
-	lim=$(share 100000 40)
+	lim=$(share 100 $((BUDGET * 15 / 100)))
 	step bench "$lim" env OUT="$OUTDIR" BENCH_LOGS="$LOGS/bench-logs" BENCH_REPS=3 BENCH_BUDGET="$((lim - 10))s" \
 		BENCH_ARGS="--no-kernels ${GPU_CHECK_BENCH_ARGS:-}" bash "$ROOT/bench/run_gpu.sh"
 else
@@ -257,7 +265,7 @@ fi
 
 # Last, in its own process: exhaust device memory and check the error sticks.
 reserve=0
-gotests oom-test "$OOM_SHARE" -test.run "^$OOM_TEST\$"
+gotests oom-test 100 -test.run "^$OOM_TEST\$"
 
 done_all=1
 save

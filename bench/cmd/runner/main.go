@@ -626,7 +626,9 @@ func (r *runner) runKernels() []*caseResult {
 func (r *runner) runWorkload(w bench.Workload, pl plan) *caseResult {
 	c := newCaseResult(w.Name)
 	c.workload, c.plan = w, pl
-	r.progress("exporting %s (%d steps)", pl.name, pl.steps)
+	if !r.outOfTime() {
+		r.progress("exporting %s (%d steps)", pl.name, pl.steps)
+	}
 	if _, err := r.gputrainOutput("--workload", pl.name, "--export", r.data, "--steps", fmt.Sprint(pl.steps)); err != nil {
 		for _, rw := range r.rows {
 			c.errs[rw.key] = err.Error()
