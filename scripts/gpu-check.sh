@@ -4,7 +4,7 @@
 # bin/gpu/:
 #
 #   make gpu-check     # builds bin/gpu/ here and prints the device command:
-#   run  command="bash bin/gpu/gpu-check.sh"  carry=["bin/gpu"]  timeout_s=330
+#   run  command="GPU_CHECK_BUDGET=300 bash bin/gpu/gpu-check.sh"  carry=["bin/gpu"]  timeout_s=330
 #
 # One time budget for the whole run (GPU_CHECK_BUDGET seconds, default 300);
 # each step gets at most its cap (a part of the budget) and never more than
