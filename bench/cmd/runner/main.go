@@ -178,6 +178,10 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench-runner: the implementations do not compute the same thing: %s\n", strings.Join(bad, "; "))
 		return 1
 	}
+	if bad := rep.oursFailed(); len(bad) > 0 {
+		fmt.Fprintf(stderr, "bench-runner: gputrain failed: %s\n", strings.Join(bad, "; "))
+		return 1
+	}
 	return 0
 }
 

@@ -143,6 +143,20 @@ func (rep *report) failedChecks() []string {
 	return bad
 }
 
+// oursFailed lists the cases in which gputrain itself failed (not for
+// want of time).
+func (rep *report) oursFailed() []string {
+	var bad []string
+	for _, cs := range [][]*caseResult{rep.workloads, rep.kernels} {
+		for _, c := range cs {
+			if e := c.errs["gputrain"]; e != "" && failure(e) != e {
+				bad = append(bad, fmt.Sprintf("%s: %s", c.name, truncate(e, 200)))
+			}
+		}
+	}
+	return bad
+}
+
 // gpuFlopLimit is the best reference gemm rate (GPU profile).
 func (rep *report) gpuFlopLimit() limit {
 	var best limit

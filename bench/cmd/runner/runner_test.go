@@ -237,6 +237,14 @@ func TestReport(t *testing.T) {
 	if len(bad) != 1 || !strings.Contains(bad[0], "torch 1") {
 		t.Fatalf("failed checks %v", bad)
 	}
+	if bad := rep.oursFailed(); len(bad) != 0 {
+		t.Fatalf("gputrain failures %v in a run where it never failed", bad)
+	}
+	k.errs["gputrain"] = "exit status 2: boom"
+	c.errs["gputrain"] = errStopped.Error()
+	if bad := rep.oursFailed(); len(bad) != 1 || bad[0] != "gemm 8x8x8: exit status 2: boom" {
+		t.Fatalf("gputrain failures %v, want the kernel's alone (W1 was stopped for want of time)", bad)
+	}
 }
 
 func TestOptions(t *testing.T) {
