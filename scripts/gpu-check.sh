@@ -185,7 +185,7 @@ summary() {
 		echo "${l:-bench $w: no result yet}"
 	done | cut -c1-400
 	if [ -f "$LOGS/bench.log" ]; then
-		echo "bench: gputrain timed in $(grep -cE '^bench w[0-9]+: gputrain \([^)]*\) [0-9.,]+ [µm]?s/step' "$LOGS/bench.log") of the $(echo $WORKLOADS | wc -w) workloads$([ -f "$OUTDIR/bench.md" ] && echo "; the table is in bench.md")"
+		echo "bench: gputrain timed in $(grep -cE '^bench w[0-9]+: gputrain \([^)]*\) [0-9.,]+ (µ|m)?s/step' "$LOGS/bench.log") of the $(echo $WORKLOADS | wc -w) workloads$([ -f "$OUTDIR/bench.md" ] && echo "; the table is in bench.md")"
 	fi
 	if [ -n "${done_all:-}" ]; then
 		if [ ${#failed[@]} = 0 ]; then echo "gpu-check: ALL PASS"; else echo "gpu-check: FAILURES: ${failed[*]}"; fi
