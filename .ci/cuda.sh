@@ -80,4 +80,15 @@ echo "ok: devices and a 10-step training run on the emulated cuda:0"
 echo "== gpu-check dry run on the CPU emulator (scripts/gpu-check-dryrun.sh)"
 GPU_CHECK_BUDGET=100 bash scripts/gpu-check-dryrun.sh
 GPU_CHECK_BUDGET=90 bash scripts/gpu-check-dryrun.sh cuda-tests
+if ! bin/gputrain-cuda devices >/dev/null 2>&1; then
+	# Without a device the run stops after the devices step, saying why.
+	out=$(mktemp -d)
+	rc=0
+	OUT="$out" GPU_CHECK_BUDGET=30 bash bin/gpu/gpu-check.sh >"$out.log" 2>&1 || rc=$?
+	grep -q '^STOPPED: no usable CUDA device: gputrain: no usable CUDA GPU' "$out.log" && [ $rc = 1 ] &&
+		[ "$(ls "$out" | tr '\n' ' ')" = "gpu-check-logs.tar.gz gpu-check-summary.txt " ] ||
+		fail "gpu-check.sh without a device (exit $rc): $(tail -n 15 "$out.log")"
+	rm -rf "$out" "$out.log"
+	echo "ok: gpu-check.sh without a device stops after the devices step"
+fi
 echo "CUDA CI OK"

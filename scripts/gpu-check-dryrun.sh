@@ -34,7 +34,7 @@ tests='-parity-steps 2'
 env OUT="$out" GPUTRAIN_LIBCUDA="$PWD/bin/fakecuda.so" GPU_CHECK_BUDGET="$budget" \
 	GPU_CHECK_TEST_ARGS="$tests" \
 	GPU_CHECK_GEMM_ARGS='-test.bench Gemm/256$ -test.benchtime 2x' GPU_CHECK_TRAIN_ARGS='--steps 2' \
-	GPU_CHECK_HANG="${hang:+$hang:1}" bash bin/gpu/gpu-check.sh >"$log" 2>&1 || rc=$?
+	${hang:+GPU_CHECK_HANG=$hang:1} bash bin/gpu/gpu-check.sh >"$log" 2>&1 || rc=$?
 wall=$(($(date +%s) - t0))
 tail=$(tail -c 12000 "$log")
 

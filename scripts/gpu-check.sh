@@ -62,12 +62,13 @@ stopped_why=""
 elapsed() { echo $(($(date +%s) - start_all)); }
 
 # share PCT [MIN]: the seconds the next step may take: PCT percent of the
-# budget, or what the budget leaves after the reserve if that is less; 0
-# if that is below MIN seconds (default 5).
+# budget (at least MIN seconds, default 5), or what the budget leaves after
+# the reserve if that is less; 0 if that is below MIN.
 share() {
-	local left=$((BUDGET - $(elapsed) - reserve - GRACE)) cap=$((BUDGET * $1 / 100))
+	local left=$((BUDGET - $(elapsed) - reserve - GRACE)) min=${2:-5} cap=$((BUDGET * $1 / 100))
+	cap=$((cap > min ? cap : min))
 	local s=$((cap < left ? cap : left))
-	[ "$s" -ge "${2:-5}" ] || s=0
+	[ "$s" -ge "$min" ] || s=0
 	echo "$s"
 }
 
@@ -93,9 +94,10 @@ step() {
 	fi
 	echo "== $name (≤ ${limit}s): $*"
 	t0=$(date +%s)
-	if [ "${GPU_CHECK_HANG%%:*}" = "$name" ]; then
+	local hang=${GPU_CHECK_HANG:-}
+	if [ -n "$hang" ] && [ "${hang%%:*}" = "$name" ]; then
 		local after=2
-		[[ $GPU_CHECK_HANG == *:* ]] && after=${GPU_CHECK_HANG#*:}
+		[[ $hang == *:* ]] && after=${hang#*:}
 		echo "   (GPU_CHECK_HANG: frozen ${after}s after it starts)"
 		timeout -k "$GRACE" "$limit" bash -c '"${@:2}" & p=$!; sleep "$1"; kill -STOP "$p"; wait "$p"' hang "$after" "$@" >"$log" 2>&1
 	else
@@ -210,7 +212,8 @@ fi
 
 # Without a usable device nothing else can pass: stop here.
 if ! step devices "$(share 10)" "$G/gputrain-cuda" devices; then
-	stopped_why="no usable CUDA device: $(tail -n 1 "$LOGS/devices.log" | cut -c1-200); the other steps were not run"
+	[ -f "$LOGS/devices.log" ] || failed+=(devices)
+	stopped_why="no usable CUDA device: $(tail -n 1 "$LOGS/devices.log" 2>/dev/null | cut -c1-200); the other steps were not run"
 	done_all=1
 	save
 	echo
