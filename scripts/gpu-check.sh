@@ -86,7 +86,7 @@ hung() {
 step() {
 	local name=$1 limit=$2
 	shift 2
-	local log="$LOGS/$name.log" t0 rc why
+	local log="$LOGS/$name.log" t0 rc why in
 	if [ "$limit" = 0 ]; then
 		row "$name" SKIP "" "(out of time)"
 		save
@@ -109,15 +109,15 @@ step() {
 		row "$name" PASS "${secs}s"
 	else
 		failed+=("$name")
-		why="exit $rc"
+		why="exit $rc" in="died in"
 		if [ $rc = 124 ] || [ $rc = 137 ]; then
-			why="timed out after ${limit}s"
+			why="timed out after ${limit}s" in="hung in"
 		elif grep -q '^panic: test timed out after' "$log"; then
-			why="Go test timeout"
+			why="Go test timeout" in="hung in"
 		fi
 		local h
 		h=$(grep -q '^=== RUN' "$log" && hung "$log")
-		[ -n "$h" ] && why="$why; hung in $h"
+		[ -n "$h" ] && why="$why; $in $h"
 		row "$name" FAIL "${secs}s" "($why; $name.log)"
 	fi
 	tail -n 5 "$log" | cut -c1-200 | sed 's/^/    /'
@@ -146,7 +146,7 @@ tests() {
 		END { printf "  (%s: %d passed, %d failed, %d skipped, subtests included)\n", step, n["PASS"], n["FAIL"], n["SKIP"] }' "$LOGS/$1.log"
 	local h
 	h=$(hung "$LOGS/$1.log")
-	[ -n "$h" ] && printf '  %-48s HUNG (running when the step was stopped)\n' "$h"
+	[ -n "$h" ] && printf '  %-48s HUNG (running when the step was stopped or died)\n' "$h"
 }
 
 # parity: the parity figures, from the test and from the CLI.
