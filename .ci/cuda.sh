@@ -79,7 +79,7 @@ echo "ok: devices and a 10-step training run on the emulated cuda:0"
 
 echo "== gpu-check dry run on the CPU emulator (scripts/gpu-check-dryrun.sh)"
 GPU_CHECK_BUDGET=100 bash scripts/gpu-check-dryrun.sh
-GPU_CHECK_BUDGET=90 bash scripts/gpu-check-dryrun.sh cuda-tests
+GPU_CHECK_BUDGET=100 bash scripts/gpu-check-dryrun.sh cuda-tests
 if ! bin/gputrain-cuda devices >/dev/null 2>&1; then
 	# Without a device the run stops after the devices step, saying why.
 	out=$(mktemp -d)

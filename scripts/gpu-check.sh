@@ -182,9 +182,13 @@ summary() {
 	fi
 	parity
 	for w in $WORKLOADS; do
-		local l=""
-		[ -f "$LOGS/bench.log" ] && l=$(grep -m1 "^bench $w:" "$LOGS/bench.log")
-		echo "${l:-bench $w: no result yet}"
+		local l="bench $w: not run yet"
+		if [ -f "$LOGS/bench.log" ]; then
+			l=$(grep -m1 "^bench $w:" "$LOGS/bench.log" || echo "bench $w: no result (the bench step ended before it)")
+		elif [ -n "${done_all:-}" ]; then
+			l="bench $w: not run (the bench step did not run)"
+		fi
+		echo "$l"
 	done | cut -c1-400
 	if [ -f "$LOGS/bench.log" ]; then
 		echo "bench: gputrain timed in $(grep -cE '^bench w[0-9]+: gputrain \([^)]*\) [0-9.,]+ (µ|m)?s/step' "$LOGS/bench.log") of the $(echo $WORKLOADS | wc -w) workloads$([ -f "$OUTDIR/bench.md" ] && echo "; the table is in bench.md")"
