@@ -241,7 +241,10 @@ type Trainer struct {
 	es earlyState
 
 	an   *anomalyChecker
-	snap *TrainerState // the latest state known to be finite, for replays
+	snap *TrainerState // the state the run started from, for replays
+	// verified is the latest update whose input state a finite loss read
+	// vouched for: a replay runs the updates before it unchecked.
+	verified int
 }
 
 // earlyState is early stopping's bookkeeping.
@@ -434,6 +437,7 @@ func (t *Trainer) RunContext(ctx context.Context, obs Observer) ([]LossPoint, er
 	if err := t.snapshot(); err != nil {
 		return t.history, err
 	}
+	t.verified = t.iter
 	err := t.loop(ctx)
 	if de, ok := err.(*DivergenceError); ok && !de.Detected {
 		t.locate(de)
@@ -473,9 +477,6 @@ func (t *Trainer) loop(ctx context.Context) error {
 		t.iter++
 		if len(t.pending) >= t.cfg.CheckEvery {
 			if err := t.drain(); err != nil {
-				return err
-			}
-			if err := t.snapshot(); err != nil {
 				return err
 			}
 		}
@@ -739,15 +740,17 @@ func (t *Trainer) drain() error {
 		if len(t.history) > 0 {
 			first = t.history[0].Loss
 		}
+		iter := p.Step // the iteration that computed the loss
+		if !t.fullBatch() {
+			iter = p.Step - 1
+		}
 		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) || (first > 0 && p.Loss > DivergenceFactor*first) {
 			t.pending = t.pending[:0]
-			iter, final := p.Step, t.fullBatch() && p.Step == t.total
-			if !t.fullBatch() {
-				iter = p.Step - 1
-			}
+			final := t.fullBatch() && p.Step == t.total
 			return &DivergenceError{Step: p.Step, Loss: p.Loss, FirstLoss: first, LR: t.lr(min(max(iter, 0), max(t.total-1, 0))), iter: iter, final: final}
 		}
 		t.history = append(t.history, p)
+		t.verified = iter
 		if pr := t.pendingProgress; pr != nil && pr.Step == p.Step {
 			pr.Loss = p.Loss
 			t.emitProgress(*pr)
@@ -786,12 +789,14 @@ func shufflePerm(rng *rand.Rand, perm []int32) {
 func (t *Trainer) Params() (Params, error) { return t.net.Params() }
 
 // snapshotLimit is the most parameter and optimizer-state values the
-// trainer copies to the host at each loss check so that a non-finite loss
-// can be traced to its tensor by a replay; larger networks skip the copies
-// (--detect-anomaly still names the tensor).
+// trainer copies to the host at the start of a run so that a non-finite
+// loss can be traced to its tensor by a replay; larger networks skip the
+// copy (--detect-anomaly still names the tensor). The loss reads during
+// the run copy only the losses: a divergence costs a replay of the run so
+// far instead.
 const snapshotLimit = 1 << 24
 
-// snapshot keeps the current state, known finite, for locate.
+// snapshot keeps the starting state for locate.
 func (t *Trainer) snapshot() error {
 	if t.replicas*t.net.arch.ParamCount()*(1+t.cfg.Optim.stateCount()) > snapshotLimit {
 		return nil
@@ -801,8 +806,9 @@ func (t *Trainer) snapshot() error {
 	return err
 }
 
-// locate replays the updates since the latest finite state with every
-// operation checked, to name the tensor that first became non-finite.
+// locate replays the run from its starting state: unchecked up to the
+// latest update a finite loss vouched for, then with every operation
+// checked, to name the tensor that first became non-finite.
 func (t *Trainer) locate(de *DivergenceError) {
 	if t.snap == nil || !(math.IsNaN(de.Loss) || math.IsInf(de.Loss, 0)) {
 		return
@@ -810,11 +816,16 @@ func (t *Trainer) locate(de *DivergenceError) {
 	if err := t.restore(t.snap, false); err != nil {
 		return
 	}
+	last := min(de.iter, t.total-1)
+	for i := t.iter; i < min(t.verified, last); i++ {
+		t.pending = t.pending[:0]
+		t.forwardLoss(i)
+		t.backwardUpdate(i)
+	}
 	an := newAnomalyChecker(t.dev)
 	t.setChecker(an)
 	defer t.setChecker(nil)
-	last := min(de.iter, t.total-1)
-	for i := t.iter; i <= last && an.found == nil && an.err == nil; i++ {
+	for i := max(t.iter, min(t.verified, last)); i <= last && an.found == nil && an.err == nil; i++ {
 		t.pending = t.pending[:0]
 		t.forwardLoss(i)
 		if an.found == nil {
