@@ -203,8 +203,8 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	if e.AutoThreshold && (p.task != data.TaskBinary || e.ValSplit <= 0 || e.CV >= 2) {
 		return nil, fmt.Errorf("choosing the threshold needs a binary task and a validation split")
 	}
-	if e.Restarts > 1 && (e.Resume != nil || e.CheckpointEvery > 0 || e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
-		return nil, fmt.Errorf("restarts cannot be combined with checkpoints, resuming, class weights, initial parameters or an automatic threshold")
+	if e.Restarts > 1 && (e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
+		return nil, fmt.Errorf("restarts cannot be combined with class weights, initial parameters or an automatic threshold")
 	}
 	res := &Result{Task: p.task, Arch: p.arch, Threshold: e.Threshold}
 	stratified := p.task != data.TaskRegression
@@ -360,6 +360,9 @@ func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
 	if m.Arch.String() != p.arch.String() || m.Task != p.task || !slices.Equal(m.Classes, p.classes) {
 		return bad("the checkpoint holds %s (%v, classes %v), the run describes %s (%v, classes %v)", m.Arch, m.Task, m.Classes, p.arch, p.task, p.classes)
 	}
+	if max(ck.Restarts, 1) != max(e.Restarts, 1) {
+		return bad("the checkpoint holds %d networks trained side by side, the run asks for %d", max(ck.Restarts, 1), max(e.Restarts, 1))
+	}
 	if ck.Optimizer != e.Optim.Kind {
 		return bad("the checkpoint was trained with %s, the run asks for %s", ck.Optimizer, e.Optim.Kind)
 	}
@@ -461,7 +464,8 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		return &Checkpoint{
 			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: p.ds.FeatureNames,
 				Label: p.ds.LabelName, Scaler: scaler, Info: manifest},
-			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Train: sp.train, Val: sp.val, Test: sp.test,
+			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Restarts: max(e.Restarts, 1),
+			Train: sp.train, Val: sp.val, Test: sp.test,
 		}
 	}
 	if hooks.Checkpoint != nil {

@@ -201,8 +201,8 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if f.cv >= 2 && (f.checkpointEvery > 0 || f.resume != "" || f.plotsDir != "") {
 		return bad(errors.New("--cv trains one model per fold: --checkpoint-every, --resume and --plots need a single run (drop --cv)"))
 	}
-	if f.restarts > 1 && (f.checkpointEvery > 0 || f.resume != "" || f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
-		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --checkpoint-every, --resume, --class-weight, --init-from or --threshold auto"))
+	if f.restarts > 1 && (f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
+		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --class-weight, --init-from or --threshold auto"))
 	}
 	if f.patience > 0 && f.valSplit == 0 {
 		return bad(errors.New("--patience stops on the validation loss: it needs --val-split"))
