@@ -8,11 +8,11 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
@@ -255,8 +255,10 @@ var resumeMay = map[string]bool{
 	"delimiter": true, "header": true, "index-col": true, "resume": true,
 }
 
-// displayFlags are not carried over from a checkpoint's run.
-var displayFlags = map[string]bool{"quiet": true, "progress": true, "print-every": true}
+// notCarried are the flags not carried over from a checkpoint's run: how
+// the run is shown, and the checkpoint file, which is the one resumed from
+// (wherever it was moved or copied) unless --checkpoint says otherwise.
+var notCarried = map[string]bool{"quiet": true, "progress": true, "print-every": true, "checkpoint": true}
 
 // resumeFlags rebuilds the flags of the run saved in ck, then applies the
 // command line's flags that may change (and checks that the others, if
@@ -271,8 +273,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	f.register(fs)
 	f.registerRun(fs)
 	for name, value := range stored {
-		if displayFlags[name] {
-			continue // how this session shows the run is its own business
+		if notCarried[name] {
+			continue
 		}
 		if fs.Lookup(name) == nil {
 			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
@@ -300,7 +302,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	return fs, f, nil
 }
 
-// interruptedError is a run stopped by Ctrl-C or SIGTERM (exit code 130).
+// interruptedError is a run stopped by Ctrl-C, SIGTERM or SIGHUP whose
+// checkpoint was saved (exit code 130).
 type interruptedError struct{ msg string }
 
 // Error returns the one-line message.
@@ -341,10 +344,25 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			ckPath = f.resume
 		}
 	}
-	for flag, path := range map[string]string{"--checkpoint": ckPath, "--out": f.out} {
-		if err := checkDir(flag, path); err != nil {
+	// Every output is checked before the data are read and the network
+	// trained, so that no run's result is lost to an unwritable path. The
+	// default checkpoint, written only on an interrupt, is not required:
+	// an interrupt falls back to the temporary directory (see interrupted).
+	if f.checkpoint != "" || f.checkpointEvery > 0 {
+		if err := checkOutput("--checkpoint", ckPath); err != nil {
 			return err
 		}
+	} else {
+		atomicfile.CleanStale(ckPath)
+	}
+	if err := checkOutput("--out", f.out); err != nil {
+		return err
+	}
+	if err := checkOutput("--log", f.logPath); err != nil {
+		return err
+	}
+	if err := checkOutputDir("--plots", f.plotsDir); err != nil {
+		return err
 	}
 	ds, err := f.loadLabelled()
 	if err != nil {
@@ -355,11 +373,6 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer dev.Close()
-	if f.plotsDir != "" {
-		if err := os.MkdirAll(f.plotsDir, 0o755); err != nil {
-			return usageError{fmt.Errorf("--plots %s: %v", f.plotsDir, unwrapPathError(err))}
-		}
-	}
 	var log *jsonLog
 	if f.logPath != "" {
 		if log, err = openLog(f.logPath, dev.Name()); err != nil {
@@ -368,7 +381,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer log.Close()
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
 	p.header(ds, exp, dev.Describe())
@@ -427,19 +440,6 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return log.Close()
 }
 
-// checkDir checks, before training, that the directory a file is to be
-// written to exists.
-func checkDir(flag, path string) error {
-	if path == "" {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usageError{fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)}
-	}
-	return nil
-}
-
 // interrupted saves the checkpoint of a stopped run and returns the
 // one-line message saying how to continue it.
 func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
@@ -447,8 +447,14 @@ func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
 	if ie.Checkpoint == nil {
 		return interruptedError{fmt.Sprintf("interrupted at step %d of %d; cross-validation runs cannot be resumed", ie.Step, ie.Total)}
 	}
-	if err := ie.Checkpoint.Save(path); err != nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d, and the checkpoint could not be saved: %v", ie.Step, ie.Total, err)}
+	saved, err := saveInterrupted(ie.Checkpoint.Save, path)
+	if err != nil {
+		log.event("error", map[string]any{"error": "checkpoint not saved: " + oneLine(err.Error())})
+		return fmt.Errorf("interrupted at step %d of %d, and the checkpoint could not be saved, so the run cannot be resumed: %v", ie.Step, ie.Total, err)
 	}
-	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s; continue with: gputrain train --resume %s", ie.Step, ie.Total, path, path)}
+	note := ""
+	if saved != path {
+		note = fmt.Sprintf(" (%s could not be written)", path)
+	}
+	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s%s; continue with: gputrain train --resume %s", ie.Step, ie.Total, saved, note, saved)}
 }

@@ -1,0 +1,190 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gputrain/gputrain/nn"
+)
+
+// runUntilSignal starts "gputrain train args… --log LOG" in-process, waits
+// until it has written a progress record (it handles signals from then
+// on), sends sig to the process and returns the exit code and stderr.
+func runUntilSignal(t *testing.T, sig syscall.Signal, args ...string) (int, string) {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "run.jsonl")
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result)
+	go func() {
+		var out, errb bytes.Buffer
+		code := run(append(append([]string{"train"}, args...), "--quiet", "--log", log), &out, &errb)
+		done <- result{code, errb.String()}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := os.ReadFile(log)
+		if bytes.Count(b, []byte("\n")) >= 2 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the run ended before the signal: exit %d: %s", r.code, r.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run wrote no progress record")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		return r.code, r.stderr
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the run did not stop on %v", sig)
+	}
+	return 0, ""
+}
+
+var savedRE = regexp.MustCompile(`^gputrain: interrupted at step (\d+) of \d+; checkpoint saved to (\S+)( \(.*\))?; continue with: gputrain train --resume (\S+)\n$`)
+
+// TestSignalsSaveRestarts stops a run of three restarts with SIGINT,
+// SIGTERM and SIGHUP: each saves a checkpoint of all three networks, says
+// so on one line and exits with 130; the checkpoint resumes.
+func TestSignalsSaveRestarts(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+			code, stderr := runUntilSignal(t, sig, "--restarts", "3", "--steps", "100000000", "--checkpoint", ckpt)
+			m := savedRE.FindStringSubmatch(stderr)
+			if code != exitInterrupted || m == nil || m[2] != ckpt || m[4] != ckpt {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			ck, err := nn.LoadCheckpoint(ckpt)
+			if err != nil || ck.Restarts != 3 {
+				t.Fatalf("checkpoint: %v, %+v", err, ck)
+			}
+			if code, _, stderr := gputrain(t, "train", "--resume", ckpt, "--steps", m[1], "--quiet"); code != 0 {
+				t.Fatalf("resuming: exit %d: %s", code, stderr)
+			}
+		})
+	}
+}
+
+// TestInterruptWhenCheckpointFolderIsUnwritable makes the checkpoint's
+// folder unwritable during the run by replacing it with a file (which
+// holds for every user, root included, unlike a read-only mode): the
+// checkpoint goes to the temporary directory instead, and when that is
+// unwritable too the run says it could not save and exits with 1, not
+// 130.
+func TestInterruptWhenCheckpointFolderIsUnwritable(t *testing.T) {
+	for _, tmpWritable := range []bool{true, false} {
+		name := "fallback"
+		if !tmpWritable {
+			name = "nothing-saved"
+		}
+		t.Run(name, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "ckpts")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			ckpt := filepath.Join(dir, "run.ckpt")
+			tmp := filepath.Join(base, "tmp")
+			os.Mkdir(tmp, 0o755)
+			if !tmpWritable {
+				tmp = filepath.Join(base, "a-file", "tmp")
+				os.WriteFile(filepath.Join(base, "a-file"), nil, 0o644)
+			}
+			t.Setenv("TMPDIR", tmp)
+			// The run's log line appears after the outputs were checked;
+			// the folder is then swapped for a file before the signal.
+			log := filepath.Join(base, "run.jsonl")
+			type result struct {
+				code   int
+				stderr string
+			}
+			done := make(chan result)
+			go func() {
+				var out, errb bytes.Buffer
+				code := run([]string{"train", "--steps", "100000000", "--quiet", "--checkpoint", ckpt, "--log", log}, &out, &errb)
+				done <- result{code, errb.String()}
+			}()
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if b, _ := os.ReadFile(log); bytes.Count(b, []byte("\n")) >= 2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no progress record")
+				}
+			}
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(dir, []byte("not a folder"), 0o644)
+			syscall.Kill(os.Getpid(), syscall.SIGINT)
+			r := <-done
+			if tmpWritable {
+				m := savedRE.FindStringSubmatch(r.stderr)
+				if r.code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], ckpt+" could not be written") {
+					t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+				}
+				if _, err := nn.LoadCheckpoint(m[2]); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if r.code == exitInterrupted || r.code == exitOK || !regexp.MustCompile(`^gputrain: interrupted at step \d+ of \d+, and the checkpoint could not be saved, so the run cannot be resumed: .*run\.ckpt.*not a directory.*\n$`).MatchString(r.stderr) {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestResumeWritesToTheFileResumed resumes a copy of a checkpoint whose
+// original folder is gone: the copy is updated, and nothing else is
+// written.
+func TestResumeWritesToTheFileResumed(t *testing.T) {
+	base := t.TempDir()
+	orig := filepath.Join(base, "first", "base.ckpt")
+	os.Mkdir(filepath.Dir(orig), 0o755)
+	if code, _, stderr := gputrain(t, "train", "--steps", "20", "--checkpoint-every", "5", "--checkpoint", orig, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(base, "second", "copy.ckpt")
+	os.Mkdir(filepath.Dir(moved), 0o755)
+	os.WriteFile(moved, b, 0o644)
+	os.RemoveAll(filepath.Dir(orig))
+	code, _, stderr := gputrain(t, "train", "--resume", moved, "--steps", "40", "--quiet")
+	if code != 0 {
+		t.Fatalf("resuming a moved copy: exit %d: %s", code, stderr)
+	}
+	ck, err := nn.LoadCheckpoint(moved)
+	if err != nil || ck.State.Step != 35 {
+		t.Fatalf("the copy was not updated to step 35: %v %+v", err, ck)
+	}
+	if _, err := os.Stat(filepath.Dir(orig)); err == nil {
+		t.Fatalf("the original's folder was recreated")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(moved))
+	if len(entries) != 1 {
+		t.Fatalf("the copy's folder holds %d entries, want 1", len(entries))
+	}
+}
