@@ -272,6 +272,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		t.batch = n
 	}
 	t.perEpoch = (n + t.batch - 1) / t.batch
+	if cfg.Steps <= 0 && cfg.Epochs > math.MaxInt/t.perEpoch {
+		return nil, fmt.Errorf("%d epochs of %d updates each are more updates than a step counter holds", cfg.Epochs, t.perEpoch)
+	}
 	t.total = t.TotalSteps()
 	if cfg.RecordEvery <= 0 {
 		t.cfg.RecordEvery = defaultRecordEvery(t.total)
@@ -282,6 +285,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	t.replicas = max(cfg.Restarts, 1)
 	if t.replicas > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
 		return nil, fmt.Errorf("restarts cannot be combined with initial parameters or class weights")
+	}
+	if err := checkMemory(dev, estimateMemory(t.cfg, n, t.k)); err != nil {
+		return nil, err
 	}
 	inits := make([]Params, t.replicas)
 	for r := range inits {

@@ -100,7 +100,8 @@ func isInputError(err error) bool {
 	var de *data.Error
 	var fe *nn.FileError
 	var re *nn.ResumeError
-	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re)
+	var me *nn.MemoryError
+	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re) || errors.As(err, &me)
 }
 
 // unwrapPathError drops the *fs.PathError wrapper so that messages name the
@@ -145,8 +146,8 @@ func parseHidden(s string) ([]int, error) {
 	var out []int
 	for _, part := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n < 1 {
-			return nil, usageError{fmt.Errorf("invalid --hidden %q: want a comma list of positive layer widths such as 20 or 64,32, or \"\" for none", s)}
+		if err != nil || !inRange(n, 1, maxWidth) {
+			return nil, usageError{fmt.Errorf("invalid --hidden %q: want a comma list of layer widths from 1 to %d such as 20 or 64,32, or \"\" for none", s, maxWidth)}
 		}
 		out = append(out, n)
 	}

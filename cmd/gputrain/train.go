@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -123,6 +124,23 @@ func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
 	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, with its settings (only outputs, device, data location and length may change)")
 }
 
+// The ranges of the integer flags. Their products (epochs × batches per
+// epoch, widths × restarts × rows) fit an int64, and what they allocate is
+// checked against the device's memory before training (nn.MemoryError).
+const (
+	maxSteps    = 1_000_000_000_000 // updates, and intervals counted in updates
+	maxEpochs   = 1_000_000_000
+	maxRows     = math.MaxInt32 // --batch-size, --cv: row counts
+	maxRestarts = 1 << 16       // as many as a checkpoint may hold
+	maxWidth    = 1 << 20       // a hidden layer's width, as many as a model file may hold
+)
+
+// inRange reports whether lo ≤ v ≤ hi.
+func inRange(v, lo, hi int) bool { return v >= lo && v <= hi }
+
+// itoa formats an int.
+func itoa(v int) string { return strconv.Itoa(v) }
+
 // experiment validates the flags and turns them into an nn.Experiment.
 func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	var e nn.Experiment
@@ -168,23 +186,23 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.eps > 0, "--eps", "a positive number"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
-		{f.batchSize >= 0, "--batch-size", "≥ 0"},
-		{f.steps >= 1, "--steps", "≥ 1"},
-		{f.epochs >= 0, "--epochs", "≥ 0"},
+		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
+		{inRange(f.steps, 1, maxSteps), "--steps", "from 1 to " + itoa(maxSteps)},
+		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},
 		{f.valSplit >= 0 && f.valSplit < 1, "--val-split", "in [0, 1)"},
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},
 		{f.valSplit+f.testSplit < 1, "--val-split + --test-split", "below 1"},
-		{f.cv == 0 || f.cv >= 2, "--cv", "0 (off) or ≥ 2"},
-		{f.printEvery >= 0, "--print-every", "≥ 0"},
-		{f.warmup >= 0, "--warmup-steps", "≥ 0"},
-		{f.lrStepSize >= 0, "--lr-step-size", "≥ 0"},
+		{f.cv == 0 || inRange(f.cv, 2, maxRows), "--cv", "0 (off) or from 2 to " + itoa(maxRows)},
+		{inRange(f.printEvery, 0, maxSteps), "--print-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.warmup, 0, maxSteps), "--warmup-steps", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.lrStepSize, 0, maxSteps), "--lr-step-size", "from 0 to " + itoa(maxSteps)},
 		{f.lrGamma > 0 && !math.IsInf(f.lrGamma, 0), "--lr-gamma", "a positive number"},
 		{f.lrMin >= 0 && !math.IsInf(f.lrMin, 0), "--lr-min", "≥ 0"},
-		{f.logEvery >= 0, "--log-every", "≥ 0"},
-		{f.patience >= 0, "--patience", "≥ 0"},
+		{inRange(f.logEvery, 0, maxSteps), "--log-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.patience, 0, maxSteps), "--patience", "from 0 to " + itoa(maxSteps)},
 		{f.minDelta >= 0 && !math.IsInf(f.minDelta, 0), "--min-delta", "≥ 0"},
-		{f.checkpointEvery >= 0, "--checkpoint-every", "≥ 0"},
-		{f.restarts >= 1, "--restarts", "≥ 1"},
+		{inRange(f.checkpointEvery, 0, maxSteps), "--checkpoint-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.restarts, 1, maxRestarts), "--restarts", "from 1 to " + itoa(maxRestarts)},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -414,6 +432,10 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return interrupted(ie, ckPath, log)
 		}
 		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		var se *data.SplitError
+		if errors.As(err, &se) {
+			return splitFlagError(fs, se)
+		}
 		var re *nn.ResumeError
 		if errors.As(err, &re) {
 			return usageError{fmt.Errorf("--resume %s: %v", f.resume, err)}
@@ -438,6 +460,15 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "model saved to %s\n", f.out)
 	}
 	return log.Close()
+}
+
+// splitFlagError names the flag behind a split the data cannot give.
+func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
+	name := map[data.SplitPart]string{data.ValPart: "val-split", data.TestPart: "test-split", data.FoldsPart: "cv"}[se.Part]
+	if name == "" {
+		return usageError{fmt.Errorf("--val-split %s with --test-split %s: %s", fs.Lookup("val-split").Value, fs.Lookup("test-split").Value, se.Msg)}
+	}
+	return usageError{fmt.Errorf("--%s %s: %s", name, fs.Lookup(name).Value, se.Msg)}
 }
 
 // interrupted saves the checkpoint of a stopped run and returns the
