@@ -34,6 +34,8 @@ type Dataset struct {
 	LabelName string
 	// Source describes where the data came from (file names).
 	Source string
+	// Layout says how the file was read (zero for the embedded data).
+	Layout Layout
 
 	// labelFile and labelAt locate each label cell for error messages.
 	// labelAt is either nil or has one entry per row.
@@ -116,6 +118,7 @@ func (d *Dataset) describedLike() *Dataset {
 		FeatureNames: append([]string(nil), d.FeatureNames...),
 		LabelName:    d.LabelName,
 		Source:       d.Source,
+		Layout:       d.Layout,
 		labelFile:    d.labelFile,
 	}
 }

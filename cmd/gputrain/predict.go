@@ -201,9 +201,14 @@ func evalCommand(args []string, stdout io.Writer) error {
 	}
 	ds, err := df.loadLabelled()
 	if err != nil && guessLabel {
+		// A file without a header cannot name the column: the last one is
+		// taken, as in training. A file with a header that lacks the
+		// model's label column is an error, not a cue to use a feature.
 		df.label = ""
-		if last, err2 := df.loadLabelled(); err2 == nil {
+		if last, err2 := df.loadLabelled(); err2 == nil && !last.Layout.Header {
 			ds, err = last, nil
+		} else if err2 == nil {
+			err = usageError{fmt.Errorf("%v: the model's label column %q is not in the file; name the file's label column with --label", err, m.Label)}
 		}
 	}
 	if err != nil {

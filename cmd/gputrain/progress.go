@@ -43,6 +43,9 @@ type printer struct {
 	bar    *progressbar.ProgressBar
 	useBar bool
 	val    bool // a validation column
+	// labelDefault: the label column was not named, so the header says
+	// which was taken.
+	labelDefault bool
 
 	last      *nn.LossPoint // the latest point, printed at the end if it was not yet
 	printed   bool          // whether last was printed
@@ -67,6 +70,24 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 	return p
 }
 
+// layout says how a CSV file was read: whether its first row was a
+// header and by which rule, and, when the label column was not named, which
+// column was taken.
+func (p *printer) layout(ds *data.Dataset) {
+	l := ds.Layout
+	if p.quiet || l.HeaderRule == "" {
+		return
+	}
+	if l.Header {
+		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule)
+	} else {
+		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule)
+	}
+	if p.labelDefault && l.LabelColumn > 0 {
+		fmt.Fprintf(p.w, "label:     column %d (%q), the last; choose another with --label NAME or --label NUMBER\n", l.LabelColumn, ds.LabelName)
+	}
+}
+
 func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
 	p.val = e.ValSplit > 0 && e.CV < 2
@@ -74,6 +95,7 @@ func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 		return
 	}
 	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
+	p.layout(ds)
 	fmt.Fprintf(p.w, "device:    %s\n", dev)
 	batch := "full batch"
 	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {

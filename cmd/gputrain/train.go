@@ -402,6 +402,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
+	p.labelDefault = f.label == "" && f.labels == ""
 	p.header(ds, exp, dev.Describe())
 	hooks := nn.Hooks{
 		Start: func(rs nn.RunStart) {

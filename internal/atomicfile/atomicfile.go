@@ -123,7 +123,9 @@ func CheckWritable(path string) error {
 		return err
 	}
 	dir := filepath.Dir(target)
-	if st, err := os.Stat(dir); err != nil {
+	if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: the directory %s does not exist", path, dir)
+	} else if err != nil {
 		return fmt.Errorf("%s: cannot write: the directory %s: %w", path, dir, unwrapPath(err))
 	} else if !st.IsDir() {
 		return fmt.Errorf("%s: cannot write: %s is not a directory", path, dir)
