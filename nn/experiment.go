@@ -442,6 +442,10 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 	if scaler != nil {
 		ds = scaler.Transform(ds)
 	}
+	scale := widestColumn(p, ds, sp.train)
+	if err := scale.check(p.ds.Source); err != nil {
+		return nil, err
+	}
 	x, y := matrix32(ds, sp.train), targets32(p.y, sp.train)
 	cfg, err := e.trainConfig(p, sp.train)
 	if err != nil {
@@ -482,6 +486,9 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 			Records: t.Records(), TrainRows: len(sp.train), ValRows: len(sp.val)})
 	}
 	history, err := t.RunContext(ctx, Observer{Loss: hooks.Loss, Progress: hooks.Progress})
+	if de, ok := err.(*DivergenceError); ok {
+		de.DataScale = scale.hint()
+	}
 	if err != nil {
 		if ie, ok := err.(*InterruptedError); ok && manifest != nil {
 			if st, err2 := t.State(); err2 == nil {

@@ -158,6 +158,9 @@ type DivergenceError struct {
 	// Detected is set when --detect-anomaly found the problem (Loss is then
 	// not known).
 	Detected bool
+	// DataScale, when set, names the data column whose scale more likely
+	// caused the divergence than the learning rate did.
+	DataScale string
 
 	iter  int  // the loop iteration that computed the bad loss
 	final bool // the bad loss is the full-batch loss after the last update
@@ -168,7 +171,7 @@ func (e *DivergenceError) Error() string {
 	var what string
 	switch {
 	case e.Detected:
-		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); try a smaller --lr", e.Step, e.Anomaly, e.LR)
+		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); %s", e.Step, e.Anomaly, e.LR, e.advice())
 	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
 		what = fmt.Sprintf("the loss is %v", e.Loss)
 		if e.Anomaly != nil {
@@ -177,7 +180,16 @@ func (e *DivergenceError) Error() string {
 	default:
 		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: %s (lr %g); try a smaller --lr", e.Step, what, e.LR)
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice())
+}
+
+// advice says what to change: the data's scale when it is the likely
+// cause, else the learning rate.
+func (e *DivergenceError) advice() string {
+	if e.DataScale != "" {
+		return e.DataScale
+	}
+	return "try a smaller --lr"
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an

@@ -163,10 +163,18 @@ func openDevice(spec string) (device.Device, error) {
 	return d, nil
 }
 
-// loadModel reads --model, marking failures as input errors.
+// loadModel reads --model, marking failures as input errors; a model with
+// a NaN or infinite parameter is one.
 func loadModel(path string) (*nn.Model, error) {
 	if path == "" {
 		return nil, usageError{errors.New("--model is required")}
 	}
-	return nn.LoadModel(path)
+	m, err := nn.LoadModel(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.CheckFinite(); err != nil {
+		return nil, &nn.FileError{Path: path, Err: err}
+	}
+	return m, nil
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gputrain/gputrain/nn"
 )
 
 // TestMisuseIsRefusedUpFront covers flags and outputs that used to fail
@@ -75,5 +79,41 @@ func TestOutSymlinkIsFollowed(t *testing.T) {
 	}
 	if _, err := loadModel(target); err != nil {
 		t.Fatalf("the link's target: %v", err)
+	}
+}
+
+// TestNonFiniteModelAndHugeData: predict refuses a model holding NaN,
+// naming the tensor; training refuses a column of ±1e308, naming it,
+// instead of blaming the learning rate.
+func TestNonFiniteModelAndHugeData(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	if code, _, stderr := gputrain(t, "train", "--steps", "2", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m, err := nn.LoadModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Params.W[1][7] = float32(math.NaN())
+	if err := m.Save(model); err != nil {
+		t.Fatal(err)
+	}
+	rows := write(t, dir, "rows.csv", strings.Repeat("1,", 40)+"1\n")
+	for _, cmd := range []string{"predict", "eval"} {
+		code, stdout, stderr := gputrain(t, cmd, "--model", model, "--data", rows)
+		if code != exitBadInput || stdout != "" || !regexp.MustCompile(`^gputrain: .*m\.safetensors: tensor "layers\.1\.weight" holds NaN at element 7: the model's parameters are not finite, so it cannot predict\n$`).MatchString(stderr) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", cmd, code, stdout, stderr)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "%d,%se308,%s\n", i, []string{"1", "-1"}[i%2], []string{"x", "y"}[i%3%2])
+	}
+	huge := write(t, dir, "huge.csv", b.String())
+	code, _, stderr := gputrain(t, "train", "--data", huge, "--quiet")
+	if code != exitBadInput || !strings.Contains(stderr, `huge.csv: column "b" holds values up to 1e+308`) || strings.Contains(stderr, "--lr") {
+		t.Fatalf("±1e308 column: exit %d: %q", code, stderr)
 	}
 }
