@@ -514,7 +514,9 @@ func (t *Trainer) loop(ctx context.Context) error {
 			return err
 		}
 	case t.fullBatch():
-		t.finalLoss(t.total)
+		if err := t.finalLoss(t.total); err != nil {
+			return err
+		}
 	}
 	if err := t.drain(); err != nil {
 		return err
@@ -525,11 +527,40 @@ func (t *Trainer) loop(ctx context.Context) error {
 	return nil
 }
 
-// finalLoss records the full-batch loss after the last update (step s),
-// in evaluation mode.
-func (t *Trainer) finalLoss(s int) {
-	t.net.Forward(t.x, t.n, false, 0)
+// finalLoss records the full-batch loss after the last update (step s).
+func (t *Trainer) finalLoss(s int) error {
+	if err := t.finalForward(); err != nil {
+		return err
+	}
 	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max((s+t.perEpoch-1)/t.perEpoch, 1)})
+	return nil
+}
+
+// finalForward runs the forward pass of the loss after the last update in
+// training mode, like every earlier point of the curve (with batch norm or
+// dropout an evaluation-mode loss differs; evaluation reports that one):
+// the dropout draw an update after the last would make, and batch
+// statistics, without changing the generator or the running statistics
+// the model keeps.
+func (t *Trainer) finalForward() error {
+	seed := uint64(0)
+	if t.cfg.Dropout > 0 {
+		state, err := t.dropPCG.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		seed = t.dro.Uint64()
+		if err := t.dropPCG.UnmarshalBinary(state); err != nil {
+			return err
+		}
+	}
+	restore, err := t.net.keepRunningStats()
+	if err != nil {
+		return err
+	}
+	t.net.Forward(t.x, t.n, true, seed)
+	restore()
+	return nil
 }
 
 // recording reports whether the run makes progress records: when
@@ -632,7 +663,9 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 	}
 	if t.fullBatch() {
 		if final {
-			t.finalLoss(s)
+			if err := t.finalLoss(s); err != nil {
+				return false, err
+			}
 		} else {
 			t.forwardLoss(s)
 			t.forwardDone = true
@@ -841,7 +874,7 @@ func (t *Trainer) locate(de *DivergenceError) {
 	}
 	if de.final && an.found == nil {
 		an.at("forward pass", t.total-1)
-		t.net.Forward(t.x, t.n, false, 0)
+		t.finalForward()
 	}
 	t.pending = t.pending[:0]
 	de.Anomaly = an.found

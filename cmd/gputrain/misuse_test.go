@@ -117,3 +117,26 @@ func TestNonFiniteModelAndHugeData(t *testing.T) {
 		t.Fatalf("±1e308 column: exit %d: %q", code, stderr)
 	}
 }
+
+// TestLastLossIsTrainingMode: with batch norm and dropout, the loss printed
+// for the last step equals the one a longer run prints for that step, and
+// the evaluation's loss is labelled as evaluation mode.
+func TestLastLossIsTrainingMode(t *testing.T) {
+	flags := []string{"train", "--batch-norm", "--dropout", "0.2", "--optimizer", "adam", "--lr", "1e-2", "--loss-reduction", "mean", "--print-every", "10", "--steps"}
+	line := regexp.MustCompile(`(?m)^\s+20\s+(\S+)$`)
+	var losses []string
+	for _, steps := range []string{"20", "21"} {
+		code, stdout, stderr := gputrain(t, append(flags, steps)...)
+		m := line.FindStringSubmatch(stdout)
+		if code != 0 || m == nil {
+			t.Fatalf("--steps %s: exit %d: %s\n%s", steps, code, stderr, stdout)
+		}
+		losses = append(losses, m[1])
+		if !strings.Contains(stdout, "train (1055 rows): loss ") || !strings.Contains(stdout, "; evaluation mode: no dropout, batch norm with its running statistics)") {
+			t.Errorf("the evaluation's loss is not labelled:\n%s", stdout)
+		}
+	}
+	if losses[0] != losses[1] {
+		t.Fatalf("step 20's loss: %s as the last point, %s mid-run", losses[0], losses[1])
+	}
+}

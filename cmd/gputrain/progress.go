@@ -46,6 +46,9 @@ type printer struct {
 	// labelDefault: the label column was not named, so the header says
 	// which was taken.
 	labelDefault bool
+	// evalMode labels the evaluations' losses when they differ in kind
+	// from the curve's training-mode losses (batch norm, dropout).
+	evalMode string
 
 	last      *nn.LossPoint // the latest point, printed at the end if it was not yet
 	printed   bool          // whether last was printed
@@ -90,6 +93,10 @@ func (p *printer) layout(ds *data.Dataset) {
 
 func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
+	if (e.BatchNorm && len(e.Hidden) > 0) || (e.Dropout > 0 && len(e.Hidden) > 0) {
+		// The loss curve is in training mode; the evaluations are not.
+		p.evalMode = "; evaluation mode: no dropout, batch norm with its running statistics"
+	}
 	p.val = e.ValSplit > 0 && e.CV < 2
 	if p.quiet {
 		return
@@ -356,7 +363,7 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		fmt.Fprintf(p.w, "\nthe kept restart (%d):\n", res.Best+1)
 	}
 	for _, ev := range res.Evals {
-		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction)
+		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s%s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction, p.evalMode)
 		for _, line := range strings.Split(strings.TrimRight(metrics.FormatValues(ev.Metrics), "\n"), "\n") {
 			fmt.Fprintf(p.w, "  %s\n", line)
 		}
