@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -8,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gputrain/gputrain/nn"
 )
@@ -138,5 +141,17 @@ func TestLastLossIsTrainingMode(t *testing.T) {
 	}
 	if losses[0] != losses[1] {
 		t.Fatalf("step 20's loss: %s as the last point, %s mid-run", losses[0], losses[1])
+	}
+}
+
+// TestInterruptedCrossValidation: a --cv run stopped part way has no
+// checkpoint, so it must not exit with 130, which promises one.
+func TestInterruptedCrossValidation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := runContext(ctx, []string{"train", "--cv", "3", "--steps", "100000000", "--quiet"}, &out, &errb)
+	if code != exitFailure || !regexp.MustCompile(`^gputrain: interrupted at step \d+ of 100000000; cross-validation runs are not checkpointed, so nothing was saved\n$`).MatchString(errb.String()) {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }

@@ -28,9 +28,11 @@ initialisation, summed logistic loss, full-batch gradient descent with step
 
 On a terminal a progress bar shows the step, loss, validation metric, rate
 and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
-at least every 30 s). Ctrl-C (or SIGTERM) stops at the next step, saves a
-checkpoint and says how to continue it with --resume; the continued run is
-bit for bit the run that was not interrupted.
+at least every 30 s). Ctrl-C (or SIGTERM, SIGHUP) stops at the next step,
+saves a checkpoint and says how to continue it with --resume (exit code
+130); the continued run is bit for bit the run that was not interrupted.
+A checkpoint that cannot be written goes to the temporary directory; when
+that fails too, or for --cv, the run says nothing was saved (exit code 1).
 
 Examples:
   gputrain train
@@ -477,7 +479,7 @@ func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
 func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
 	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
 	if ie.Checkpoint == nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d; cross-validation runs cannot be resumed", ie.Step, ie.Total)}
+		return fmt.Errorf("interrupted at step %d of %d; cross-validation runs are not checkpointed, so nothing was saved", ie.Step, ie.Total)
 	}
 	saved, err := saveInterrupted(ie.Checkpoint.Save, path)
 	if err != nil {
