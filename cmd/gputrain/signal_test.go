@@ -17,8 +17,9 @@ import (
 
 // runUntilSignal starts "gputrain train args… --log LOG" in-process, waits
 // until it has written a progress record (it handles signals from then
-// on), sends sig to the process and returns the exit code and stderr.
-func runUntilSignal(t *testing.T, sig syscall.Signal, args ...string) (int, string) {
+// on), calls before (if not nil), sends sig to the process and returns the
+// exit code and stderr.
+func runUntilSignal(t *testing.T, sig syscall.Signal, before func(), args ...string) (int, string) {
 	t.Helper()
 	log := filepath.Join(t.TempDir(), "run.jsonl")
 	type result struct {
@@ -47,6 +48,9 @@ func runUntilSignal(t *testing.T, sig syscall.Signal, args ...string) (int, stri
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if before != nil {
+		before()
+	}
 	if err := syscall.Kill(os.Getpid(), sig); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +72,7 @@ func TestSignalsSaveRestarts(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ckpt := filepath.Join(t.TempDir(), "run.ckpt")
-			code, stderr := runUntilSignal(t, sig, "--restarts", "3", "--steps", "100000000", "--checkpoint", ckpt)
+			code, stderr := runUntilSignal(t, sig, nil, "--restarts", "3", "--steps", "100000000", "--checkpoint", ckpt)
 			m := savedRE.FindStringSubmatch(stderr)
 			if code != exitInterrupted || m == nil || m[2] != ckpt || m[4] != ckpt {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -112,43 +116,24 @@ func TestInterruptWhenCheckpointFolderIsUnwritable(t *testing.T) {
 			t.Setenv("TMPDIR", tmp)
 			// The run's log line appears after the outputs were checked;
 			// the folder is then swapped for a file before the signal.
-			log := filepath.Join(base, "run.jsonl")
-			type result struct {
-				code   int
-				stderr string
-			}
-			done := make(chan result)
-			go func() {
-				var out, errb bytes.Buffer
-				code := run([]string{"train", "--steps", "100000000", "--quiet", "--checkpoint", ckpt, "--log", log}, &out, &errb)
-				done <- result{code, errb.String()}
-			}()
-			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-				if b, _ := os.ReadFile(log); bytes.Count(b, []byte("\n")) >= 2 {
-					break
+			code, stderr := runUntilSignal(t, syscall.SIGINT, func() {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
 				}
-				if time.Now().After(deadline) {
-					t.Fatal("no progress record")
-				}
-			}
-			if err := os.RemoveAll(dir); err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(dir, []byte("not a folder"), 0o644)
-			syscall.Kill(os.Getpid(), syscall.SIGINT)
-			r := <-done
+				os.WriteFile(dir, []byte("not a folder"), 0o644)
+			}, "--steps", "100000000", "--checkpoint", ckpt)
 			if tmpWritable {
-				m := savedRE.FindStringSubmatch(r.stderr)
-				if r.code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], ckpt+" could not be written") {
-					t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+				m := savedRE.FindStringSubmatch(stderr)
+				if code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], ckpt+" could not be written") {
+					t.Fatalf("exit %d, stderr %q", code, stderr)
 				}
 				if _, err := nn.LoadCheckpoint(m[2]); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if r.code == exitInterrupted || r.code == exitOK || !regexp.MustCompile(`^gputrain: interrupted at step \d+ of \d+, and the checkpoint could not be saved, so the run cannot be resumed: .*run\.ckpt.*not a directory.*\n$`).MatchString(r.stderr) {
-				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			if code == exitInterrupted || code == exitOK || !regexp.MustCompile(`^gputrain: interrupted at step \d+ of \d+, and the checkpoint could not be saved, so the run cannot be resumed: .*run\.ckpt.*not a directory.*\n$`).MatchString(stderr) {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
 		})
 	}
