@@ -173,3 +173,46 @@ func TestResumeWritesToTheFileResumed(t *testing.T) {
 		t.Fatalf("the copy's folder holds %d entries, want 1", len(entries))
 	}
 }
+
+// TestInterruptInReadOnlyFolder refuses outputs in a read-only folder up
+// front, then interrupts a run started there with the default checkpoint
+// path: the checkpoint goes to
+// the temporary directory, and the message says where. Where the test
+// runs as root, a read-only mode does not stop writes, so it is skipped
+// (TestInterruptWhenCheckpointFolderIsUnwritable covers the same path for
+// every user, with a folder that turns into a file).
+func TestInterruptInReadOnlyFolder(t *testing.T) {
+	base := t.TempDir()
+	ro := filepath.Join(base, "ro")
+	if err := os.Mkdir(ro, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(ro, 0o755)
+	if f, err := os.CreateTemp(ro, "probe-*"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skip("a read-only folder is writable here (running as root); see TestInterruptWhenCheckpointFolderIsUnwritable")
+	}
+	// Outputs there are refused before training.
+	for _, args := range [][]string{{"--out", filepath.Join(ro, "m.safetensors")}, {"--plots", ro}, {"--log", filepath.Join(ro, "run.jsonl")}} {
+		code, stdout, stderr := gputrain(t, append([]string{"train", "--quiet"}, args...)...)
+		if code != exitBadInput || stdout != "" || !strings.HasPrefix(stderr, "gputrain: "+args[0]+" ") || !strings.Contains(stderr, "permission denied") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	tmp := filepath.Join(base, "tmp")
+	os.Mkdir(tmp, 0o755)
+	t.Setenv("TMPDIR", tmp)
+	t.Chdir(ro)
+	code, stderr := runUntilSignal(t, syscall.SIGTERM, nil, "--steps", "100000000")
+	m := savedRE.FindStringSubmatch(stderr)
+	if code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], "gputrain.ckpt could not be written") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := nn.LoadCheckpoint(m[2]); err != nil {
+		t.Fatal(err)
+	}
+}
