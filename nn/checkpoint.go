@@ -128,9 +128,13 @@ func subTensors(f safetensors.File, prefix string) map[string]safetensors.Tensor
 	return out
 }
 
-// maxCheckpointRestarts bounds the number of networks a checkpoint may
-// claim, so that a damaged file cannot ask for absurd allocations.
-const maxCheckpointRestarts = 1 << 16
+// MaxRestarts bounds the number of networks trained side by side, and so
+// those a checkpoint may claim (a damaged file cannot ask for absurd
+// allocations).
+const MaxRestarts = 1 << 16
+
+// MaxWidth is the widest layer model files and checkpoints may hold.
+const MaxWidth = maxWidth
 
 func (c *Checkpoint) encode() ([]byte, error) {
 	m, st := c.Model, c.State
@@ -273,7 +277,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 	}
 	c.Restarts = 1
 	if meta["restarts"] != "" {
-		if c.Restarts, err = atoi("restarts", 1); err != nil || c.Restarts > maxCheckpointRestarts {
+		if c.Restarts, err = atoi("restarts", 1); err != nil || c.Restarts > MaxRestarts {
 			return nil, fmt.Errorf("bad restarts %q", meta["restarts"])
 		}
 	}

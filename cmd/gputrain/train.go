@@ -133,8 +133,8 @@ const (
 	maxSteps    = 1_000_000_000_000 // updates, and intervals counted in updates
 	maxEpochs   = 1_000_000_000
 	maxRows     = math.MaxInt32 // --batch-size, --cv: row counts
-	maxRestarts = 1 << 16       // as many as a checkpoint may hold
-	maxWidth    = 1 << 20       // a hidden layer's width, as many as a model file may hold
+	maxRestarts = nn.MaxRestarts
+	maxWidth    = nn.MaxWidth // a hidden layer's width
 )
 
 // inRange reports whether lo ≤ v ≤ hi.
