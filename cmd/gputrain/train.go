@@ -432,7 +432,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		p.stopBar()
 		var ie *nn.InterruptedError
 		if errors.As(err, &ie) {
-			return interrupted(ie, ckPath, log)
+			return interrupted(ie, ckPath, exp.CV >= 2, log)
 		}
 		log.event("error", map[string]any{"error": oneLine(err.Error())})
 		var se *data.SplitError
@@ -476,10 +476,14 @@ func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
 
 // interrupted saves the checkpoint of a stopped run and returns the
 // one-line message saying how to continue it.
-func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
+func interrupted(ie *nn.InterruptedError, path string, cv bool, log *jsonLog) error {
 	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
 	if ie.Checkpoint == nil {
-		return fmt.Errorf("interrupted at step %d of %d; cross-validation runs are not checkpointed, so nothing was saved", ie.Step, ie.Total)
+		why := "the run's state could not be read back from the device"
+		if cv {
+			why = "cross-validation runs are not checkpointed"
+		}
+		return fmt.Errorf("interrupted at step %d of %d; %s, so nothing was saved", ie.Step, ie.Total, why)
 	}
 	saved, err := saveInterrupted(ie.Checkpoint.Save, path)
 	if err != nil {
