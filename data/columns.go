@@ -190,7 +190,7 @@ func (d *Dataset) SelectRoles(features, ignore string) (*Dataset, error) {
 // the matched data set, or the names d lacks; extra lists d's columns that
 // were not asked for (with a header).
 func (d *Dataset) SelectByName(names []string) (out *Dataset, missing, extra []string) {
-	if !d.HasHeader {
+	if !d.Layout.Header {
 		if d.Cols() != len(names) {
 			return nil, nil, nil
 		}

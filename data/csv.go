@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -195,6 +196,7 @@ type table struct {
 	text      [][]string // per feature: every cell's text, or nil (see Dataset.Text)
 	cols      []int      // d 1-based file columns of the features
 	header    bool       // the first row is a header
+	rule      string     // why it was taken as one, or not
 	skipped   int        // rows skipped because their label is missing
 	skipLine  int        // the line of the first of them
 }
@@ -207,7 +209,6 @@ func (t *table) dataset(lt *table, source string) *Dataset {
 		FeatureNames: t.names,
 		Source:       source,
 		Text:         t.text,
-		HasHeader:    t.header,
 		file:         t.name,
 		featCols:     t.cols,
 		lines:        t.lines,
@@ -215,7 +216,9 @@ func (t *table) dataset(lt *table, source string) *Dataset {
 	if lt != nil {
 		d.SkippedRows, d.skipLine = lt.skipped, lt.skipLine
 	}
+	d.Layout = Layout{Header: t.header, HeaderRule: t.rule}
 	if lt != nil {
+		d.Layout.LabelColumn = lt.labelCol
 		d.Labels = lt.labels
 		d.LabelName = lt.labelName
 		d.labelFile = lt.name
@@ -300,6 +303,13 @@ func (rr *rowReader) Next() ([]string, int, error) {
 		}
 		if err != nil {
 			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line {
+				// The reader only notices a quote left open where the
+				// file (or the quoted text) ends; what needs fixing is
+				// where it opened, in the record that starts here.
+				return nil, 0, &Error{File: rr.name, Line: pe.StartLine,
+					Msg: fmt.Sprintf("CSV syntax error: a quoted field of the row starting here is never closed (the quote runs on to line %d)", pe.Line), Err: err}
+			}
 			if errors.As(err, &pe) {
 				return nil, 0, &Error{File: rr.name, Line: pe.Line, Col: pe.Column,
 					Msg: "CSV syntax error: " + pe.Err.Error(), Err: err}
@@ -432,16 +442,17 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 		}
 	}
 	var hdr headerState
+	var rule string
 	switch opt.Header {
 	case HeaderYes:
-		hdr = hdrYes
+		hdr, rule = hdrYes, "--header yes"
 	case HeaderNo:
-		hdr = hdrNo
+		hdr, rule = hdrNo, "--header no"
 	default:
 		if forceHeader {
-			hdr = hdrYes
+			hdr, rule = hdrYes, "it names the --label column"
 		} else {
-			hdr = autoHeader(h, labelCol)
+			hdr, rule = autoHeader(h, labelCol)
 		}
 	}
 
@@ -595,16 +606,25 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	}
 
 	if hdr == hdrUndecided {
-		// Only the label cell is not a number: the row is data if its
-		// label occurs again in the label column, else a header.
-		hdr = hdrYes
-		if len(t.labels) == 0 {
-			hdr = hdrNo
-		}
-		for _, l := range t.labels {
-			if l == h[labelCol] {
-				hdr = hdrNo
-				break
+		// Only the label cell is not a number. With other cells (all
+		// numbers), the row is a header when the labels below are numbers,
+		// else data. A row of just the label is data if its text occurs
+		// again in the label column, else a header.
+		hdr, rule = hdrNo, "it is the only row"
+		switch {
+		case len(t.labels) == 0:
+		case spec != specLabelOnly && len(h) > 1:
+			hdr, rule = hdrYes, fmt.Sprintf("its label cell %s is not a number, the labels below are", quoteCell(h[labelCol]))
+			for _, l := range t.labels {
+				if !isNumber(l) {
+					hdr, rule = hdrNo, "its cells besides the label are numbers"
+					break
+				}
+			}
+		default:
+			hdr, rule = hdrYes, fmt.Sprintf("its %s occurs nowhere below", quoteCell(h[labelCol]))
+			if slices.Contains(t.labels, h[labelCol]) {
+				hdr, rule = hdrNo, fmt.Sprintf("its %s occurs again below", quoteCell(h[labelCol]))
 			}
 		}
 		if hdr == hdrNo {
@@ -668,9 +688,9 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	}
 
 	t.n = n
+	t.header, t.rule = hdr == hdrYes, rule
 	t.d = len(featCols)
 	t.x = vals
-	t.header = hdr == hdrYes
 	if spec == specLabelOnly {
 		t.text = nil
 	}
@@ -707,6 +727,18 @@ func backfillText(vals []float64, rows, w, k int) []string {
 	return out
 }
 
+// Layout says how a CSV file was read.
+type Layout struct {
+	// Header reports whether the first row was taken as a header;
+	// HeaderRule says why (or why not), e.g. "--header yes" or "its cells
+	// are numbers". Both are zero for data not read from a file.
+	Header     bool
+	HeaderRule string
+	// LabelColumn is the 1-based column of the labels in the features
+	// file (0 when they come from a separate file or there are none).
+	LabelColumn int
+}
+
 // isSequence reports whether the texts are exactly the integers 0..n-1 or
 // 1..n, in order.
 func isSequence(texts []string) bool {
@@ -726,23 +758,28 @@ func isSequence(texts []string) bool {
 	return true
 }
 
-// autoHeader applies the HeaderAuto rule to the first row's cells h.
-func autoHeader(h []string, labelCol int) headerState {
+// autoHeader applies the HeaderAuto rule to the first row's cells h and
+// says which rule decided. A row whose cells besides the label are all
+// numbers is data unless its label cell is text over a column of numeric
+// labels: a header of numbers over columns of numbers cannot be told from
+// a row. That, and a row whose only cell is a label, is decided after
+// reading (hdrUndecided).
+func autoHeader(h []string, labelCol int) (headerState, string) {
 	if len(h) >= 2 && h[0] == "" {
-		return hdrYes
+		return hdrYes, "its first cell is empty, as over an index column"
 	}
 	for j, c := range h {
 		if j == labelCol || (j == 0 && c == "") {
 			continue
 		}
 		if !isNumber(c) {
-			return hdrYes
+			return hdrYes, fmt.Sprintf("its cell %s is not a number", quoteCell(c))
 		}
 	}
 	if labelCol >= 0 && !isNumber(h[labelCol]) {
-		return hdrUndecided
+		return hdrUndecided, ""
 	}
-	return hdrNo
+	return hdrNo, "its cells are numbers"
 }
 
 // resolveLabel finds the label column among the first row's cells h. It
@@ -773,7 +810,7 @@ func resolveLabel(name string, h []string, label string, mode HeaderMode) (int, 
 		}
 		return 0, false, &Error{File: name, Msg: fmt.Sprintf("label column %d is out of range: the file has %d columns", k, len(h))}
 	}
-	if mode == HeaderNo || (mode == HeaderAuto && autoHeader(h, -1) == hdrNo) {
+	if hdr, _ := autoHeader(h, -1); mode == HeaderNo || (mode == HeaderAuto && hdr == hdrNo) {
 		return 0, false, &Error{File: name, Msg: fmt.Sprintf(
 			"label column %s not found: the file has no header row, so give a column number 1..%d", quoteCell(lab), len(h))}
 	}

@@ -102,7 +102,8 @@ func TestHeaderDetection(t *testing.T) {
 		{"names", "a,b,c\n4,5,6\n", Options{}, 1, []string{"a", "b"}},
 		{"numeric names forced", "1,2,3\n4,5,6\n", Options{Header: HeaderYes}, 1, []string{"1", "2"}},
 		{"text label data", "1,2,RB\n4,5,NRB\n7,8,RB\n", Options{}, 3, []string{"x1", "x2"}},
-		{"text label header", "1,2,class\n4,5,NRB\n7,8,RB\n", Options{}, 2, []string{"1", "2"}},
+		// A row of numbers over rows of numbers is data, whatever its text label.
+		{"text label, numeric first row", "1,2,class\n4,5,NRB\n7,8,RB\n", Options{}, 3, []string{"x1", "x2"}},
 		{"numeric label header", "1,2,class\n4,5,0\n7,8,1\n", Options{}, 2, []string{"1", "2"}},
 		{"header no forced", "a,b,c\n4,5,6\n", Options{Header: HeaderNo, IndexCol: IndexNo}, 2, []string{"x1", "x2"}},
 		{"pandas int columns", ",0,1\n0,5,6\n1,7,8\n", Options{}, 2, []string{"0"}},

@@ -47,12 +47,10 @@ type Dataset struct {
 	// the training rows, whether such a column is categorical.
 	Text [][]string
 	// Missing cells (empty, NA, … see Options.NAValues) are NaN in X.
-	//
-	// HasHeader says whether the file had a header row, so that columns
-	// can be matched by name.
-	HasHeader bool
 	// SkippedRows counts the rows left out because their label is missing.
 	SkippedRows int
+	// Layout says how the file was read (zero for the embedded data).
+	Layout Layout
 
 	// labelFile and labelAt locate each label cell for error messages.
 	// labelAt is either nil or has one entry per row.
@@ -175,7 +173,7 @@ func (d *Dataset) describedLike() *Dataset {
 		FeatureNames: append([]string(nil), d.FeatureNames...),
 		LabelName:    d.LabelName,
 		Source:       d.Source,
-		HasHeader:    d.HasHeader,
+		Layout:       d.Layout,
 		labelFile:    d.labelFile,
 		file:         d.file,
 		featCols:     d.featCols,

@@ -501,7 +501,7 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 		FeatureNames: p.InputNames(),
 		LabelName:    d.LabelName,
 		Source:       d.Source,
-		HasHeader:    d.HasHeader,
+		Layout:       d.Layout,
 		SkippedRows:  d.SkippedRows,
 		labelFile:    d.labelFile,
 		labelAt:      d.labelAt,

@@ -215,8 +215,8 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	if e.AutoThreshold && (p.task != data.TaskBinary || e.ValSplit <= 0 || e.CV >= 2) {
 		return nil, fmt.Errorf("choosing the threshold needs a binary task and a validation split")
 	}
-	if e.Restarts > 1 && (e.Resume != nil || e.CheckpointEvery > 0 || e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
-		return nil, fmt.Errorf("restarts cannot be combined with checkpoints, resuming, class weights, initial parameters or an automatic threshold")
+	if e.Restarts > 1 && (e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
+		return nil, fmt.Errorf("restarts cannot be combined with class weights, initial parameters or an automatic threshold")
 	}
 	res := &Result{Task: p.task, Arch: p.arch, Threshold: e.Threshold}
 	stratified := p.task != data.TaskRegression
@@ -374,6 +374,9 @@ func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
 	if m.Arch.String() != p.arch.String() || m.Task != p.task || !slices.Equal(m.Classes, p.classes) {
 		return bad("the checkpoint holds %s (%v, classes %v), the run describes %s (%v, classes %v)", m.Arch, m.Task, m.Classes, p.arch, p.task, p.classes)
 	}
+	if max(ck.Restarts, 1) != max(e.Restarts, 1) {
+		return bad("the checkpoint holds %d networks trained side by side, the run asks for %d", max(ck.Restarts, 1), max(e.Restarts, 1))
+	}
 	if ck.Optimizer != e.Optim.Kind {
 		return bad("the checkpoint was trained with %s, the run asks for %s", ck.Optimizer, e.Optim.Kind)
 	}
@@ -474,8 +477,13 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 	case e.Resume == nil && e.Standardize:
 		scaler = data.FitScaler(ds, sp.train)
 	}
+	unscaled := ds
 	if scaler != nil {
 		ds = scaler.Transform(ds)
+	}
+	scale := widestColumn(p, unscaled, ds, sp.train)
+	if err := scale.check(p.ds.Source); err != nil {
+		return nil, err
 	}
 	x, y := matrix32(ds, sp.train), targets32(p.y, sp.train)
 	cfg, err := e.trainConfig(p, sp.train)
@@ -499,7 +507,8 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		return &Checkpoint{
 			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: ds.FeatureNames,
 				Label: p.ds.LabelName, Prep: prep, Scaler: scaler, Info: manifest},
-			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Train: sp.train, Val: sp.val, Test: sp.test,
+			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Restarts: max(e.Restarts, 1),
+			Train: sp.train, Val: sp.val, Test: sp.test,
 		}
 	}
 	if hooks.Checkpoint != nil {
@@ -516,6 +525,9 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 			Records: t.Records(), TrainRows: len(sp.train), ValRows: len(sp.val)})
 	}
 	history, err := t.RunContext(ctx, Observer{Loss: hooks.Loss, Progress: hooks.Progress})
+	if de, ok := err.(*DivergenceError); ok {
+		de.DataScale = scale.hint()
+	}
 	if err != nil {
 		if ie, ok := err.(*InterruptedError); ok && manifest != nil {
 			if st, err2 := t.State(); err2 == nil {

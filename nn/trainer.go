@@ -158,6 +158,9 @@ type DivergenceError struct {
 	// Detected is set when --detect-anomaly found the problem (Loss is then
 	// not known).
 	Detected bool
+	// DataScale, when set, names the data column whose scale more likely
+	// caused the divergence than the learning rate did.
+	DataScale string
 
 	iter  int  // the loop iteration that computed the bad loss
 	final bool // the bad loss is the full-batch loss after the last update
@@ -168,7 +171,7 @@ func (e *DivergenceError) Error() string {
 	var what string
 	switch {
 	case e.Detected:
-		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); try a smaller --lr", e.Step, e.Anomaly, e.LR)
+		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); %s", e.Step, e.Anomaly, e.LR, e.advice())
 	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
 		what = fmt.Sprintf("the loss is %v", e.Loss)
 		if e.Anomaly != nil {
@@ -177,7 +180,16 @@ func (e *DivergenceError) Error() string {
 	default:
 		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: %s (lr %g); try a smaller --lr", e.Step, what, e.LR)
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice())
+}
+
+// advice says what to change: the data's scale when it is the likely
+// cause, else the learning rate.
+func (e *DivergenceError) advice() string {
+	if e.DataScale != "" {
+		return e.DataScale
+	}
+	return "try a smaller --lr"
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an
@@ -275,6 +287,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		t.batch = n
 	}
 	t.perEpoch = (n + t.batch - 1) / t.batch
+	if cfg.Steps <= 0 && cfg.Epochs > math.MaxInt/t.perEpoch {
+		return nil, fmt.Errorf("%d epochs of %d updates each are more updates than a step counter holds", cfg.Epochs, t.perEpoch)
+	}
 	t.total = t.TotalSteps()
 	if cfg.RecordEvery <= 0 {
 		t.cfg.RecordEvery = defaultRecordEvery(t.total)
@@ -285,6 +300,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	t.replicas = max(cfg.Restarts, 1)
 	if t.replicas > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
 		return nil, fmt.Errorf("restarts cannot be combined with initial parameters or class weights")
+	}
+	if err := checkMemory(dev, estimateMemory(t.cfg, n, t.k)); err != nil {
+		return nil, err
 	}
 	inits := make([]Params, t.replicas)
 	for r := range inits {
@@ -497,7 +515,9 @@ func (t *Trainer) loop(ctx context.Context) error {
 			return err
 		}
 	case t.fullBatch():
-		t.finalLoss(t.total)
+		if err := t.finalLoss(t.total); err != nil {
+			return err
+		}
 	}
 	if err := t.drain(); err != nil {
 		return err
@@ -508,11 +528,40 @@ func (t *Trainer) loop(ctx context.Context) error {
 	return nil
 }
 
-// finalLoss records the full-batch loss after the last update (step s),
-// in evaluation mode.
-func (t *Trainer) finalLoss(s int) {
-	t.net.Forward(t.x, t.n, false, 0)
+// finalLoss records the full-batch loss after the last update (step s).
+func (t *Trainer) finalLoss(s int) error {
+	if err := t.finalForward(); err != nil {
+		return err
+	}
 	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max((s+t.perEpoch-1)/t.perEpoch, 1)})
+	return nil
+}
+
+// finalForward runs the forward pass of the loss after the last update in
+// training mode, like every earlier point of the curve (with batch norm or
+// dropout an evaluation-mode loss differs; evaluation reports that one):
+// the dropout draw an update after the last would make, and batch
+// statistics, without changing the generator or the running statistics
+// the model keeps.
+func (t *Trainer) finalForward() error {
+	seed := uint64(0)
+	if t.cfg.Dropout > 0 {
+		state, err := t.dropPCG.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		seed = t.dro.Uint64()
+		if err := t.dropPCG.UnmarshalBinary(state); err != nil {
+			return err
+		}
+	}
+	restore, err := t.net.keepRunningStats()
+	if err != nil {
+		return err
+	}
+	t.net.Forward(t.x, t.n, true, seed)
+	restore()
+	return nil
 }
 
 // recording reports whether the run makes progress records: when
@@ -615,7 +664,9 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 	}
 	if t.fullBatch() {
 		if final {
-			t.finalLoss(s)
+			if err := t.finalLoss(s); err != nil {
+				return false, err
+			}
 		} else {
 			t.forwardLoss(s)
 			t.forwardDone = true
@@ -834,7 +885,7 @@ func (t *Trainer) locate(de *DivergenceError) {
 	}
 	if de.final && an.found == nil {
 		an.at("forward pass", t.total-1)
-		t.net.Forward(t.x, t.n, false, 0)
+		t.finalForward()
 	}
 	t.pending = t.pending[:0]
 	de.Anomaly = an.found

@@ -181,7 +181,8 @@ func isInputError(err error) bool {
 	var de *data.Error
 	var fe *nn.FileError
 	var re *nn.ResumeError
-	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re)
+	var me *nn.MemoryError
+	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re) || errors.As(err, &me)
 }
 
 // unwrapPathError drops the *fs.PathError wrapper so that messages name the
@@ -226,8 +227,8 @@ func parseHidden(s string) ([]int, error) {
 	var out []int
 	for _, part := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n < 1 {
-			return nil, usageError{fmt.Errorf("invalid --hidden %q: want a comma list of positive layer widths such as 20 or 64,32, or \"\" for none", s)}
+		if err != nil || !inRange(n, 1, maxWidth) {
+			return nil, usageError{fmt.Errorf("invalid --hidden %q: want a comma list of layer widths from 1 to %d such as 20 or 64,32, or \"\" for none", s, maxWidth)}
 		}
 		out = append(out, n)
 	}
@@ -243,10 +244,18 @@ func openDevice(spec string) (device.Device, error) {
 	return d, nil
 }
 
-// loadModel reads --model, marking failures as input errors.
+// loadModel reads --model, marking failures as input errors; a model with
+// a NaN or infinite parameter is one.
 func loadModel(path string) (*nn.Model, error) {
 	if path == "" {
 		return nil, usageError{errors.New("--model is required")}
 	}
-	return nn.LoadModel(path)
+	m, err := nn.LoadModel(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.CheckFinite(); err != nil {
+		return nil, &nn.FileError{Path: path, Err: err}
+	}
+	return m, nil
 }

@@ -28,7 +28,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // training or device failure, verify out of tolerance
 	exitBadInput    = 2   // bad flags, unreadable or invalid files
-	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM (a checkpoint was saved)
+	exitInterrupted = 130 // stopped by Ctrl-C, SIGTERM or SIGHUP, and a checkpoint was saved (one that could not be: exitFailure)
 )
 
 func main() {

@@ -164,7 +164,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		ids = ds.ColumnText(idx[0])
 		idCol = ds.FeatureNames[idx[0]]
-		if !ds.HasHeader {
+		if !ds.Layout.Header {
 			rest := slices.DeleteFunc(allColumns(ds), func(j int) bool { return j == idx[0] })
 			ds = ds.Columns(rest)
 		}
@@ -206,7 +206,7 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 		names = m.Prep.RawNames()
 	}
 	want := len(names)
-	if ds.HasHeader && opt.Header == data.HeaderAuto && !slices.ContainsFunc(ds.FeatureNames, func(s string) bool { return slices.Contains(names, s) }) {
+	if ds.Layout.Header && opt.Header == data.HeaderAuto && !slices.ContainsFunc(ds.FeatureNames, func(s string) bool { return slices.Contains(names, s) }) {
 		// Text cells made the first row look like a header, but it names
 		// none of the model's columns: it is data.
 		opt.Header = data.HeaderNo
@@ -214,7 +214,7 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 			return nil, err
 		}
 	}
-	if !ds.HasHeader && ds.Cols() == want+1 {
+	if !ds.Layout.Header && ds.Cols() == want+1 {
 		if withLabel, err := data.LoadSingle(path, "", opt); err == nil && withLabel.Cols() == want {
 			return withLabel, nil
 		}
@@ -330,9 +330,14 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	ds, err := df.loadLabelled()
 	if err != nil && guessLabel {
+		// A file without a header cannot name the column: the last one is
+		// taken, as in training. A file with a header that lacks the
+		// model's label column is an error, not a cue to use a feature.
 		df.label = ""
-		if last, err2 := df.loadLabelled(); err2 == nil {
+		if last, err2 := df.loadLabelled(); err2 == nil && !last.Layout.Header {
 			ds, err = last, nil
+		} else if err2 == nil {
+			err = usageError{fmt.Errorf("%v: the model's label column %q is not in the file; name the file's label column with --label", err, m.Label)}
 		}
 	}
 	if err != nil {

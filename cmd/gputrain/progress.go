@@ -43,6 +43,12 @@ type printer struct {
 	bar    *progressbar.ProgressBar
 	useBar bool
 	val    bool // a validation column
+	// labelDefault: the label column was not named, so the header says
+	// which was taken.
+	labelDefault bool
+	// evalMode labels the evaluations' losses when they differ in kind
+	// from the curve's training-mode losses (batch norm, dropout).
+	evalMode string
 
 	last      *nn.LossPoint // the latest point, printed at the end if it was not yet
 	printed   bool          // whether last was printed
@@ -67,13 +73,36 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 	return p
 }
 
+// layout says how a CSV file was read: whether its first row was a
+// header and by which rule, and, when the label column was not named, which
+// column was taken.
+func (p *printer) layout(ds *data.Dataset) {
+	l := ds.Layout
+	if p.quiet || l.HeaderRule == "" {
+		return
+	}
+	if l.Header {
+		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule)
+	} else {
+		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule)
+	}
+	if p.labelDefault && l.LabelColumn > 0 {
+		fmt.Fprintf(p.w, "label:     column %d (%q), the last; choose another with --label NAME or --label NUMBER\n", l.LabelColumn, ds.LabelName)
+	}
+}
+
 func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
+	if (e.BatchNorm && len(e.Hidden) > 0) || (e.Dropout > 0 && len(e.Hidden) > 0) {
+		// The loss curve is in training mode; the evaluations are not.
+		p.evalMode = "; evaluation mode: no dropout, batch norm with its running statistics"
+	}
 	p.val = e.ValSplit > 0 && e.CV < 2
 	if p.quiet {
 		return
 	}
 	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
+	p.layout(ds)
 	fmt.Fprintf(p.w, "device:    %s\n", dev)
 	batch := "full batch"
 	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {
@@ -346,10 +375,10 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		fmt.Fprintf(p.w, "\nthe kept restart (%d):\n", res.Best+1)
 	}
 	for _, ev := range res.Evals {
-		loss := fmt.Sprintf("%.6g (%s, %s)", ev.Loss, res.Arch.Loss, p.reduction)
+		loss := fmt.Sprintf("%.6g (%s, %s%s)", ev.Loss, res.Arch.Loss, p.reduction, p.evalMode)
 		if p.reduction == nn.Sum && ev.Rows > 0 {
 			// eval reports the mean: show it too, labelled.
-			loss = fmt.Sprintf("%.6g (%s, sum; mean %.6g)", ev.Loss, res.Arch.Loss, ev.Loss/float64(ev.Rows))
+			loss = fmt.Sprintf("%.6g (%s, sum; mean %.6g%s)", ev.Loss, res.Arch.Loss, ev.Loss/float64(ev.Rows), p.evalMode)
 		}
 		fmt.Fprintf(p.w, "\n%s (%d rows): loss %s\n", ev.Split, ev.Rows, loss)
 		for _, line := range strings.Split(strings.TrimRight(metrics.FormatValues(ev.Metrics), "\n"), "\n") {

@@ -8,11 +8,12 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
@@ -27,9 +28,11 @@ initialisation, summed logistic loss, full-batch gradient descent with step
 
 On a terminal a progress bar shows the step, loss, validation metric, rate
 and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
-at least every 30 s). Ctrl-C (or SIGTERM) stops at the next step, saves a
-checkpoint and says how to continue it with --resume; the continued run is
-bit for bit the run that was not interrupted.
+at least every 30 s). Ctrl-C (or SIGTERM, SIGHUP) stops at the next step,
+saves a checkpoint and says how to continue it with --resume (exit code
+130); the continued run is bit for bit the run that was not interrupted.
+A checkpoint that cannot be written goes to the temporary directory; when
+that fails too, or for --cv, the run says nothing was saved (exit code 1).
 
 With --data, text columns are categories (one-hot), missing cells (empty,
 NA, N/A, NaN, null, ?) are imputed, rows with a missing label are skipped,
@@ -133,6 +136,23 @@ func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
 	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, with its settings (only outputs, device, data location and length may change)")
 }
 
+// The ranges of the integer flags. Their products (epochs × batches per
+// epoch, widths × restarts × rows) fit an int64, and what they allocate is
+// checked against the device's memory before training (nn.MemoryError).
+const (
+	maxSteps    = 1_000_000_000_000 // updates, and intervals counted in updates
+	maxEpochs   = 1_000_000_000
+	maxRows     = math.MaxInt32 // --batch-size, --cv: row counts
+	maxRestarts = nn.MaxRestarts
+	maxWidth    = nn.MaxWidth // a hidden layer's width
+)
+
+// inRange reports whether lo ≤ v ≤ hi.
+func inRange(v, lo, hi int) bool { return v >= lo && v <= hi }
+
+// itoa formats an int.
+func itoa(v int) string { return strconv.Itoa(v) }
+
 // experiment validates the flags and turns them into an nn.Experiment.
 func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	var e nn.Experiment
@@ -178,23 +198,23 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.eps > 0, "--eps", "a positive number"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
-		{f.batchSize >= 0, "--batch-size", "≥ 0"},
-		{f.steps >= 1, "--steps", "≥ 1"},
-		{f.epochs >= 0, "--epochs", "≥ 0"},
+		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
+		{inRange(f.steps, 1, maxSteps), "--steps", "from 1 to " + itoa(maxSteps)},
+		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},
 		{f.valSplit >= 0 && f.valSplit < 1, "--val-split", "in [0, 1)"},
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},
 		{f.valSplit+f.testSplit < 1, "--val-split + --test-split", "below 1"},
-		{f.cv == 0 || f.cv >= 2, "--cv", "0 (off) or ≥ 2"},
-		{f.printEvery >= 0, "--print-every", "≥ 0"},
-		{f.warmup >= 0, "--warmup-steps", "≥ 0"},
-		{f.lrStepSize >= 0, "--lr-step-size", "≥ 0"},
+		{f.cv == 0 || inRange(f.cv, 2, maxRows), "--cv", "0 (off) or from 2 to " + itoa(maxRows)},
+		{inRange(f.printEvery, 0, maxSteps), "--print-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.warmup, 0, maxSteps), "--warmup-steps", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.lrStepSize, 0, maxSteps), "--lr-step-size", "from 0 to " + itoa(maxSteps)},
 		{f.lrGamma > 0 && !math.IsInf(f.lrGamma, 0), "--lr-gamma", "a positive number"},
 		{f.lrMin >= 0 && !math.IsInf(f.lrMin, 0), "--lr-min", "≥ 0"},
-		{f.logEvery >= 0, "--log-every", "≥ 0"},
-		{f.patience >= 0, "--patience", "≥ 0"},
+		{inRange(f.logEvery, 0, maxSteps), "--log-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.patience, 0, maxSteps), "--patience", "from 0 to " + itoa(maxSteps)},
 		{f.minDelta >= 0 && !math.IsInf(f.minDelta, 0), "--min-delta", "≥ 0"},
-		{f.checkpointEvery >= 0, "--checkpoint-every", "≥ 0"},
-		{f.restarts >= 1, "--restarts", "≥ 1"},
+		{inRange(f.checkpointEvery, 0, maxSteps), "--checkpoint-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.restarts, 1, maxRestarts), "--restarts", "from 1 to " + itoa(maxRestarts)},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -211,8 +231,8 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if f.cv >= 2 && (f.checkpointEvery > 0 || f.resume != "" || f.plotsDir != "") {
 		return bad(errors.New("--cv trains one model per fold: --checkpoint-every, --resume and --plots need a single run (drop --cv)"))
 	}
-	if f.restarts > 1 && (f.checkpointEvery > 0 || f.resume != "" || f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
-		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --checkpoint-every, --resume, --class-weight, --init-from or --threshold auto"))
+	if f.restarts > 1 && (f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
+		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --class-weight, --init-from or --threshold auto"))
 	}
 	if f.patience > 0 && f.valSplit == 0 {
 		return bad(errors.New("--patience stops on the validation loss: it needs --val-split"))
@@ -265,8 +285,10 @@ var resumeMay = map[string]bool{
 	"delimiter": true, "header": true, "index-col": true, "resume": true,
 }
 
-// displayFlags are not carried over from a checkpoint's run.
-var displayFlags = map[string]bool{"quiet": true, "progress": true, "print-every": true}
+// notCarried are the flags not carried over from a checkpoint's run: how
+// the run is shown, and the checkpoint file, which is the one resumed from
+// (wherever it was moved or copied) unless --checkpoint says otherwise.
+var notCarried = map[string]bool{"quiet": true, "progress": true, "print-every": true, "checkpoint": true}
 
 // resumeFlags rebuilds the flags of the run saved in ck, then applies the
 // command line's flags that may change (and checks that the others, if
@@ -281,8 +303,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	f.register(fs)
 	f.registerRun(fs)
 	for name, value := range stored {
-		if displayFlags[name] {
-			continue // how this session shows the run is its own business
+		if notCarried[name] {
+			continue
 		}
 		if fs.Lookup(name) == nil {
 			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
@@ -310,7 +332,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	return fs, f, nil
 }
 
-// interruptedError is a run stopped by Ctrl-C or SIGTERM (exit code 130).
+// interruptedError is a run stopped by Ctrl-C, SIGTERM or SIGHUP whose
+// checkpoint was saved (exit code 130).
 type interruptedError struct{ msg string }
 
 // Error returns the one-line message.
@@ -351,10 +374,25 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			ckPath = f.resume
 		}
 	}
-	for flag, path := range map[string]string{"--checkpoint": ckPath, "--out": f.out} {
-		if err := checkDir(flag, path); err != nil {
+	// Every output is checked before the data are read and the network
+	// trained, so that no run's result is lost to an unwritable path. The
+	// default checkpoint, written only on an interrupt, is not required:
+	// an interrupt falls back to the temporary directory (see interrupted).
+	if f.checkpoint != "" || f.checkpointEvery > 0 {
+		if err := checkOutput("--checkpoint", ckPath); err != nil {
 			return err
 		}
+	} else {
+		atomicfile.CleanStale(ckPath)
+	}
+	if err := checkOutput("--out", f.out); err != nil {
+		return err
+	}
+	if err := checkOutput("--log", f.logPath); err != nil {
+		return err
+	}
+	if err := checkOutputDir("--plots", f.plotsDir); err != nil {
+		return err
 	}
 	ds, err := f.loadLabelled()
 	if err != nil {
@@ -374,11 +412,6 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer dev.Close()
-	if f.plotsDir != "" {
-		if err := os.MkdirAll(f.plotsDir, 0o755); err != nil {
-			return usageError{fmt.Errorf("--plots %s: %v", f.plotsDir, unwrapPathError(err))}
-		}
-	}
 	var log *jsonLog
 	if f.logPath != "" {
 		if log, err = openLog(f.logPath, dev.Name()); err != nil {
@@ -387,9 +420,10 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer log.Close()
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
+	p.labelDefault = f.label == "" && f.labels == ""
 	p.header(ds, exp, dev.Describe())
 	hooks := nn.Hooks{
 		Start: func(rs nn.RunStart) {
@@ -418,9 +452,13 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		p.stopBar()
 		var ie *nn.InterruptedError
 		if errors.As(err, &ie) {
-			return interrupted(ie, ckPath, log)
+			return interrupted(ie, ckPath, exp.CV >= 2, log)
 		}
 		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		var se *data.SplitError
+		if errors.As(err, &se) {
+			return splitFlagError(fs, se)
+		}
 		var re *nn.ResumeError
 		if errors.As(err, &re) {
 			return usageError{fmt.Errorf("--resume %s: %v", f.resume, err)}
@@ -447,28 +485,34 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return log.Close()
 }
 
-// checkDir checks, before training, that the directory a file is to be
-// written to exists.
-func checkDir(flag, path string) error {
-	if path == "" {
-		return nil
+// splitFlagError names the flag behind a split the data cannot give.
+func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
+	name := map[data.SplitPart]string{data.ValPart: "val-split", data.TestPart: "test-split", data.FoldsPart: "cv"}[se.Part]
+	if name == "" {
+		return usageError{fmt.Errorf("--val-split %s with --test-split %s: %s", fs.Lookup("val-split").Value, fs.Lookup("test-split").Value, se.Msg)}
 	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usageError{fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)}
-	}
-	return nil
+	return usageError{fmt.Errorf("--%s %s: %s", name, fs.Lookup(name).Value, se.Msg)}
 }
 
 // interrupted saves the checkpoint of a stopped run and returns the
 // one-line message saying how to continue it.
-func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
+func interrupted(ie *nn.InterruptedError, path string, cv bool, log *jsonLog) error {
 	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
 	if ie.Checkpoint == nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d; cross-validation runs cannot be resumed", ie.Step, ie.Total)}
+		why := "the run's state could not be read back from the device"
+		if cv {
+			why = "cross-validation runs are not checkpointed"
+		}
+		return fmt.Errorf("interrupted at step %d of %d; %s, so nothing was saved", ie.Step, ie.Total, why)
 	}
-	if err := ie.Checkpoint.Save(path); err != nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d, and the checkpoint could not be saved: %v", ie.Step, ie.Total, err)}
+	saved, err := saveInterrupted(ie.Checkpoint.Save, path)
+	if err != nil {
+		log.event("error", map[string]any{"error": "checkpoint not saved: " + oneLine(err.Error())})
+		return fmt.Errorf("interrupted at step %d of %d, and the checkpoint could not be saved, so the run cannot be resumed: %v", ie.Step, ie.Total, err)
 	}
-	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s; continue with: gputrain train --resume %s", ie.Step, ie.Total, path, path)}
+	note := ""
+	if saved != path {
+		note = fmt.Sprintf(" (%s could not be written)", path)
+	}
+	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s%s; continue with: gputrain train --resume %s", ie.Step, ie.Total, saved, note, saved)}
 }
