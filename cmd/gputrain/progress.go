@@ -53,6 +53,7 @@ type printer struct {
 	modeKnown bool // whether minibatch is known
 	started   bool // whether the table's header is printed
 	reduction nn.Reduction
+	preset    string          // the active --preset, shown in the header ("": not shown)
 	restarts  int             // models trained side by side
 	valAt     map[int]float64 // validation loss by step
 	lastLine  time.Time
@@ -75,6 +76,9 @@ func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	}
 	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
 	fmt.Fprintf(p.w, "device:    %s\n", dev)
+	if p.preset != "" {
+		fmt.Fprintf(p.w, "preset:    %s\n", p.preset)
+	}
 	batch := "full batch"
 	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {
 		batch = fmt.Sprintf("batch %d", e.BatchSize)

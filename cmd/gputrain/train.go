@@ -23,7 +23,16 @@ Trains a fully connected network. With no data flags it trains the shipped
 example, the workshop's network on the UCI QSAR biodegradation data
 (1055 molecules × 41 descriptors): 41 → 20 (tanh) → 1 (logistic), N(0,1)
 initialisation, summed logistic loss, full-batch gradient descent with step
-1e-4 for 3000 steps. The defaults below are those settings.
+1e-4 for 3000 steps. The defaults below are those settings (--preset
+workshop).
+
+With --data (your own table) the tabular preset starts from what a
+practitioner would pick instead: --hidden 64 --activation relu --init he
+(glorot for other activations) --optimizer adam --lr 1e-3 --loss-reduction
+mean --batch-size 32 --epochs 200, and, unless --cv is given, --val-split 0.2
+--patience 20 (early stopping with the best weights restored). Every flag you
+give overrides its preset value; --preset workshop keeps the workshop's
+settings for your data too. The run header says which preset is active.
 
 On a terminal a progress bar shows the step, loss, validation metric, rate
 and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
@@ -64,6 +73,7 @@ type trainFlags struct {
 	detectAnomaly, batchNorm                                                    bool
 	restarts                                                                    int
 
+	preset                                          string
 	logPath, plotsDir, progress, checkpoint, resume string
 	logEvery, patience, checkpointEvery             int
 	minDelta                                        float64
@@ -111,6 +121,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
+	fs.StringVar(&f.preset, "preset", presetAuto, "starting values of the training flags: auto (tabular with --data, else workshop), workshop (the defaults shown here) or tabular (see above); flags you give override it")
 	fs.StringVar(&f.progress, "progress", progressAuto, "progress display: auto (a bar on a terminal, lines otherwise), bar or lines")
 	fs.StringVar(&f.logPath, "log", "", "write a JSON Lines log to this file: the run's manifest, a record per --log-every steps (losses, metrics, lr, elapsed), the result")
 	fs.IntVar(&f.logEvery, "log-every", 0, "steps between progress records (validation loss, log lines, early-stopping checks); 0: every epoch with minibatches; with full batches 1, 2, 5, 10, 20, 50 or 100 steps, about 200 records a run")
@@ -324,6 +335,14 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
+	preset := ""
+	if f.resume == "" {
+		// A resumed run's flags already hold its preset's values.
+		var err error
+		if preset, err = f.applyPreset(fs); err != nil {
+			return err
+		}
+	}
 	switch f.progress {
 	case progressAuto, progressBar, progressLines:
 	default:
@@ -371,6 +390,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
+	p.preset = preset
 	p.header(ds, exp, dev.Describe())
 	hooks := nn.Hooks{
 		Start: func(rs nn.RunStart) {
