@@ -54,8 +54,9 @@ func (f *trainFlags) resolvePreset() (string, error) {
 // fs, so that the run's recorded flags (log manifest, model metadata,
 // checkpoint) hold the values actually used. Where a preset value would
 // contradict a flag the user gave (epochs against --steps, a validation
-// split against --cv, minibatches against full-batch gd), the user's
-// intent wins and the preset value is left out.
+// split against --cv or against --steps 0, which only evaluates,
+// minibatches against full-batch gd), the user's intent wins and the
+// preset value is left out.
 func (f *trainFlags) applyPreset(fs *pflag.FlagSet) (string, error) {
 	name, err := f.resolvePreset()
 	if err != nil || name != presetTabular {
@@ -83,7 +84,8 @@ func (f *trainFlags) applyPreset(fs *pflag.FlagSet) (string, error) {
 	if !fs.Changed("steps") {
 		set("epochs", tabularEpochs)
 	}
-	if f.cv == 0 && f.testSplit+tabularValSplit < 1 {
+	evalOnly := fs.Changed("steps") && f.steps == 0 // no training: every row is evaluated
+	if f.cv == 0 && !evalOnly && f.testSplit+tabularValSplit < 1 {
 		set("val-split", strconv.FormatFloat(tabularValSplit, 'g', -1, 64))
 	}
 	if f.valSplit > 0 && f.cv == 0 {

@@ -61,7 +61,9 @@ func TestPresets(t *testing.T) {
 		{[]string{"--data", "my.csv", "--activation", "tanh"}, presetTabular, with(tabular, "activation", "tanh", "init", "glorot")},
 		{[]string{"--data", "my.csv", "--activation", "tanh", "--init", "normal"}, presetTabular, with(tabular, "activation", "tanh", "init", "normal")},
 		// A length in steps replaces the preset's epochs.
-		{[]string{"--data", "my.csv", "--steps", "0"}, presetTabular, with(tabular, "steps", "0", "epochs", "0")},
+		{[]string{"--data", "my.csv", "--steps", "10"}, presetTabular, with(tabular, "steps", "10", "epochs", "0")},
+		// --steps 0 only evaluates, on every row.
+		{[]string{"--data", "my.csv", "--steps", "0"}, presetTabular, with(tabular, "steps", "0", "epochs", "0", "val-split", "0", "patience", "0")},
 		// Cross-validation has no validation split, so no early stopping.
 		{[]string{"--data", "my.csv", "--cv", "5"}, presetTabular, with(tabular, "val-split", "0", "patience", "0")},
 		{[]string{"--data", "my.csv", "--val-split", "0"}, presetTabular, with(tabular, "val-split", "0", "patience", "0")},

@@ -88,7 +88,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
-	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file (layers.N.weight [out,in], layers.N.bias)")
+	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model")
 	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
 	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
@@ -106,7 +106,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
 	fs.StringVar(&f.classWeight, "class-weight", "none", "none, or balanced: weight each class's rows by rows/(classes × rows of the class) in the training loss")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "rows per update, shuffled each epoch (0: full batch; sgd defaults to 32)")
-	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set)")
+	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set); 0 evaluates the initial parameters (see --init-from) without training")
 	fs.IntVar(&f.epochs, "epochs", 0, "passes over the training rows (overrides --steps)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed for initialisation, splits, shuffling and dropout (same seed, same machine: same run)")
 	fs.BoolVar(&f.standardize, "standardize", true, "standardise features with mean and sd fitted on the training rows")
@@ -180,7 +180,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
 		{f.batchSize >= 0, "--batch-size", "≥ 0"},
-		{f.steps >= 1, "--steps", "≥ 1"},
+		{f.steps >= 0, "--steps", "≥ 0 (0: evaluate the initial parameters without training)"},
 		{f.epochs >= 0, "--epochs", "≥ 0"},
 		{f.valSplit >= 0 && f.valSplit < 1, "--val-split", "in [0, 1)"},
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},

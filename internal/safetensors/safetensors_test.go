@@ -12,6 +12,7 @@ func sample() File {
 		Tensors: map[string]Tensor{
 			"layers.0.weight": {Shape: []int{2, 3}, F32: []float32{1, -2, 3.5, 4, 5, 6}},
 			"scaler.mean":     {Shape: []int{3}, F64: []float64{0.1, 0.2, 1e300}},
+			"bn.0.count":      {Shape: []int{}, I64: []int64{-1 << 40}},
 		},
 		Metadata: map[string]string{"format": "gputrain/1"},
 	}
@@ -50,6 +51,23 @@ func TestDecodeForeignLayout(t *testing.T) {
 	}
 }
 
+// PyTorch's BatchNorm1d keeps num_batches_tracked, a 0-d int64 tensor;
+// safetensors stores it as I64 with shape [].
+func TestDecodeInt64Scalar(t *testing.T) {
+	h := `{"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]}}`
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	b = append(b, h...)
+	b = append(b, 0x2a, 0, 0, 0, 0, 0, 0, 0) // 42
+	f, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := f.Tensors["bn.num_batches_tracked"]
+	if !reflect.DeepEqual(tn.I64, []int64{42}) || tn.DType() != "I64" || !reflect.DeepEqual(tn.Float32s(), []float32{42}) {
+		t.Fatalf("num_batches_tracked = %+v", tn)
+	}
+}
+
 func TestDecodeRejectsDamage(t *testing.T) {
 	good, _ := Encode(sample())
 	cases := map[string][]byte{
@@ -83,8 +101,8 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		for name, tensor := range file.Tensors {
-			if n := elements(tensor.Shape); n != len(tensor.F32)+len(tensor.F64) {
-				t.Fatalf("%s: shape %v but %d values", name, tensor.Shape, len(tensor.F32)+len(tensor.F64))
+			if n := elements(tensor.Shape); n != len(tensor.F32)+len(tensor.F64)+len(tensor.I64) {
+				t.Fatalf("%s: shape %v but %d values", name, tensor.Shape, len(tensor.F32)+len(tensor.F64)+len(tensor.I64))
 			}
 		}
 	})
