@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -304,27 +304,12 @@ func isIndexName(s string) bool {
 	return s == "" || strings.EqualFold(s, "index") || strings.EqualFold(s, "Unnamed: 0")
 }
 
-// parseTable reads a whole CSV file as described by spec.
+// parseTable reads a whole CSV (or Parquet) file as described by spec.
 func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label string) (*table, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
-		br.Discard(len(utf8BOM))
+	rr, err := openRecords(r, name, &opt)
+	if err != nil {
+		return nil, err
 	}
-	delim := opt.Delimiter
-	if delim == 0 {
-		buf, _ := br.Peek(br.Size())
-		delim = detectDelimiter(buf)
-	} else if !validDelim(delim) {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("invalid delimiter %q", delim)}
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
-	// With a white-space delimiter, trimming leading space would swallow
-	// empty fields; cells are trimmed below in any case.
-	cr.TrimLeadingSpace = !unicode.IsSpace(delim)
-	rr := &rowReader{name: name, cr: cr}
 
 	row0, line0, err := rr.next()
 	if err == io.EOF {
@@ -333,6 +318,7 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 	if err != nil {
 		return nil, err
 	}
+	row0 = slices.Clone(row0) // kept while later records reuse the slice
 	ncols := len(row0)
 	h := make([]string, ncols) // trimmed first-row cells
 	line0Of := make([]int, ncols)

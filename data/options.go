@@ -133,4 +133,6 @@ type Options struct {
 	Header HeaderMode
 	// IndexCol says whether the first column is an index column to drop.
 	IndexCol IndexMode
+	// Format is the file format (detected from the first bytes by default).
+	Format Format
 }

@@ -44,11 +44,11 @@ func parse(fs *pflag.FlagSet, args []string) error {
 
 // dataFlags are the flags that say where labelled or unlabelled data come from.
 type dataFlags struct {
-	data, label, labels, delimiter, header, indexCol string
+	data, label, labels, delimiter, header, indexCol, format string
 }
 
 func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
-	fs.StringVar(&f.data, "data", "", "CSV file of features (and the label column, see --label); default: the embedded biodeg data")
+	fs.StringVar(&f.data, "data", "", "CSV or Parquet file of features (and the label column, see --label), gzip-compressed or not; default: the embedded biodeg data")
 	if withLabels {
 		fs.StringVar(&f.label, "label", "", "label column in --data: header name or 1-based index (default: the last column)")
 		fs.StringVar(&f.labels, "labels", "", "separate CSV file of labels, row for row with --data")
@@ -56,6 +56,7 @@ func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
 	fs.StringVar(&f.delimiter, "delimiter", "", `field delimiter: ",", ";", "\t" (or "tab"), "|" (default: detected)`)
 	fs.StringVar(&f.header, "header", "auto", "first row is a header: auto, yes or no")
 	fs.StringVar(&f.indexCol, "index-col", "auto", "first column is a row index to drop: auto, yes or no")
+	fs.StringVar(&f.format, "format", "auto", "file format of --data (and --labels): auto (Parquet by its magic bytes, else CSV), csv or parquet")
 }
 
 func (f *dataFlags) options() (data.Options, error) {
@@ -71,6 +72,9 @@ func (f *dataFlags) options() (data.Options, error) {
 	}
 	if opt.IndexCol, err = data.ParseIndexMode(f.indexCol); err != nil {
 		return opt, usageError{fmt.Errorf("invalid --index-col: %v", err)}
+	}
+	if opt.Format, err = data.ParseFormat(f.format); err != nil {
+		return opt, usageError{fmt.Errorf("invalid --format: %v", err)}
 	}
 	return opt, nil
 }

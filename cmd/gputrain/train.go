@@ -263,7 +263,7 @@ var resumeMay = map[string]bool{
 	"device": true, "out": true, "log": true, "plots": true, "quiet": true, "progress": true,
 	"print-every": true, "checkpoint": true, "checkpoint-every": true, "detect-anomaly": true,
 	"steps": true, "epochs": true, "data": true, "label": true, "labels": true,
-	"delimiter": true, "header": true, "index-col": true, "resume": true,
+	"delimiter": true, "header": true, "index-col": true, "format": true, "resume": true,
 }
 
 // displayFlags are not carried over from a checkpoint's run.
