@@ -411,7 +411,7 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		return ""
 	}
 	t := &table{name: name}
-	var vals []float64
+	vals := make([]float64, 0, capacityHint(rr, w))
 	// addRow appends one data row; lineOf gives the line of each field.
 	addRow := func(rec []string, line int, lineOf func(int) int) error {
 		if len(rec) != ncols {

@@ -230,3 +230,22 @@ func TestParseFormat(t *testing.T) {
 		t.Error("ParseFormat accepted xlsx")
 	}
 }
+
+func TestCapacityHint(t *testing.T) {
+	sample := []byte("a,b,c,y\n1.5,2.5,3,0\n4.5,5.5,6,1\n7.5,8.5,9,0\n")
+	// Rows of 12 bytes: a 1200-byte file holds about 100, reserved with 10% to spare.
+	if got := estimateRows(sample, 1200); got != 126 {
+		t.Errorf("estimateRows = %d, want 126", got)
+	}
+	if got := capacityHint(sizedRecords{rows: 126, size: 1200}, 3); got != 378 {
+		t.Errorf("capacityHint = %d, want 378", got)
+	}
+	// A misleading sample (blank lines) cannot reserve more than a value
+	// per two bytes of the file.
+	if got := capacityHint(sizedRecords{rows: estimateRows([]byte("a\n\n\n\n\n"), 1e6), size: 1e6}, 50); got != 5e5 {
+		t.Errorf("capacityHint of blank lines = %d, want 500000", got)
+	}
+	if estimateRows([]byte("a,b,c"), 100) != 0 || capacityHint(&rowReader{}, 3) != 0 {
+		t.Error("no estimate without whole lines or a file size")
+	}
+}
