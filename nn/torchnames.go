@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,7 +126,7 @@ func paramsFromStateDict(arch Arch, tensors map[string]safetensors.Tensor) (Para
 	if err != nil {
 		return Params{}, err
 	}
-	for name := range tensors {
+	for _, name := range slices.Sorted(maps.Keys(tensors)) {
 		if strings.HasPrefix(name, "bn.") && !arch.BatchNorm {
 			return Params{}, fmt.Errorf("the file has batch normalisation (%q) but the network %s has none: add --batch-norm", from[name], arch)
 		}
@@ -145,4 +146,35 @@ func inFileNames(msg string, from map[string]string) string {
 		pairs = append(pairs, strconv.Quote(canon), strconv.Quote(orig))
 	}
 	return strings.NewReplacer(pairs...).Replace(msg) // one pass: no name is renamed twice
+}
+
+// StateDictLayers reads, from a parameter file for --init-from, the hidden
+// layer widths of its network and whether it has batch normalisation, so
+// that a PyTorch model's network need not be spelled out again (its
+// activation, having no parameters, must be).
+func StateDictLayers(path string) (hidden []int, batchNorm bool, err error) {
+	b, err := readFile(path)
+	if err != nil {
+		return nil, false, err
+	}
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, false, &FileError{Path: path, Err: err}
+	}
+	tensors, _, err := renameTorchStateDict(f.Tensors)
+	if err != nil {
+		return nil, false, &FileError{Path: path, Err: err}
+	}
+	for l := 0; ; l++ {
+		w, ok := tensors[fmt.Sprintf("layers.%d.weight", l)]
+		if !ok {
+			break
+		}
+		hidden = append(hidden, w.Shape[0])
+	}
+	if len(hidden) == 0 {
+		return nil, false, &FileError{Path: path, Err: errors.New("no Linear layer (a 2-D weight) in the file")}
+	}
+	_, batchNorm = tensors[bnNames(0)[0]]
+	return hidden[:len(hidden)-1], batchNorm, nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
 
@@ -92,4 +94,30 @@ func (f *trainFlags) applyPreset(fs *pflag.FlagSet) (string, error) {
 		set("patience", tabularPatience)
 	}
 	return name, setErr
+}
+
+// layersFromInitFile takes the network's hidden widths and batch
+// normalisation from the --init-from file where the command line leaves
+// them unset, as loading a PyTorch state_dict into its model would.
+func (f *trainFlags) layersFromInitFile(fs *pflag.FlagSet) error {
+	if f.initFrom == "" || fs.Changed("hidden") && fs.Changed("batch-norm") {
+		return nil
+	}
+	hidden, batchNorm, err := nn.StateDictLayers(f.initFrom)
+	if err != nil {
+		return err
+	}
+	widths := make([]string, len(hidden))
+	for i, h := range hidden {
+		widths[i] = strconv.Itoa(h)
+	}
+	if !fs.Changed("hidden") {
+		if err := fs.Set("hidden", strings.Join(widths, ",")); err != nil {
+			return err
+		}
+	}
+	if !fs.Changed("batch-norm") {
+		return fs.Set("batch-norm", strconv.FormatBool(batchNorm))
+	}
+	return nil
 }

@@ -68,11 +68,14 @@ func TestInitFromPyTorchStateDict(t *testing.T) {
 		args []string
 		want float64
 	}{
-		{"sequential.safetensors", []string{"--activation", "tanh"}, tanhNet},
-		{"sequential_bn.safetensors", []string{"--activation", "relu", "--batch-norm"}, bnNet},
+		{"sequential.safetensors", []string{"--activation", "tanh", "--hidden", "3"}, tanhNet},
+		{"sequential_bn.safetensors", []string{"--activation", "relu", "--hidden", "3", "--batch-norm"}, bnNet},
+		// The hidden widths and batch normalisation are read from the file
+		// when not given.
+		{"sequential_bn.safetensors", []string{"--activation", "relu"}, bnNet},
 	} {
 		args := append([]string{"train", "--data", path, "--init-from", "testdata/torch/" + c.file, "--steps", "0",
-			"--hidden", "3", "--standardize=false"}, c.args...)
+			"--standardize=false"}, c.args...)
 		code, stdout, stderr := gputrain(t, args...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", c.file, code, stderr)
@@ -94,7 +97,7 @@ func TestInitFromPyTorchStateDict(t *testing.T) {
 		want string
 	}{
 		{[]string{"--init-from", "testdata/torch/sequential.safetensors", "--hidden", "4"}, `sequential\.safetensors: tensor "0\.weight" has shape \[3 2\], want \[4 2\]`},
-		{[]string{"--init-from", "testdata/torch/sequential_bn.safetensors", "--hidden", "3"}, `sequential_bn\.safetensors: the file has batch normalisation \("1\.weight"\) but the network .* has none: add --batch-norm`},
+		{[]string{"--init-from", "testdata/torch/sequential_bn.safetensors", "--batch-norm=false"}, `sequential_bn\.safetensors: the file has batch normalisation \("1\.bias"\) but the network .* has none: add --batch-norm`},
 		{[]string{"--init-from", "testdata/torch/sequential.safetensors", "--hidden", "3,3"}, `sequential\.safetensors: tensor "2\.weight" has shape \[1 3\], want \[3 3\]`},
 	} {
 		code, _, stderr := gputrain(t, append([]string{"train", "--data", path, "--steps", "0", "--quiet"}, c.args...)...)

@@ -88,7 +88,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
-	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model")
+	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
 	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
 	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
@@ -339,6 +339,9 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if f.resume == "" {
 		// A resumed run's flags already hold its preset's values.
 		var err error
+		if err = f.layersFromInitFile(fs); err != nil {
+			return err
+		}
 		if preset, err = f.applyPreset(fs); err != nil {
 			return err
 		}
