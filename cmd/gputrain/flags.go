@@ -81,6 +81,7 @@ func (f *dataFlags) options() (data.Options, error) {
 
 // loadLabelled loads the data set the flags name, or the embedded example.
 func (f *dataFlags) loadLabelled() (*data.Dataset, error) {
+	defer tightGC()()
 	opt, err := f.options()
 	if err != nil {
 		return nil, err
