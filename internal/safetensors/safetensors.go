@@ -4,7 +4,8 @@
 // offsets (plus a "__metadata__" map of strings), then the raw
 // little-endian tensor data. F32, F64 and I64 tensors are supported (I64
 // for the integer counters PyTorch keeps in a state_dict, such as
-// BatchNorm's num_batches_tracked).
+// BatchNorm's num_batches_tracked); F16 and BF16 tensors (a model saved in
+// half precision) are read, converted exactly to F32.
 package safetensors
 
 import (
@@ -101,8 +102,11 @@ func elements(shape []int) int {
 }
 
 func size(dtype string) int {
-	if dtype == "F64" || dtype == "I64" {
+	switch dtype {
+	case "F64", "I64":
 		return 8
+	case "F16", "BF16":
+		return 2
 	}
 	return 4
 }
@@ -135,8 +139,10 @@ func Decode(b []byte) (File, error) {
 		if err := json.Unmarshal(msg, &e); err != nil {
 			return File{}, fmt.Errorf("tensor %q: bad header entry: %v", name, err)
 		}
-		if e.DType != "F32" && e.DType != "F64" && e.DType != "I64" {
-			return File{}, fmt.Errorf("tensor %q: dtype %q is not supported (want F32, F64 or I64)", name, e.DType)
+		switch e.DType {
+		case "F32", "F64", "I64", "F16", "BF16":
+		default:
+			return File{}, fmt.Errorf("tensor %q: dtype %q is not supported (want F32, F64, F16, BF16 or I64)", name, e.DType)
 		}
 		count := 1
 		for _, s := range e.Shape {
@@ -166,6 +172,16 @@ func Decode(b []byte) (File, error) {
 			for i := range t.I64 {
 				t.I64[i] = int64(binary.LittleEndian.Uint64(buf[8*i:]))
 			}
+		case "F16", "BF16":
+			t.F32 = make([]float32, count)
+			for i := range t.F32 {
+				h := binary.LittleEndian.Uint16(buf[2*i:])
+				if e.DType == "BF16" {
+					t.F32[i] = math.Float32frombits(uint32(h) << 16) // the top half of a float32
+				} else {
+					t.F32[i] = halfToFloat32(h)
+				}
+			}
 		default:
 			t.F32 = make([]float32, count)
 			for i := range t.F32 {
@@ -178,6 +194,24 @@ func Decode(b []byte) (File, error) {
 		return File{}, fmt.Errorf("%d bytes after the last tensor (corrupted file?)", len(data)-end)
 	}
 	return f, nil
+}
+
+// halfToFloat32 converts an IEEE 754 half-precision value exactly.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch exp {
+	case 0x1f: // infinity or NaN
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case 0: // zero or subnormal: mant · 2⁻²⁴
+		f := float32(mant) / (1 << 24)
+		if sign != 0 {
+			f = -f
+		}
+		return f
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
 // Float64s returns the tensor's values as float64, whatever its dtype.
