@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -75,6 +76,14 @@ var (
 // bytes show), decompressing gzip transparently. A Parquet source sets
 // opt.Header, since a Parquet file always names its columns.
 func openRecords(r io.Reader, name string, opt *Options) (recordSource, error) {
+	// The size of the text, when known: it sizes the feature matrix.
+	size := int64(-1)
+	file, isFile := r.(*os.File)
+	if isFile {
+		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, _ := br.Peek(len(gzipMagic)); bytes.Equal(b, gzipMagic) {
 		zr, err := gzip.NewReader(br)
@@ -83,7 +92,8 @@ func openRecords(r io.Reader, name string, opt *Options) (recordSource, error) {
 		}
 		// Reading on through the bufio.Reader keeps every read large.
 		br = bufio.NewReaderSize(gzipErrors{zr}, 64<<10)
-		r = nil // the file itself is compressed: no random access to it
+		size = gzipSize(file, size)
+		isFile = false // the file itself is compressed: no random access to it
 	}
 	parquet := opt.Format == FormatParquet
 	if opt.Format == FormatAuto {
@@ -91,13 +101,9 @@ func openRecords(r io.Reader, name string, opt *Options) (recordSource, error) {
 		parquet = bytes.Equal(b, parquetMagic)
 	}
 	if parquet {
-		if f, ok := r.(*os.File); ok {
+		if isFile && size >= 0 {
 			// Parquet is read from its footer: read the file in place.
-			st, err := f.Stat()
-			if err != nil {
-				return nil, &Error{File: name, Msg: "cannot read: " + err.Error(), Err: err}
-			}
-			return openParquet(f, st.Size(), name, opt)
+			return openParquet(file, size, name, opt)
 		}
 		b, err := io.ReadAll(br)
 		if err != nil {
@@ -106,16 +112,25 @@ func openRecords(r io.Reader, name string, opt *Options) (recordSource, error) {
 		return openParquet(bytes.NewReader(b), int64(len(b)), name, opt)
 	}
 	src, err := newCSVRecords(br, name, *opt)
-	if err != nil {
-		return nil, err
+	if err != nil || size <= 0 {
+		return src, err
 	}
-	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			sample, _ := br.Peek(br.Size())
-			return sizedRecords{src, estimateRows(sample, st.Size()), st.Size()}, nil
-		}
+	sample, _ := br.Peek(br.Size())
+	return sizedRecords{src, estimateRows(sample, size), size}, nil
+}
+
+// gzipSize returns the uncompressed size of the gzip file f of size bytes
+// from its trailer (ISIZE: the size modulo 2³², of the last member only,
+// so a hint, not a fact), or -1 when it cannot be read.
+func gzipSize(f *os.File, size int64) int64 {
+	var trailer [4]byte
+	if f == nil || size < 18 {
+		return -1
 	}
-	return src, nil
+	if _, err := f.ReadAt(trailer[:], size-4); err != nil {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint32(trailer[:]))
 }
 
 // sizedRecords is a source that knows about how many rows it holds.

@@ -58,6 +58,12 @@ func TestGzipCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameData(t, "gzip file", got, want)
+	// The trailer gives the text's size, which sizes the matrix.
+	if f, err := os.Open(path); err != nil || gzipSize(f, int64(len(z))) != int64(len(sampleCSV)) {
+		t.Errorf("gzipSize = %d, want %d (%v)", gzipSize(f, int64(len(z))), len(sampleCSV), err)
+	} else {
+		f.Close()
+	}
 
 	// A damaged archive is one line naming the file.
 	bad := append([]byte{}, z...)
