@@ -8,7 +8,8 @@
 #   make cuda           bin/gputrain-cuda (go build -tags cuda ./cmd/gputrain)
 #   make cuda-emu-test  run the CUDA backend's tests on this CPU (bin/fakecuda.so, no GPU needed)
 #   make gpu-build      bin/gpu/: the CUDA binary, CUDA test binaries, gpu-check.sh (≤ 60 MiB)
-#   make gpu-check      gpu-build, then print the command that runs it on the GPU machine
+#   make gpu-check      gpu-build, then print the one device call that runs it on the GPU machine
+#   make gpu-check-dryrun  gpu-check.sh here on the CPU emulator with a fake $OUT (HANG=STEP: that step hangs)
 #   make cuda-shim      regenerate cuda/preflight/shim_linux_amd64.c after changing gorgonia.org/cu
 
 GO ?= go
@@ -25,7 +26,7 @@ GPU_DIR := bin/gpu
 GPU_MAX_MIB := 60
 GPU_GOFLAGS := -tags cuda -trimpath -ldflags=-s\ -w
 
-.PHONY: install-cuda kernels check-ptx ptxas cuda cuda-emu cuda-emu-test gpu-build gpu-check cuda-shim
+.PHONY: install-cuda kernels check-ptx ptxas cuda cuda-emu cuda-emu-test gpu-build gpu-check gpu-check-dryrun cuda-shim
 
 install-cuda:
 	@if command -v $(NVCC) >/dev/null 2>&1 && [ -f /usr/include/cuda.h ]; then \
@@ -123,11 +124,23 @@ gpu-build:
 	echo "gpu-build: $(GPU_DIR) holds $$(ls $(GPU_DIR) | tr '\n' ' ')— $$((kib / 1024)) MiB ($$kib KiB; limit $(GPU_MAX_MIB) MiB)"; \
 	if [ $$kib -gt $$(( $(GPU_MAX_MIB) * 1024 )) ]; then echo "gpu-build: $(GPU_DIR) is over $(GPU_MAX_MIB) MiB"; exit 1; fi
 
+# The seconds of work gpu-check.sh does on the card (its steps share them);
+# the device call's timeout adds 30 s for the last step's kill grace, the
+# log archive and the summary.
+GPU_CHECK_BUDGET ?= 300
+
 gpu-check: gpu-build
 	@echo
-	@echo "Run it on the GPU machine with the device tool (from the repo root):"
-	@echo '  run  command="bash bin/gpu/gpu-check.sh"  carry=["bin/gpu"]  timeout_s=360'
-	@echo "Logs come back under \$$OUT (gpu-check/*.log); the last lines are a PASS/FAIL table."
+	@echo "Run it on the GPU machine with the device tool, in one call (from the repo root):"
+	@echo '  run  command="GPU_CHECK_BUDGET=$(GPU_CHECK_BUDGET) bash bin/gpu/gpu-check.sh"  carry=["bin/gpu"]  timeout_s=$(shell echo $$(($(GPU_CHECK_BUDGET) + 30)))'
+	@echo "It works for at most $(GPU_CHECK_BUDGET) s and leaves 4 files in \$$OUT, each rewritten as it goes:"
+	@echo "gpu-check-summary.txt, gpu-check-logs.tar.gz (every log), bench.md and bench.json."
+	@echo "The last lines printed are the summary: PASS/FAIL table, parity figures, one line per benchmark workload."
+
+# The same run here, on the CPU emulator, checked as the device call would
+# bring it back (scripts/gpu-check-dryrun.sh).
+gpu-check-dryrun: gpu-build cuda-emu
+	bash scripts/gpu-check-dryrun.sh $(HANG)
 
 cuda-shim:
 	bash cuda/preflight/gen_shim.sh

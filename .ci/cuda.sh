@@ -10,7 +10,11 @@
 #     one-line message (not gorgonia.org/cu's, not a loader error, not a crash);
 #   - runs the CUDA backend's tests on the CPU emulator (make cuda-emu-test:
 #     the kernels compiled as C++ behind a stand-in libcuda), the preflight's
-#     other messages, and a short training run on the emulated device.
+#     other messages, and a short training run on the emulated device;
+#   - dry-runs make gpu-check's one device call on the emulator with a fake
+#     $OUT, normally and with a step made to hang, on short budgets
+#     (scripts/gpu-check-dryrun.sh: within budget, ≤ 4 files, the summary's
+#     table, parity line and one line per workload in the output's tail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -72,6 +76,22 @@ echo "$out" | grep -q '^cuda:0: ' || fail "devices on the emulator lists no cuda
 GPUTRAIN_LIBCUDA="$fake" bin/gputrain-cuda train --device cuda --steps 10 --quiet >/dev/null ||
 	fail "training 10 steps on the emulated cuda:0 failed"
 echo "ok: devices and a 10-step training run on the emulated cuda:0"
+
+echo "== gpu-check dry run on the CPU emulator (scripts/gpu-check-dryrun.sh)"
+GPU_CHECK_BUDGET=100 bash scripts/gpu-check-dryrun.sh
+GPU_CHECK_BUDGET=100 bash scripts/gpu-check-dryrun.sh cuda-tests
+if ! bin/gputrain-cuda devices >/dev/null 2>&1; then
+	# Without a device the run stops after the devices step, saying why.
+	out=$(mktemp -d)
+	rc=0
+	OUT="$out" GPU_CHECK_BUDGET=30 bash bin/gpu/gpu-check.sh >"$out.log" 2>&1 || rc=$?
+	grep -q '^STOPPED: no usable CUDA device: gputrain: no usable CUDA GPU' "$out.log" && [ $rc = 1 ] &&
+		[ "$(ls "$out" | tr '\n' ' ')" = "gpu-check-logs.tar.gz gpu-check-summary.txt " ] ||
+		fail "gpu-check.sh without a device (exit $rc): $(tail -n 15 "$out.log")"
+	rm -rf "$out" "$out.log"
+	echo "ok: gpu-check.sh without a device stops after the devices step"
+fi
+
 echo "== the committed PTX on the PTX interpreter (make cuda-ptx-test: self-tests, conformance, parity, block orders)"
 make cuda-ptx-test
 echo "CUDA CI OK"

@@ -43,6 +43,35 @@ type Result struct {
 	FinalStep int     `json:"final_step,omitempty"`
 	// WallSeconds is the whole timed call's wall time (warm-up included).
 	WallSeconds float64 `json:"wall_s"`
+	// LaunchesPerStep, SyncsPerStep and CopiesPerStep are the kernel
+	// launches, waits for the device and host↔device copies per update,
+	// averaged over the whole run (warm-up and loss reads included), for
+	// the devices that count them (device.Counter); 0 for the others.
+	LaunchesPerStep float64 `json:"launches_per_step,omitempty"`
+	SyncsPerStep    float64 `json:"syncs_per_step,omitempty"`
+	CopiesPerStep   float64 `json:"copies_per_step,omitempty"`
+}
+
+// countsOf returns dev's running tally of launches, copies and syncs, if
+// it keeps one.
+func countsOf(dev device.Device) (device.Counts, bool) {
+	c, ok := dev.(device.Counter)
+	if !ok {
+		return device.Counts{}, false
+	}
+	return c.Counts(), true
+}
+
+// setCounts fills the per-update counts from the tallies before and after
+// a run of r.Steps updates.
+func (r *Result) setCounts(before, after device.Counts) {
+	if r.Steps <= 0 {
+		return
+	}
+	n := float64(r.Steps)
+	r.LaunchesPerStep = float64(after.Launches-before.Launches) / n
+	r.SyncsPerStep = float64(after.Syncs-before.Syncs) / n
+	r.CopiesPerStep = float64(after.Copies-before.Copies) / n
 }
 
 // finish fills the summary and the rates derived from the median.
@@ -81,11 +110,17 @@ func TimeTraining(dev device.Device, p *Problem, steps, block int) (Result, erro
 	}
 	defer t.Close()
 	bt := NewBlockTimer(block, steps)
+	before, counted := countsOf(dev)
 	start := time.Now()
 	if _, err := t.Run(bt.OnLoss); err != nil {
 		return Result{}, err
 	}
-	return TrainResult(dev, p.Name, bt, p.Arch, p.Rows, p.BatchRows(), p.Optim.Kind, time.Since(start)), nil
+	r := TrainResult(dev, p.Name, bt, p.Arch, p.Rows, p.BatchRows(), p.Optim.Kind, time.Since(start))
+	if counted {
+		after, _ := countsOf(dev)
+		r.setCounts(before, after)
+	}
+	return r, nil
 }
 
 // TimeKernel times k on dev: one calibrating warm-up call, then blocks

@@ -4,19 +4,22 @@
 # and `make bench-gpu-build` put in bin/gpu/ (gputrain-cuda, bench-runner)
 # and the references in bench/reference/ (PyTorch and JAX must be
 # importable by python3). The Markdown table goes to stdout and to
-# $OUT/bench.md, raw results to $OUT/bench.json, the references' logs to
-# $OUT/bench-logs/.
+# $OUT/bench.md, raw results to $OUT/bench.json (both rewritten after every
+# workload), one line per workload to stdout as it finishes, the
+# references' logs to $BENCH_LOGS.
 #
 #   bash bench/run_gpu.sh                 # all workloads and kernels, 5 repetitions
 #   BENCH_REPS=3 BENCH_BUDGET=120s bash bench/run_gpu.sh
 #
 # Environment: PYTHON (default python3), BENCH_REPS (5), BENCH_BUDGET
-# (150s: no new repetition starts after it; each case still runs once),
-# BENCH_ARGS (extra bench-runner flags, e.g. --workloads w1,w4).
+# (150s: the whole run's limit, first repetitions included), BENCH_LOGS
+# (default $OUT/bench-logs), BENCH_ARGS (extra bench-runner flags, e.g.
+# --workloads w1,w4 or --no-kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gputrain-bench-out}
-mkdir -p "$OUT/bench-logs"
+LOGS=${BENCH_LOGS:-$OUT/bench-logs}
+mkdir -p "$OUT" "$LOGS"
 for f in bin/gpu/bench-runner bin/gpu/gputrain-cuda; do
 	if [ ! -x "$f" ]; then
 		echo "run_gpu.sh: $f is missing: run make gpu-build bench-gpu-build on the build machine and carry bin/gpu" >&2
@@ -29,5 +32,5 @@ echo "run_gpu.sh: $(date -u +%FT%TZ), $("$PYTHON" --version 2>&1)" >&2
 exec bin/gpu/bench-runner --profile gpu \
 	--gputrain bin/gpu/gputrain-cuda --python "$PYTHON" --refs bench/reference \
 	--reps "${BENCH_REPS:-5}" --budget "${BENCH_BUDGET:-150s}" \
-	--out "$OUT/bench.md" --json "$OUT/bench.json" --logs "$OUT/bench-logs" \
+	--out "$OUT/bench.md" --json "$OUT/bench.json" --logs "$LOGS" \
 	${BENCH_ARGS:-}

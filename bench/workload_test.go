@@ -331,6 +331,20 @@ func TestTimeTrainingAndKernel(t *testing.T) {
 		r.FinalStep != 6 || r.FinalLoss <= 0 || r.Flops != FlopsPerStep(p.Arch, 4) || r.Batch != 4 {
 		t.Fatalf("%+v", r)
 	}
+	if r.LaunchesPerStep != 0 || r.SyncsPerStep != 0 || r.CopiesPerStep != 0 {
+		t.Fatalf("the CPU device counts nothing, yet the result has counts: %+v", r)
+	}
+	// A device that counts: its tally grows by 600 launches, 12 syncs and
+	// 18 copies over the run, so 100, 2 and 3 per update of the 6.
+	c := &countingDevice{Device: cpu.New(), step: device.Counts{Launches: 600, Syncs: 12, Copies: 18}}
+	r, err = TimeTraining(c, p, 6, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LaunchesPerStep != 100 || r.SyncsPerStep != 2 || r.CopiesPerStep != 3 || c.calls != 2 {
+		t.Fatalf("counts per step %v launches, %v syncs, %v copies from %d reads of the tally; want 100, 2, 3 from 2",
+			r.LaunchesPerStep, r.SyncsPerStep, r.CopiesPerStep, c.calls)
+	}
 	k, err := TimeKernel(cpu.New(), Kernel{Op: "mul", Size: 1000}, 2, 1e-4)
 	if err != nil {
 		t.Fatal(err)
@@ -338,6 +352,20 @@ func TestTimeTrainingAndKernel(t *testing.T) {
 	if k.Kind != "kernel" || k.Case != "mul 1e3" || len(k.Samples) != 2 || k.GBS <= 0 {
 		t.Fatalf("%+v", k)
 	}
+}
+
+// countingDevice is a device whose tally (device.Counter) grows by step at
+// every read after the first.
+type countingDevice struct {
+	device.Device
+	step  device.Counts
+	calls int
+}
+
+func (d *countingDevice) Counts() device.Counts {
+	n := int64(d.calls)
+	d.calls++
+	return device.Counts{Launches: n * d.step.Launches, Syncs: n * d.step.Syncs, Copies: n * d.step.Copies}
 }
 
 func TestPeaks(t *testing.T) {

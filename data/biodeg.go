@@ -37,5 +37,6 @@ func Biodeg() (*Dataset, error) {
 	d.FeatureNames = append([]string(nil), biodegFeatureNames...)
 	d.LabelName = "experimental_class"
 	d.Source = "biodeg (embedded UCI QSAR biodegradation, 1055×41)"
+	d.Layout = Layout{} // not read from a file the user gave
 	return d, nil
 }

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -21,6 +21,9 @@ import (
 // case-insensitive) or a 1-based column number ("42") counted over all the
 // file's columns, an index column included. An empty label means the last
 // column. Every other column, except a dropped index column, is a feature.
+// Feature cells are numbers, missing (see Options.NAValues; NaN in X) or
+// text (see Dataset.Text); a non-finite number is an error. A row whose
+// label is missing is skipped and counted, or an error with Options.Strict.
 func LoadSingle(path, label string, opt Options) (*Dataset, error) {
 	f, err := open(path)
 	if err != nil {
@@ -108,7 +111,38 @@ func ParseXY(xr io.Reader, xName string, yr io.Reader, yName string, opt Options
 			}
 		}
 	}
-	return tx.dataset(ty, xName+" + "+yName), nil
+	return skipMissingLabels(tx.dataset(ty, xName+" + "+yName), ty, opt)
+}
+
+// skipMissingLabels leaves out the rows of d whose label (read from lt) is
+// missing, counting them, or reports the first with opt.Strict.
+func skipMissingLabels(d *Dataset, lt *table, opt Options) (*Dataset, error) {
+	na := opt.naMatcher()
+	var keep []int
+	skipped, first := 0, -1
+	for i, l := range d.Labels {
+		if !na.is(l) {
+			keep = append(keep, i)
+			continue
+		}
+		if opt.Strict {
+			return nil, &Error{File: lt.name, Line: lt.lines[i], Col: lt.labelCol, Msg: fmt.Sprintf(
+				"label %s is missing (without --strict such rows are skipped)", quoteCell(l))}
+		}
+		if first < 0 {
+			first = i
+		}
+		skipped++
+	}
+	if skipped == 0 {
+		return d, nil
+	}
+	if len(keep) == 0 {
+		return nil, &Error{File: lt.name, Msg: fmt.Sprintf("every data row (%d) has a missing label", skipped)}
+	}
+	out := d.Subset(keep)
+	out.SkippedRows, out.skipLine = skipped, lt.lines[first]
+	return out, nil
 }
 
 // ParseFeatures is LoadFeatures reading from r; name is the file name used
@@ -154,10 +188,16 @@ type table struct {
 	x         []float64 // n*d row-major features
 	names     []string  // d feature names
 	labelName string
-	labels    []string // n label texts (nil without a label column)
-	labelCol  int      // 1-based file column of the label (0 if none)
-	lines     []int    // n physical lines where the data rows start
-	index     []string // n texts of a dropped index column (nil if none)
+	labels    []string   // n label texts (nil without a label column)
+	labelCol  int        // 1-based file column of the label (0 if none)
+	lines     []int      // n physical lines where the data rows start
+	index     []string   // n texts of a dropped index column (nil if none)
+	text      [][]string // per feature: every cell's text, or nil (see Dataset.Text)
+	cols      []int      // d 1-based file columns of the features
+	header    bool       // the first row is a header
+	rule      string     // why it was taken as one, or not
+	skipped   int        // rows skipped because their label is missing
+	skipLine  int        // the line of the first of them
 }
 
 // dataset builds a Dataset from t's features and lt's labels (lt may be t,
@@ -167,8 +207,17 @@ func (t *table) dataset(lt *table, source string) *Dataset {
 		X:            newMatrix(t.x, t.n, t.d),
 		FeatureNames: t.names,
 		Source:       source,
+		Text:         t.text,
+		file:         t.name,
+		featCols:     t.cols,
+		lines:        t.lines,
 	}
 	if lt != nil {
+		d.SkippedRows, d.skipLine = lt.skipped, lt.skipLine
+	}
+	d.Layout = Layout{Header: t.header, HeaderRule: t.rule}
+	if lt != nil {
+		d.Layout.LabelColumn = lt.labelCol
 		d.Labels = lt.labels
 		d.LabelName = lt.labelName
 		d.labelFile = lt.name
@@ -243,9 +292,9 @@ type rowReader struct {
 	cr   *csv.Reader
 }
 
-// next returns the next record with at least one non-blank cell and the
+// Next returns the next record with at least one non-blank cell and the
 // line it starts on; io.EOF at the end.
-func (rr *rowReader) next() ([]string, int, error) {
+func (rr *rowReader) Next() ([]string, int, error) {
 	for {
 		rec, err := rr.cr.Read()
 		if err == io.EOF {
@@ -253,6 +302,13 @@ func (rr *rowReader) next() ([]string, int, error) {
 		}
 		if err != nil {
 			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line {
+				// The reader only notices a quote left open where the
+				// file (or the quoted text) ends; what needs fixing is
+				// where it opened, in the record that starts here.
+				return nil, 0, &Error{File: rr.name, Line: pe.StartLine,
+					Msg: fmt.Sprintf("CSV syntax error: a quoted field of the row starting here is never closed (the quote runs on to line %d)", pe.Line), Err: err}
+			}
 			if errors.As(err, &pe) {
 				return nil, 0, &Error{File: rr.name, Line: pe.Line, Col: pe.Column,
 					Msg: "CSV syntax error: " + pe.Err.Error(), Err: err}
@@ -274,8 +330,8 @@ func (rr *rowReader) next() ([]string, int, error) {
 	}
 }
 
-// fieldLine returns the line on which field j of the last record starts.
-func (rr *rowReader) fieldLine(j int) int {
+// FieldLine returns the line on which field j of the last record starts.
+func (rr *rowReader) FieldLine(j int) int {
 	line, _ := rr.cr.FieldPos(j)
 	return line
 }
@@ -304,41 +360,57 @@ func isIndexName(s string) bool {
 	return s == "" || strings.EqualFold(s, "index") || strings.EqualFold(s, "Unnamed: 0")
 }
 
-// parseTable reads a whole CSV file as described by spec.
+// parseTable reads a whole CSV (or Parquet) file as described by spec.
 func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label string) (*table, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
-		br.Discard(len(utf8BOM))
+	rr, err := openRecords(r, name, &opt)
+	if err != nil {
+		return nil, err
 	}
-	delim := opt.Delimiter
-	if delim == 0 {
-		buf, _ := br.Peek(br.Size())
-		delim = detectDelimiter(buf)
-	} else if !validDelim(delim) {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("invalid delimiter %q", delim)}
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
-	// With a white-space delimiter, trimming leading space would swallow
-	// empty fields; cells are trimmed below in any case.
-	cr.TrimLeadingSpace = !unicode.IsSpace(delim)
-	rr := &rowReader{name: name, cr: cr}
+	return parseRecords(rr, name, opt, spec, label)
+}
 
-	row0, line0, err := rr.next()
+// RecordSource is where the rows of a table enter the parser: a reader of
+// another file format (Parquet, compressed CSV) implements it to get the
+// same header and index detection, missing values, text columns and label
+// handling as CSV files. Cells are the text as written (surrounding spaces
+// are trimmed by the parser); the parser clones what it keeps, so a source
+// may reuse the record's slice on the next call.
+type RecordSource interface {
+	// Next returns the next record with at least one non-blank cell and the
+	// 1-based line (or row number) it starts on; io.EOF after the last.
+	// Errors must be *Error.
+	Next() (rec []string, line int, err error)
+	// FieldLine returns the line on which field j of the last record
+	// starts (the record's line when the format has no lines).
+	FieldLine(j int) int
+}
+
+// ParseRecords is ParseSingle reading its rows from src instead of CSV
+// text.
+func ParseRecords(src RecordSource, name, label string, opt Options) (*Dataset, error) {
+	t, err := parseRecords(src, displayFile(name), opt, specSingle, label)
+	if err != nil {
+		return nil, err
+	}
+	return t.dataset(t, t.name), nil
+}
+
+// parseRecords reads a whole table from rr as described by spec.
+func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, label string) (*table, error) {
+	row0, line0, err := rr.Next()
 	if err == io.EOF {
 		return nil, &Error{File: name, Msg: "file is empty"}
 	}
 	if err != nil {
 		return nil, err
 	}
+	row0 = slices.Clone(row0) // kept while later records reuse the slice
 	ncols := len(row0)
 	h := make([]string, ncols) // trimmed first-row cells
 	line0Of := make([]int, ncols)
 	for j, c := range row0 {
 		h[j] = strings.Clone(strings.TrimSpace(c))
-		line0Of[j] = rr.fieldLine(j)
+		line0Of[j] = rr.FieldLine(j)
 	}
 
 	// Label column and header.
@@ -357,16 +429,17 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	var hdr headerState
+	var rule string
 	switch opt.Header {
 	case HeaderYes:
-		hdr = hdrYes
+		hdr, rule = hdrYes, "--header yes"
 	case HeaderNo:
-		hdr = hdrNo
+		hdr, rule = hdrNo, "--header no"
 	default:
 		if forceHeader {
-			hdr = hdrYes
+			hdr, rule = hdrYes, "it names the --label column"
 		} else {
-			hdr = autoHeader(h, labelCol)
+			hdr, rule = autoHeader(h, labelCol)
 		}
 	}
 
@@ -424,33 +497,72 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 		return ""
 	}
-	t := &table{name: name}
-	var vals []float64
+	t := &table{name: name, text: make([][]string, w)}
+	vals := make([]float64, 0, capacityHint(rr, w))
+	na := opt.naMatcher()
+	// store appends feature cell c as stored column k of the current row:
+	// a number, NaN for a missing cell, or text (see Dataset.Text).
+	store := func(k int, c string, line, j int) error {
+		if na.is(c) {
+			vals = append(vals, math.NaN())
+			if t.text[k] != nil {
+				t.text[k] = append(t.text[k], "")
+			}
+			return nil
+		}
+		v, ok, finite := parseNumber(c)
+		switch {
+		case ok && !finite:
+			return cellError(name, line, j, c, colName(j), true)
+		case ok:
+			vals = append(vals, v)
+			if t.text[k] != nil {
+				t.text[k] = append(t.text[k], strings.Clone(c))
+			}
+			return nil
+		}
+		if t.text[k] == nil {
+			t.text[k] = backfillText(vals, len(t.lines), w, k)
+		}
+		t.text[k] = append(t.text[k], strings.Clone(c))
+		vals = append(vals, 0)
+		return nil
+	}
 	// addRow appends one data row; lineOf gives the line of each field.
 	addRow := func(rec []string, line int, lineOf func(int) int) error {
 		if len(rec) != ncols {
 			return &Error{File: name, Line: line, Msg: fmt.Sprintf("row has %d fields, want %d (as in line %d)", len(rec), ncols, line0)}
 		}
+		if labelCol >= 0 && spec == specSingle && na.is(strings.TrimSpace(rec[labelCol])) {
+			if opt.Strict {
+				return &Error{File: name, Line: lineOf(labelCol), Col: labelCol + 1, Msg: fmt.Sprintf(
+					"label %s is missing (without --strict such rows are skipped)", quoteCell(strings.TrimSpace(rec[labelCol])))}
+			}
+			if t.skipped == 0 {
+				t.skipLine = line
+			}
+			t.skipped++
+			return nil
+		}
+		k := 0
 		if idx == idxPending {
 			c := strings.TrimSpace(rec[0])
-			v, ok, finite := parseNumber(c)
-			if !ok || !finite {
-				if spec == specLabelOnly {
+			if spec == specLabelOnly {
+				if v, ok, finite := parseNumber(c); !ok || !finite || math.IsNaN(v) {
 					return labelFileColumnsError(name, ncols)
 				}
-				return cellError(name, lineOf(0), 0, c, colName(0), ok)
-			}
-			if spec != specLabelOnly {
-				vals = append(vals, v)
+			} else {
+				if err := store(0, c, lineOf(0), 0); err != nil {
+					return err
+				}
+				k++
 			}
 		}
 		for _, j := range featCols {
-			c := strings.TrimSpace(rec[j])
-			v, ok, finite := parseNumber(c)
-			if !ok || !finite {
-				return cellError(name, lineOf(j), j, c, colName(j), ok)
+			if err := store(k, strings.TrimSpace(rec[j]), lineOf(j), j); err != nil {
+				return err
 			}
-			vals = append(vals, v)
+			k++
 		}
 		if labelCol >= 0 {
 			t.labels = append(t.labels, strings.Clone(strings.TrimSpace(rec[labelCol])))
@@ -468,38 +580,55 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	for {
-		rec, line, err := rr.next()
+		rec, line, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		if err := addRow(rec, line, rr.fieldLine); err != nil {
+		if err := addRow(rec, line, rr.FieldLine); err != nil {
 			return nil, err
 		}
 	}
 
 	if hdr == hdrUndecided {
-		// Only the label cell is not a number: the row is data if its
-		// label occurs again in the label column, else a header.
-		hdr = hdrYes
-		if len(t.labels) == 0 {
-			hdr = hdrNo
-		}
-		for _, l := range t.labels {
-			if l == h[labelCol] {
-				hdr = hdrNo
-				break
+		// Only the label cell is not a number. With other cells (all
+		// numbers), the row is a header when the labels below are numbers,
+		// else data. A row of just the label is data if its text occurs
+		// again in the label column, else a header.
+		hdr, rule = hdrNo, "it is the only row"
+		switch {
+		case len(t.labels) == 0:
+		case spec != specLabelOnly && len(h) > 1:
+			hdr, rule = hdrYes, fmt.Sprintf("its label cell %s is not a number, the labels below are", quoteCell(h[labelCol]))
+			for _, l := range t.labels {
+				if !isNumber(l) {
+					hdr, rule = hdrNo, "its cells besides the label are numbers"
+					break
+				}
+			}
+		default:
+			hdr, rule = hdrYes, fmt.Sprintf("its %s occurs nowhere below", quoteCell(h[labelCol]))
+			if slices.Contains(t.labels, h[labelCol]) {
+				hdr, rule = hdrNo, fmt.Sprintf("its %s occurs again below", quoteCell(h[labelCol]))
 			}
 		}
 		if hdr == hdrNo {
 			// Row 0 is data: parse it into a fresh table, then append the
 			// rows read so far.
 			rest, restVals := t, vals
-			t, vals = &table{name: name}, make([]float64, 0, len(restVals)+w)
+			t, vals = &table{name: name, text: make([][]string, w), skipped: rest.skipped, skipLine: rest.skipLine}, make([]float64, 0, len(restVals)+w)
 			if err := addRow(row0, line0, row0Lines); err != nil {
 				return nil, err
+			}
+			for k, txt := range rest.text {
+				if txt != nil {
+					if t.text[k] == nil {
+						t.text[k] = backfillText(vals, len(t.lines), w, k)
+					}
+					t.text[k] = append(t.text[k], txt...)
+				}
 			}
 			vals = append(vals, restVals...)
 			t.labels = append(t.labels, rest.labels...)
@@ -508,6 +637,9 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	n := len(t.lines)
+	if n == 0 && t.skipped > 0 {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("every data row (%d) has a missing label", t.skipped)}
+	}
 	if n == 0 {
 		return nil, &Error{File: name, Msg: "no data rows after the header"}
 	}
@@ -526,6 +658,7 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 				}
 				vals = vals[:n*(w-1)]
 				w--
+				t.text = t.text[1:]
 			}
 		} else {
 			if spec == specLabelOnly {
@@ -542,10 +675,16 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 	}
 
 	t.n = n
+	t.header, t.rule = hdr == hdrYes, rule
 	t.d = len(featCols)
 	t.x = vals
+	if spec == specLabelOnly {
+		t.text = nil
+	}
 	t.names = make([]string, t.d)
+	t.cols = make([]int, t.d)
 	for k, j := range featCols {
+		t.cols[k] = j + 1
 		if hdr == hdrYes && h[j] != "" {
 			t.names[k] = h[j]
 		} else {
@@ -560,6 +699,31 @@ func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label str
 		}
 	}
 	return t, nil
+}
+
+// backfillText returns the texts of stored column k of the first rows
+// rows of vals (w values a row), all numbers or missing so far: the column
+// has just met its first text cell.
+func backfillText(vals []float64, rows, w, k int) []string {
+	out := make([]string, rows, rows+64)
+	for i := range out {
+		if v := vals[i*w+k]; !math.IsNaN(v) {
+			out[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	return out
+}
+
+// Layout says how a CSV file was read.
+type Layout struct {
+	// Header reports whether the first row was taken as a header;
+	// HeaderRule says why (or why not), e.g. "--header yes" or "its cells
+	// are numbers". Both are zero for data not read from a file.
+	Header     bool
+	HeaderRule string
+	// LabelColumn is the 1-based column of the labels in the features
+	// file (0 when they come from a separate file or there are none).
+	LabelColumn int
 }
 
 // isSequence reports whether the texts are exactly the integers 0..n-1 or
@@ -581,23 +745,28 @@ func isSequence(texts []string) bool {
 	return true
 }
 
-// autoHeader applies the HeaderAuto rule to the first row's cells h.
-func autoHeader(h []string, labelCol int) headerState {
+// autoHeader applies the HeaderAuto rule to the first row's cells h and
+// says which rule decided. A row whose cells besides the label are all
+// numbers is data unless its label cell is text over a column of numeric
+// labels: a header of numbers over columns of numbers cannot be told from
+// a row. That, and a row whose only cell is a label, is decided after
+// reading (hdrUndecided).
+func autoHeader(h []string, labelCol int) (headerState, string) {
 	if len(h) >= 2 && h[0] == "" {
-		return hdrYes
+		return hdrYes, "its first cell is empty, as over an index column"
 	}
 	for j, c := range h {
 		if j == labelCol || (j == 0 && c == "") {
 			continue
 		}
 		if !isNumber(c) {
-			return hdrYes
+			return hdrYes, fmt.Sprintf("its cell %s is not a number", quoteCell(c))
 		}
 	}
 	if labelCol >= 0 && !isNumber(h[labelCol]) {
-		return hdrUndecided
+		return hdrUndecided, ""
 	}
-	return hdrNo
+	return hdrNo, "its cells are numbers"
 }
 
 // resolveLabel finds the label column among the first row's cells h. It
@@ -628,7 +797,7 @@ func resolveLabel(name string, h []string, label string, mode HeaderMode) (int, 
 		}
 		return 0, false, &Error{File: name, Msg: fmt.Sprintf("label column %d is out of range: the file has %d columns", k, len(h))}
 	}
-	if mode == HeaderNo || (mode == HeaderAuto && autoHeader(h, -1) == hdrNo) {
+	if hdr, _ := autoHeader(h, -1); mode == HeaderNo || (mode == HeaderAuto && hdr == hdrNo) {
 		return 0, false, &Error{File: name, Msg: fmt.Sprintf(
 			"label column %s not found: the file has no header row, so give a column number 1..%d", quoteCell(lab), len(h))}
 	}

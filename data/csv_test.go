@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,9 +102,10 @@ func TestHeaderDetection(t *testing.T) {
 		{"names", "a,b,c\n4,5,6\n", Options{}, 1, []string{"a", "b"}},
 		{"numeric names forced", "1,2,3\n4,5,6\n", Options{Header: HeaderYes}, 1, []string{"1", "2"}},
 		{"text label data", "1,2,RB\n4,5,NRB\n7,8,RB\n", Options{}, 3, []string{"x1", "x2"}},
-		{"text label header", "1,2,class\n4,5,NRB\n7,8,RB\n", Options{}, 2, []string{"1", "2"}},
+		// A row of numbers over rows of numbers is data, whatever its text label.
+		{"text label, numeric first row", "1,2,class\n4,5,NRB\n7,8,RB\n", Options{}, 3, []string{"x1", "x2"}},
 		{"numeric label header", "1,2,class\n4,5,0\n7,8,1\n", Options{}, 2, []string{"1", "2"}},
-		{"header no forced", "a,b,c\n4,5,6\n", Options{Header: HeaderNo, IndexCol: IndexNo}, 0, nil},
+		{"header no forced", "a,b,c\n4,5,6\n", Options{Header: HeaderNo, IndexCol: IndexNo}, 2, []string{"x1", "x2"}},
 		{"pandas int columns", ",0,1\n0,5,6\n1,7,8\n", Options{}, 2, []string{"0"}},
 	}
 	for _, c := range cases {
@@ -191,14 +193,15 @@ func TestDelimiterAndFormatting(t *testing.T) {
 	if !reflect.DeepEqual(rows(d), want) {
 		t.Errorf("explicit delimiter: %v", rows(d))
 	}
-	// Empty fields survive a tab delimiter (and are reported).
-	_, err := ParseSingle(strings.NewReader("a\tb\ty\n1\t\tp\n"), "x.csv", "", Options{})
-	if err == nil || err.Error() != `x.csv:2:2: cell "" in column "b" is not a number` {
-		t.Errorf("empty tab field: %v", err)
+	// Empty fields survive a tab delimiter (as missing cells).
+	d = single(t, "a\tb\ty\n1\t\tp\n", "", Options{})
+	if r := rows(d); len(r) != 1 || r[0][0] != 1 || !math.IsNaN(r[0][1]) {
+		t.Errorf("empty tab field: %v", r)
 	}
 	// Line numbers count physical lines, also after a multi-line quoted cell.
-	_, err = ParseSingle(strings.NewReader("a,b,y\n1,2,\"two\nlines\"\n3,x,q\n"), "x.csv", "", Options{})
-	if err == nil || err.Error() != `x.csv:4:2: cell "x" in column "b" is not a number` {
+	d = single(t, "a,b,y\n1,2,\"two\nlines\"\n3,x,q\n", "", Options{})
+	_, _, err := (&Prep{Columns: []PrepColumn{{Name: "a", Kind: Numeric}, {Name: "b", Kind: Numeric}}}).Transform(d)
+	if err == nil || err.Error() != `x.csv:4:2: cell "x" in column "b" is not a number (the column is numeric in the training rows)` {
 		t.Errorf("multi-line: %v", err)
 	}
 }
@@ -263,12 +266,12 @@ func TestParseXY(t *testing.T) {
 		}
 	}
 	// Label positions point into the y file.
-	d, err := ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(",c\n0,1\n1,0\n2,\n"), "y.csv", Options{})
+	d, err := ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(",c\n0,1\n1,0\n2,inf\n"), "y.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := Encode(d, TaskAuto); err == nil || err.Error() != "y.csv:4:2: label is empty" {
-		t.Errorf("empty label: %v", err)
+	if _, _, _, err := Encode(d, TaskAuto); err == nil || err.Error() != `y.csv:4:2: label "inf" is not a finite number` {
+		t.Errorf("bad label: %v", err)
 	}
 }
 
@@ -333,9 +336,25 @@ func TestErrors(t *testing.T) {
 	checkErr(t, ps("a,b,c\n", "", Options{}), "x.csv: no data rows after the header")
 	checkErr(t, ps("a,b,c\n1,2,3\n4,5\n", "", Options{}), "x.csv:3: row has 2 fields, want 3 (as in line 1)")
 	checkErr(t, ps("\na,b,c\n1,2,3\n4,5,6,7\n", "", Options{}), "x.csv:4: row has 4 fields, want 3 (as in line 2)")
-	checkErr(t, ps("a,nhm,c\n1,2,3\n4,abc,6\n", "", Options{}), `x.csv:3:2: cell "abc" in column "nhm" is not a number`)
-	checkErr(t, ps("1,2,3\n4,abc,6\n", "", Options{}), `x.csv:2:2: cell "abc" is not a number`)
-	for _, bad := range []string{"NaN", "nan", "inf", "-Inf", "1e999", "-1e400"} {
+	// Text in a column that is numeric in the training rows (row 1).
+	onFirst := func(text string) error {
+		d, err := ParseSingle(strings.NewReader(text), "x.csv", "", Options{})
+		if err != nil {
+			return err
+		}
+		p, err := FitPrep(d, []int{0}, PrepConfig{})
+		if err != nil {
+			return err
+		}
+		_, _, err = p.Transform(d)
+		return err
+	}
+	numeric := " is not a number (the column is numeric in the training rows)"
+	checkErr(t, onFirst("a,nhm,c\n1,2,3\n4,abc,6\n"), `x.csv:3:2: cell "abc" in column "nhm"`+numeric)
+	checkErr(t, onFirst("1,2,3\n4,abc,6\n"), `x.csv:2:2: cell "abc" in column "x2"`+numeric)
+	checkErr(t, onFirst("a,b,y\n1,2,p\n1,\"a\nb\",q\n"), `x.csv:3:2: cell "a\nb" in column "b"`+numeric)
+	checkErr(t, onFirst("a,b,y\n1,2,p\n1,"+strings.Repeat("z", 100)+",q\n"), `x.csv:3:2: cell "`+strings.Repeat("z", 40)+`"... in column "b"`+numeric)
+	for _, bad := range []string{"inf", "-Inf", "1e999", "-1e400"} {
 		checkErr(t, ps("a,nhm,c\n1,2,3\n4,"+bad+",6\n", "", Options{}),
 			`x.csv:3:2: cell "`+bad+`" in column "nhm" is not a finite number`)
 	}
@@ -355,8 +374,6 @@ func TestErrors(t *testing.T) {
 	checkErr(t, err, "x.csv: the file has a single column, so there is no index column to drop")
 	checkErr(t, ps("1,2\n", "1", Options{IndexCol: IndexYes}), "x.csv: the label column is the first column, so there is no index column to drop")
 	checkErr(t, pf("a\n1\n\"x\n"), `x.csv:3:4: CSV syntax error: extraneous or missing " in quoted-field`)
-	checkErr(t, pf("a,b\n1,\"a\nb\"\n"), `x.csv:2:2: cell "a\nb" in column "b" is not a number`)
-	checkErr(t, pf("a,b\n1,"+strings.Repeat("z", 100)+"\n"), `x.csv:2:2: cell "`+strings.Repeat("z", 40)+`"... in column "b" is not a number`)
 
 	x := ",a,b\n0,1,2\n1,3,4\n"
 	checkErr(t, pxy(x, ",c\n0,1\n"), "x.csv has 2 rows but y.csv has 1")

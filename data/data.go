@@ -1,8 +1,14 @@
 // Package data loads tabular training data for gputrain: CSV files (one file
 // holding features and labels, or separate feature and label files), the
 // embedded example data set (Biodeg), label encoding for the task at hand,
-// deterministic train/validation/test splits and k-fold partitions, and
-// per-column standardisation.
+// deterministic train/validation/test splits and k-fold partitions, the
+// preprocessing of raw columns fitted on training rows (column kinds,
+// imputation of missing cells, one-hot encoding: Prep), and per-column
+// standardisation.
+//
+// Other table formats enter through RecordSource and ParseRecords, so
+// that they share the CSV path's header, index, missing-value and text
+// handling.
 //
 // Every problem with an input file is reported as an *Error, a one-line
 // message that names the file and, where it applies, the line and column.
@@ -34,11 +40,29 @@ type Dataset struct {
 	LabelName string
 	// Source describes where the data came from (file names).
 	Source string
+	// Text holds, for each feature column, nil when every cell of the
+	// column is a number or missing; otherwise the text of every cell of
+	// the column (n entries, "" where missing), and X's values of the
+	// column only mark missing cells. Preprocessing (FitPrep) decides, on
+	// the training rows, whether such a column is categorical.
+	Text [][]string
+	// Missing cells (empty, NA, … see Options.NAValues) are NaN in X.
+	// SkippedRows counts the rows left out because their label is missing.
+	SkippedRows int
+	// Layout says how the file was read (zero for the embedded data).
+	Layout Layout
 
 	// labelFile and labelAt locate each label cell for error messages.
 	// labelAt is either nil or has one entry per row.
 	labelFile string
 	labelAt   []cellPos
+	// file, lines and featCols locate feature cells for error messages:
+	// the file, each row's first line (nil if unknown) and each feature's
+	// 1-based file column (nil if unknown).
+	file     string
+	lines    []int
+	featCols []int
+	skipLine int // the line of the first skipped row
 }
 
 // cellPos is the 1-based physical line and column (field number) of a cell.
@@ -60,6 +84,22 @@ func (d *Dataset) Cols() int {
 		return len(d.FeatureNames)
 	}
 	return d.X.Shape()[1]
+}
+
+// NeedsPrep reports whether the data have text or missing cells, which a
+// network can only take after preprocessing (FitPrep).
+func (d *Dataset) NeedsPrep() bool {
+	for _, txt := range d.Text {
+		if txt != nil {
+			return true
+		}
+	}
+	for _, v := range d.values() {
+		if math.IsNaN(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // values returns the row-major backing slice of X (nil when X is nil).
@@ -90,6 +130,14 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	if d.labelAt != nil {
 		out.labelAt = make([]cellPos, len(idx))
 	}
+	if d.lines != nil {
+		out.lines = make([]int, len(idx))
+	}
+	for j, txt := range d.Text {
+		if txt != nil {
+			out.Text[j] = make([]string, len(idx))
+		}
+	}
 	src := d.values()
 	vals := make([]float64, len(idx)*c)
 	n := d.Rows()
@@ -104,20 +152,36 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		if out.labelAt != nil {
 			out.labelAt[k] = d.labelAt[i]
 		}
+		if out.lines != nil {
+			out.lines[k] = d.lines[i]
+		}
+		for j, txt := range out.Text {
+			if txt != nil {
+				txt[k] = d.Text[j][i]
+			}
+		}
 	}
 	out.X = newMatrix(vals, len(idx), c)
 	return out
 }
 
 // describedLike returns a data set without rows that carries d's feature
-// names, label name, source and label file.
+// names, label name, source, header flag, files and feature columns (and
+// Text with a nil entry per column).
 func (d *Dataset) describedLike() *Dataset {
-	return &Dataset{
+	out := &Dataset{
 		FeatureNames: append([]string(nil), d.FeatureNames...),
 		LabelName:    d.LabelName,
 		Source:       d.Source,
+		Layout:       d.Layout,
 		labelFile:    d.labelFile,
+		file:         d.file,
+		featCols:     d.featCols,
 	}
+	if d.Text != nil {
+		out.Text = make([][]string, len(d.Text))
+	}
+	return out
 }
 
 // newMatrix wraps vals as an (n, c) tensor, or returns nil when it would be

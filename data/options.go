@@ -133,4 +133,55 @@ type Options struct {
 	Header HeaderMode
 	// IndexCol says whether the first column is an index column to drop.
 	IndexCol IndexMode
+	// NAValues are the cell texts that mean "missing", compared ignoring
+	// case; nil means DefaultNAValues. Missing feature cells are NaN in X; a
+	// row whose label is missing is skipped (counted in
+	// Dataset.SkippedRows) unless Strict.
+	NAValues []string
+	// Strict makes a missing label an error instead of a skipped row.
+	Strict bool
+	// Format is the file format (detected from the first bytes by default).
+	Format Format
+}
+
+// DefaultNAValues are the texts that mean a missing cell unless
+// Options.NAValues says otherwise (as pandas' read_csv, less its rarer
+// spellings).
+var DefaultNAValues = []string{"", "NA", "N/A", "NaN", "null", "?"}
+
+// naMatcher recognises missing-value texts, ignoring case.
+type naMatcher struct {
+	set   map[string]bool // lower-cased texts
+	first [256]bool       // the lower-cased first bytes of the texts
+}
+
+// naMatcher returns the matcher for the options' missing-value texts.
+func (o Options) naMatcher() *naMatcher {
+	list := o.NAValues
+	if list == nil {
+		list = DefaultNAValues
+	}
+	m := &naMatcher{set: make(map[string]bool, len(list))}
+	for _, s := range list {
+		s = strings.ToLower(strings.TrimSpace(s))
+		m.set[s] = true
+		if s != "" {
+			m.first[s[0]] = true
+		}
+	}
+	return m
+}
+
+// is reports whether the trimmed cell c means a missing value. Most cells
+// are numbers, which the first-byte test rules out without a map lookup.
+func (m *naMatcher) is(c string) bool {
+	if c == "" {
+		return m.set[""]
+	}
+	b := c[0]
+	if 'A' <= b && b <= 'Z' {
+		b += 'a' - 'A'
+	}
+	// Lower-casing may change the first byte of a non-ASCII letter.
+	return (m.first[b] || b >= 0x80) && m.set[strings.ToLower(c)]
 }

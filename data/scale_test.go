@@ -43,8 +43,8 @@ func TestScaler(t *testing.T) {
 		t.Fatalf("one row: %v %v", one.Mean, one.Scale)
 	}
 	// Label locations carry over.
-	f := single(t, "a,y\n1,p\n2,\n", "", Options{})
-	if _, _, _, err := Encode(FitScaler(f, nil).Transform(f), TaskAuto); err == nil || err.Error() != "x.csv:3:2: label is empty" {
+	f := single(t, "a,y\n1,p\n2,inf\n", "", Options{})
+	if _, _, _, err := Encode(FitScaler(f, nil).Transform(f), TaskAuto); err == nil || err.Error() != `x.csv:3:2: label "inf" is not a finite number` {
 		t.Fatalf("location lost: %v", err)
 	}
 	func() {

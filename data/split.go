@@ -150,19 +150,41 @@ func Split(y []float64, val, test float64, stratified bool, seed uint64) (train,
 		train = append(train, p[cT[g]+cV[g]:]...)
 	}
 	if test > 0 && len(testIdx) == 0 {
-		return nil, nil, nil, fmt.Errorf("data: test fraction %v of %d rows gives an empty test set", test, n)
+		return nil, nil, nil, &SplitError{Part: TestPart, Msg: fmt.Sprintf("a fraction %v of %d rows gives an empty test set", test, n)}
 	}
 	if val > 0 && len(valIdx) == 0 {
-		return nil, nil, nil, fmt.Errorf("data: validation fraction %v of %d rows gives an empty validation set", val, n)
+		return nil, nil, nil, &SplitError{Part: ValPart, Msg: fmt.Sprintf("a fraction %v of %d rows gives an empty validation set", val, n)}
 	}
 	if len(train) == 0 {
-		return nil, nil, nil, fmt.Errorf("data: split of %d rows leaves no training rows", n)
+		return nil, nil, nil, &SplitError{Part: TrainPart, Msg: fmt.Sprintf("the split of %d rows leaves no training rows", n)}
 	}
 	sort.Ints(train)
 	sort.Ints(valIdx)
 	sort.Ints(testIdx)
 	return train, valIdx, testIdx, nil
 }
+
+// SplitPart names the part of a split a SplitError is about.
+type SplitPart int
+
+// The parts of a split.
+const (
+	TrainPart SplitPart = iota
+	ValPart
+	TestPart
+	FoldsPart // the number of cross-validation folds
+)
+
+// SplitError is a split the data cannot give: a fraction too small to
+// hold a row, or more folds than rows (of a class). Part says which
+// request it was, so that callers can name the setting to change.
+type SplitError struct {
+	Part SplitPart
+	Msg  string
+}
+
+// Error returns the one-line message.
+func (e *SplitError) Error() string { return "data: " + e.Msg }
 
 // KFold partitions the row indices 0..len(y)-1 into k folds (each a sorted
 // test index set) that cover every row exactly once. The rows are shuffled;
@@ -176,7 +198,7 @@ func KFold(y []float64, k int, stratified bool, seed uint64) ([][]int, error) {
 		return nil, fmt.Errorf("data: k-fold needs k >= 2, got %d", k)
 	}
 	if k > n {
-		return nil, fmt.Errorf("data: k=%d folds but only %d rows", k, n)
+		return nil, &SplitError{Part: FoldsPart, Msg: fmt.Sprintf("k=%d folds but only %d rows", k, n)}
 	}
 	gs, values, err := groups(y, stratified)
 	if err != nil {
@@ -185,8 +207,8 @@ func KFold(y []float64, k int, stratified bool, seed uint64) ([][]int, error) {
 	if stratified {
 		for g, rows := range gs {
 			if len(rows) < k {
-				return nil, fmt.Errorf("data: k=%d folds but class %s has only %d rows: stratified k-fold needs at least k rows in every class",
-					k, formatValue(values[g]), len(rows))
+				return nil, &SplitError{Part: FoldsPart, Msg: fmt.Sprintf("k=%d folds but class %s has only %d rows: stratified k-fold needs at least k rows in every class",
+					k, formatValue(values[g]), len(rows))}
 			}
 		}
 	}

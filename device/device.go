@@ -224,3 +224,14 @@ type Counts struct {
 type Counter interface {
 	Counts() Counts
 }
+
+// MemoryReporter is implemented by a Device that can tell how much memory
+// new buffers may still take. The trainer compares a run's estimated needs
+// with it before allocating anything, so that a run that cannot fit is
+// refused up front instead of failing (or being killed) part way.
+type MemoryReporter interface {
+	// FreeMemory returns the bytes still available for buffers and where
+	// the figure comes from (e.g. "cgroup limit"); ok is false when the
+	// device cannot tell.
+	FreeMemory() (bytes uint64, source string, ok bool)
+}

@@ -28,6 +28,9 @@ type Checkpoint struct {
 	Optimizer Optimizer
 	State     *TrainerState
 	Total     int // the run's number of updates
+	// Restarts is the number of networks trained side by side (0 or 1:
+	// one); State's parameters and optimizer state hold them all.
+	Restarts int
 	// Train, Val and Test are the row indices of the data split.
 	Train, Val, Test []int
 }
@@ -44,7 +47,7 @@ func (c *Checkpoint) Flags() (map[string]string, error) {
 }
 
 // checkpoint metadata keys beyond a model's.
-var checkpointKeys = []string{"step", "total", "optimizer", "shuffle_rng", "dropout_rng", "early_best", "early_best_step", "early_bad", "record_metrics"}
+var checkpointKeys = []string{"restarts", "step", "total", "optimizer", "shuffle_rng", "dropout_rng", "early_best", "early_best_step", "early_bad", "record_metrics"}
 
 // Save writes the checkpoint as a safetensors file, atomically.
 func (c *Checkpoint) Save(path string) error {
@@ -78,15 +81,78 @@ func prefixed(dst map[string]safetensors.Tensor, prefix string, src map[string]s
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// replicaPrefix is the tensor name prefix of network r of a checkpoint
+// that holds several: the first is stored under the model's own names, so
+// that a checkpoint of restarts reads like one of a single run.
+func replicaPrefix(r int) string {
+	if r == 0 {
+		return ""
+	}
+	return "restart." + strconv.Itoa(r) + "."
+}
+
+// replicaTensors adds the tensors of each of the count networks in p.
+func replicaTensors(dst map[string]safetensors.Tensor, prefix string, arch Arch, p Params, count int) {
+	for r := range count {
+		prefixed(dst, replicaPrefix(r)+prefix, ParamTensors(arch, p.Replica(r, count)))
+	}
+}
+
+// replicaParams reads back what replicaTensors wrote.
+func replicaParams(f safetensors.File, prefix string, arch Arch, count int) (Params, error) {
+	reps := make([]Params, count)
+	for r := range reps {
+		var err error
+		if reps[r], err = ParamsFromTensors(arch, subTensors(f, replicaPrefix(r)+prefix)); err != nil {
+			if count > 1 {
+				err = fmt.Errorf("network %d of %d: %v", r+1, count, err)
+			}
+			return Params{}, err
+		}
+	}
+	return stack(reps), nil
+}
+
+// subTensors returns the tensors whose names start with prefix, under
+// their names without it.
+func subTensors(f safetensors.File, prefix string) map[string]safetensors.Tensor {
+	if prefix == "" {
+		return f.Tensors
+	}
+	out := map[string]safetensors.Tensor{}
+	for k, v := range f.Tensors {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out[rest] = v
+		}
+	}
+	return out
+}
+
+// MaxRestarts bounds the number of networks trained side by side, and so
+// those a checkpoint may claim (a damaged file cannot ask for absurd
+// allocations).
+const MaxRestarts = 1 << 16
+
+// MaxWidth is the widest layer model files and checkpoints may hold.
+const MaxWidth = maxWidth
+
 func (c *Checkpoint) encode() ([]byte, error) {
 	m, st := c.Model, c.State
+	R := max(c.Restarts, 1)
+	if err := st.Params.checkShapes(m.Arch, R); err != nil {
+		return nil, fmt.Errorf("checkpoint of %d networks: %v", R, err)
+	}
 	model := *m
-	model.Params = st.Params
+	model.Params = st.Params.Replica(0, R)
 	tensors, meta, err := model.encode()
 	if err != nil {
 		return nil, err
 	}
+	for r := 1; r < R; r++ {
+		prefixed(tensors, replicaPrefix(r), ParamTensors(m.Arch, st.Params.Replica(r, R)))
+	}
 	meta["format"] = CheckpointFormatTag
+	meta["restarts"] = strconv.Itoa(R)
 	meta["step"] = strconv.Itoa(st.Step)
 	meta["total"] = strconv.Itoa(c.Total)
 	meta["optimizer"] = string(c.Optimizer)
@@ -100,10 +166,10 @@ func (c *Checkpoint) encode() ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint: %d optimizer state tensors per parameter for %s", len(st.OptimState), c.Optimizer)
 	}
 	for i, name := range names {
-		prefixed(tensors, "optimizer."+name+".", ParamTensors(m.Arch, st.OptimState[i]))
+		replicaTensors(tensors, "optimizer."+name+".", m.Arch, st.OptimState[i], R)
 	}
 	if st.Early.BestParams != nil {
-		prefixed(tensors, "best.", ParamTensors(m.Arch, *st.Early.BestParams))
+		replicaTensors(tensors, "best.", m.Arch, *st.Early.BestParams, R)
 	}
 	if st.Perm != nil {
 		tensors["perm"] = vec(f64s(st.Perm))
@@ -209,6 +275,18 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 		}
 		return v, nil
 	}
+	c.Restarts = 1
+	if meta["restarts"] != "" {
+		if c.Restarts, err = atoi("restarts", 1); err != nil || c.Restarts > MaxRestarts {
+			return nil, fmt.Errorf("bad restarts %q", meta["restarts"])
+		}
+	}
+	if c.Restarts > 1 {
+		if st.Params, err = replicaParams(f, "", m.Arch, c.Restarts); err != nil {
+			return nil, err
+		}
+		m.Params = st.Params.Replica(0, c.Restarts)
+	}
 	if st.Step, err = atoi("step", 0); err != nil {
 		return nil, err
 	}
@@ -235,24 +313,15 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 	if st.Early.Bad, err = atoi("early_bad", 0); err != nil {
 		return nil, err
 	}
-	sub := func(prefix string) map[string]safetensors.Tensor {
-		out := map[string]safetensors.Tensor{}
-		for k, v := range f.Tensors {
-			if rest, ok := strings.CutPrefix(k, prefix); ok {
-				out[rest] = v
-			}
-		}
-		return out
-	}
 	for _, name := range (OptimConfig{Kind: c.Optimizer}).stateNames() {
-		p, err := ParamsFromTensors(m.Arch, sub("optimizer."+name+"."))
+		p, err := replicaParams(f, "optimizer."+name+".", m.Arch, c.Restarts)
 		if err != nil {
 			return nil, fmt.Errorf("optimizer %s: %v", name, err)
 		}
 		st.OptimState = append(st.OptimState, p)
 	}
-	if best := sub("best."); len(best) > 0 {
-		p, err := ParamsFromTensors(m.Arch, best)
+	if best := subTensors(f, "best."); len(best) > 0 {
+		p, err := replicaParams(f, "best.", m.Arch, c.Restarts)
 		if err != nil {
 			return nil, fmt.Errorf("best parameters: %v", err)
 		}

@@ -37,10 +37,15 @@ type Experiment struct {
 	Reduction    Reduction
 	Seed         uint64
 	Standardize  bool
-	ValSplit     float64
-	TestSplit    float64
-	CV           int     // k-fold cross-validation when ≥ 2
-	Threshold    float64 // binary decision threshold on the probability of class 1
+	// Prep configures the preprocessing of raw columns (kinds, imputation,
+	// one-hot), fitted on each run's or fold's training rows. nil: none,
+	// unless the data have text or missing cells, which then get the
+	// default preprocessing.
+	Prep      *data.PrepConfig
+	ValSplit  float64
+	TestSplit float64
+	CV        int     // k-fold cross-validation when ≥ 2
+	Threshold float64 // binary decision threshold on the probability of class 1
 	// AutoThreshold chooses the binary threshold that maximises balanced
 	// accuracy (Youden's J) on the validation rows, after training.
 	AutoThreshold bool
@@ -133,6 +138,9 @@ type Hooks struct {
 	Fold func(Evaluation)
 	// Checkpoint receives a checkpoint every Experiment.CheckpointEvery updates.
 	Checkpoint func(*Checkpoint) error
+	// Prep sees the preprocessing fitted on the training rows of the main
+	// run (fold 0) or of cross-validation fold k (1-based).
+	Prep func(fold int, p *data.Prep)
 }
 
 // RunStart describes a run about to train.
@@ -164,7 +172,11 @@ func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	arch := Arch{Inputs: ds.Cols(), Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
+	inputs := ds.Cols()
+	if e.Resume != nil && e.Resume.Model.Prep != nil {
+		inputs = e.Resume.Model.Prep.Width()
+	}
+	arch := Arch{Inputs: inputs, Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
 	switch task {
 	case data.TaskBinary:
 		arch.Loss = device.Logistic
@@ -203,8 +215,8 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	if e.AutoThreshold && (p.task != data.TaskBinary || e.ValSplit <= 0 || e.CV >= 2) {
 		return nil, fmt.Errorf("choosing the threshold needs a binary task and a validation split")
 	}
-	if e.Restarts > 1 && (e.Resume != nil || e.CheckpointEvery > 0 || e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
-		return nil, fmt.Errorf("restarts cannot be combined with checkpoints, resuming, class weights, initial parameters or an automatic threshold")
+	if e.Restarts > 1 && (e.ClassWeight == "balanced" || e.InitFromPath != "" || e.AutoThreshold) {
+		return nil, fmt.Errorf("restarts cannot be combined with class weights, initial parameters or an automatic threshold")
 	}
 	res := &Result{Task: p.task, Arch: p.arch, Threshold: e.Threshold}
 	stratified := p.task != data.TaskRegression
@@ -218,10 +230,11 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		}
 		var runs [][]metrics.Value
 		for k, fold := range folds {
-			evs, err := e.trainFold(ctx, dev, p, data.Complement(len(p.y), fold), fold, fmt.Sprintf("fold %d", k+1))
+			evs, arch, err := e.trainFold(ctx, dev, p, data.Complement(len(p.y), fold), fold, k+1, hooks)
 			if err != nil {
 				return nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
+			res.Arch = arch
 			for _, ev := range evs {
 				res.Folds = append(res.Folds, ev)
 				runs = append(runs, lossAndMetrics(ev))
@@ -246,11 +259,12 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		return nil, fmt.Errorf("early stopping monitors the validation loss: it needs a validation split")
 	}
 	res.Manifest = e.Manifest(dev, ds, sp.train, sp.val, sp.test)
-	tr, err := e.train(ctx, dev, p, sp, res.Manifest, hooks)
+	tr, err := e.train(ctx, dev, p, sp, res.Manifest, hooks, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.trainer.Close()
+	res.Arch = tr.arch
 	res.History, res.Records, res.EarlyStop = tr.history, tr.trainer.Records(), tr.trainer.EarlyStop()
 	if e.AutoThreshold {
 		val, err := e.evaluate(tr, p, sp.val, "validation", e.Threshold)
@@ -291,8 +305,8 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 		return nil, err
 	}
 	res.Model = &Model{
-		Arch: p.arch, Params: params.Replica(res.Best, R), Task: p.task, Classes: p.classes,
-		Features: ds.FeatureNames, Label: ds.LabelName, Scaler: tr.scaler,
+		Arch: tr.arch, Params: params.Replica(res.Best, R), Task: p.task, Classes: p.classes,
+		Features: tr.ds.FeatureNames, Label: ds.LabelName, Prep: tr.prep, Scaler: tr.scaler,
 		Info: e.info(res),
 	}
 	return res, nil
@@ -360,6 +374,9 @@ func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
 	if m.Arch.String() != p.arch.String() || m.Task != p.task || !slices.Equal(m.Classes, p.classes) {
 		return bad("the checkpoint holds %s (%v, classes %v), the run describes %s (%v, classes %v)", m.Arch, m.Task, m.Classes, p.arch, p.task, p.classes)
 	}
+	if max(ck.Restarts, 1) != max(e.Restarts, 1) {
+		return bad("the checkpoint holds %d networks trained side by side, the run asks for %d", max(ck.Restarts, 1), max(e.Restarts, 1))
+	}
 	if ck.Optimizer != e.Optim.Kind {
 		return bad("the checkpoint was trained with %s, the run asks for %s", ck.Optimizer, e.Optim.Kind)
 	}
@@ -379,8 +396,10 @@ func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
 // trained is a finished training run with what evaluation needs.
 type trained struct {
 	trainer *Trainer
+	arch    Arch       // p.arch with the inputs the preprocessing gives
+	prep    *data.Prep // nil without preprocessing
 	scaler  *data.Scaler
-	ds      *data.Dataset // standardised with scaler (or the input as is)
+	ds      *data.Dataset // preprocessed and standardised (or the input as is)
 	history []LossPoint
 }
 
@@ -427,8 +446,30 @@ func (e *Experiment) trainConfig(p *prepared, rows []int) (TrainConfig, error) {
 
 // train trains on sp.train, validating on sp.val. A nil manifest marks a
 // cross-validation fold, which is not resumable.
-func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, sp split, manifest map[string]string, hooks Hooks) (*trained, error) {
+func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, sp split, manifest map[string]string, hooks Hooks, fold int) (*trained, error) {
 	ds := p.ds
+	var prep *data.Prep
+	switch cfg := e.prepConfig(ds); {
+	case e.Resume != nil:
+		prep = e.Resume.Model.Prep
+	case cfg != nil:
+		var err error
+		if prep, err = data.FitPrep(ds, sp.train, *cfg); err != nil {
+			return nil, err
+		}
+	}
+	if prep != nil {
+		var err error
+		if ds, _, err = prep.Transform(ds); err != nil {
+			return nil, err
+		}
+		if hooks.Prep != nil {
+			hooks.Prep(fold, prep)
+		}
+	}
+	run := *p
+	run.arch.Inputs = ds.Cols()
+	p = &run
 	var scaler *data.Scaler
 	switch {
 	case e.Resume != nil && e.Resume.Model.Scaler != nil:
@@ -436,8 +477,13 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 	case e.Resume == nil && e.Standardize:
 		scaler = data.FitScaler(ds, sp.train)
 	}
+	unscaled := ds
 	if scaler != nil {
 		ds = scaler.Transform(ds)
+	}
+	scale := widestColumn(p, unscaled, ds, sp.train)
+	if err := scale.check(p.ds.Source); err != nil {
+		return nil, err
 	}
 	x, y := matrix32(ds, sp.train), targets32(p.y, sp.train)
 	cfg, err := e.trainConfig(p, sp.train)
@@ -459,9 +505,10 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 	var t *Trainer
 	checkpoint := func(st *TrainerState) *Checkpoint {
 		return &Checkpoint{
-			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: p.ds.FeatureNames,
-				Label: p.ds.LabelName, Scaler: scaler, Info: manifest},
-			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Train: sp.train, Val: sp.val, Test: sp.test,
+			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: ds.FeatureNames,
+				Label: p.ds.LabelName, Prep: prep, Scaler: scaler, Info: manifest},
+			Optimizer: e.Optim.Kind, State: st, Total: t.TotalSteps(), Restarts: max(e.Restarts, 1),
+			Train: sp.train, Val: sp.val, Test: sp.test,
 		}
 	}
 	if hooks.Checkpoint != nil {
@@ -478,6 +525,9 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 			Records: t.Records(), TrainRows: len(sp.train), ValRows: len(sp.val)})
 	}
 	history, err := t.RunContext(ctx, Observer{Loss: hooks.Loss, Progress: hooks.Progress})
+	if de, ok := err.(*DivergenceError); ok {
+		de.DataScale = scale.hint()
+	}
 	if err != nil {
 		if ie, ok := err.(*InterruptedError); ok && manifest != nil {
 			if st, err2 := t.State(); err2 == nil {
@@ -487,23 +537,37 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		t.Close()
 		return nil, err
 	}
-	return &trained{trainer: t, scaler: scaler, ds: ds, history: history}, nil
+	return &trained{trainer: t, arch: p.arch, prep: prep, scaler: scaler, ds: ds, history: history}, nil
 }
 
-// trainFold trains on train and evaluates every restart on test.
-func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, name string) ([]Evaluation, error) {
-	tr, err := e.train(ctx, dev, p, split{train: train}, nil, Hooks{})
+// prepConfig is the preprocessing the run applies: e.Prep, or the default
+// when the data need one (text or missing cells), else none.
+func (e *Experiment) prepConfig(ds *data.Dataset) *data.PrepConfig {
+	if e.Prep != nil {
+		return e.Prep
+	}
+	if ds.NeedsPrep() {
+		return &data.PrepConfig{}
+	}
+	return nil
+}
+
+// trainFold trains fold k (1-based) on train and evaluates every restart
+// on test; it returns the evaluations and the fold's network shape.
+func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, k int, hooks Hooks) ([]Evaluation, Arch, error) {
+	tr, err := e.train(ctx, dev, p, split{train: train}, nil, Hooks{Prep: hooks.Prep}, k)
 	if err != nil {
-		return nil, err
+		return nil, Arch{}, err
 	}
 	defer tr.trainer.Close()
+	name := fmt.Sprintf("fold %d", k)
 	evs, err := e.evaluateAll(tr, p, test, name, e.Threshold)
 	if len(evs) > 1 {
 		for r := range evs {
 			evs[r].Split = fmt.Sprintf("%s restart %d", name, r+1)
 		}
 	}
-	return evs, err
+	return evs, tr.arch, err
 }
 
 // evaluate computes the loss and metrics of the trained network (its first
@@ -664,6 +728,12 @@ func DataHash(ds *data.Dataset) string {
 	for _, l := range ds.Labels {
 		h.Write([]byte(l))
 		h.Write([]byte{0})
+	}
+	for _, txt := range ds.Text {
+		for _, s := range txt {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -29,6 +29,7 @@ type Model struct {
 	Classes  []string     // class labels by index (classification)
 	Features []string     // feature names in input order
 	Label    string       // the label column's name
+	Prep     *data.Prep   // the raw columns' preprocessing (nil: the inputs are the columns)
 	Scaler   *data.Scaler // nil when the inputs were not standardised
 	Info     map[string]string
 }
@@ -171,6 +172,13 @@ func (m *Model) encode() (map[string]safetensors.Tensor, map[string]string, erro
 		}
 		meta[k] = string(b)
 	}
+	if m.Prep != nil {
+		b, err := json.Marshal(m.Prep)
+		if err != nil {
+			return nil, nil, err
+		}
+		meta["preprocessing"] = string(b)
+	}
 	meta["format"] = FormatTag
 	meta["task"] = m.Task.String()
 	meta["label"] = m.Label
@@ -230,7 +238,7 @@ func decodeModel(b []byte) (*Model, error) {
 }
 
 // modelKeys are the metadata keys modelFromFile interprets.
-var modelKeys = []string{"format", "arch", "classes", "features", "task", "label", "standardized"}
+var modelKeys = []string{"format", "arch", "classes", "features", "task", "label", "standardized", "preprocessing"}
 
 // modelFromFile reads the model parts of a decoded model or checkpoint
 // file; Info receives the metadata it does not interpret.
@@ -287,6 +295,18 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 	if m.Params, err = ParamsFromTensors(m.Arch, f.Tensors); err != nil {
 		return nil, err
 	}
+	if js, ok := meta["preprocessing"]; ok {
+		m.Prep = &data.Prep{}
+		if err := json.Unmarshal([]byte(js), m.Prep); err != nil {
+			return nil, fmt.Errorf("bad preprocessing metadata: %v", err)
+		}
+		if err := m.Prep.Check(); err != nil {
+			return nil, fmt.Errorf("bad preprocessing metadata: %v", err)
+		}
+		if m.Prep.Width() != m.Arch.Inputs {
+			return nil, fmt.Errorf("the preprocessing gives %d inputs, the network takes %d", m.Prep.Width(), m.Arch.Inputs)
+		}
+	}
 	if meta["standardized"] == "true" {
 		mean, ok1 := f.Tensors["scaler.mean"]
 		scale, ok2 := f.Tensors["scaler.scale"]
@@ -308,7 +328,9 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 const maxWidth = 1 << 20
 
 // LoadParams reads initial parameters for arch from a safetensors file
-// (--init-from): PyTorch-named tensors, F32 or F64, as ParamTensors writes.
+// (--init-from): a PyTorch state_dict of Linear and BatchNorm1d layers, F32
+// or F64, named as nn.Sequential names them or as ParamTensors writes (see
+// renameTorchStateDict).
 func LoadParams(path string, arch Arch) (Params, error) {
 	b, err := readFile(path)
 	if err != nil {
@@ -318,7 +340,7 @@ func LoadParams(path string, arch Arch) (Params, error) {
 	if err != nil {
 		return Params{}, &FileError{Path: path, Err: err}
 	}
-	p, err := ParamsFromTensors(arch, f.Tensors)
+	p, err := paramsFromStateDict(arch, f.Tensors)
 	if err != nil {
 		return Params{}, &FileError{Path: path, Err: err}
 	}
@@ -349,3 +371,26 @@ func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
+
+// Inputs turns raw columns (those the model was trained on, in order: see
+// data.Dataset.SelectByName) into the network's inputs: the saved
+// preprocessing, then the scaler. The statistics count categories the
+// training rows did not have.
+func (m *Model) Inputs(ds *data.Dataset) (*data.Dataset, data.PrepStats, error) {
+	var stats data.PrepStats
+	if m.Prep != nil {
+		var err error
+		if ds, stats, err = m.Prep.Transform(ds); err != nil {
+			return nil, stats, err
+		}
+	} else if ds.NeedsPrep() {
+		return nil, stats, &data.Error{File: ds.Source, Msg: "has text or missing cells, and the model was trained without preprocessing for them"}
+	}
+	if ds.Cols() != m.Arch.Inputs {
+		return nil, stats, &data.Error{File: ds.Source, Msg: fmt.Sprintf("has %d feature columns, the model takes %d", ds.Cols(), m.Arch.Inputs)}
+	}
+	if m.Scaler != nil {
+		ds = m.Scaler.Transform(ds)
+	}
+	return ds, stats, nil
+}

@@ -109,6 +109,35 @@ func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int
 	return n, nil
 }
 
+// keepRunningStats saves the batch-norm running statistics, which a
+// training-mode forward pass updates, and returns the function that puts
+// them back (and frees the copies).
+func (n *Network) keepRunningStats() (restore func(), err error) {
+	type saved struct{ dst, copy device.Buffer }
+	var kept []saved
+	restore = func() {
+		for _, k := range kept {
+			n.dev.Copy(k.dst, k.copy, k.dst.Len())
+			n.dev.Free(k.copy)
+		}
+	}
+	for _, ly := range n.layers {
+		if ly.bn == nil {
+			continue
+		}
+		for _, b := range []device.Buffer{ly.bn.runMean, ly.bn.runVar} {
+			c, err := n.dev.Alloc(b.Len())
+			if err != nil {
+				restore()
+				return nil, fmt.Errorf("allocating %d floats on %s: %w", b.Len(), n.dev.Name(), err)
+			}
+			n.dev.Copy(c, b, b.Len())
+			kept = append(kept, saved{b, c})
+		}
+	}
+	return restore, nil
+}
+
 func (n *Network) alloc(size int) (device.Buffer, error) {
 	b, err := n.dev.Alloc(size)
 	if err != nil {

@@ -159,3 +159,50 @@ func TestResumeRejectsOtherData(t *testing.T) {
 		t.Fatalf("resuming on other data: %v", err)
 	}
 }
+
+// TestResumeRestartsIsBitIdentical stops a run of three restarts with
+// Adam, batch norm and early-stopping records (every tensor kind a
+// checkpoint holds, once per network), saves and reloads the checkpoint
+// and checks that every network ends bit for bit as in the run that was
+// not stopped.
+func TestResumeRestartsIsBitIdentical(t *testing.T) {
+	ds, err := data.Biodeg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := workshop(5)
+	e.Restarts, e.BatchNorm, e.BatchSize, e.Steps, e.Reduction = 3, true, 100, 30, Mean
+	e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	e.ValSplit, e.RecordEvery = 0.2, 4
+	e.EarlyStopping = EarlyStopping{Patience: 100, RestoreBest: true}
+	straight, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := interruptAt(t, ds, e, 13)
+	if ck.Restarts != 3 {
+		t.Fatalf("checkpoint holds %d networks, want 3", ck.Restarts)
+	}
+	if err := ck.State.Params.checkShapes(ck.Model.Arch, 3); err != nil {
+		t.Fatal(err)
+	}
+	e.Resume = ck
+	resumed, err := RunExperiment(cpu.New(), ds, e, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameBits(straight.Model.Params, resumed.Model.Params); err != nil {
+		t.Fatalf("resumed run differs from the straight one: %v", err)
+	}
+	for r := range straight.Restarts {
+		for i, ev := range straight.Restarts[r].Evals {
+			if got := resumed.Restarts[r].Evals[i].Loss; math.Float64bits(got) != math.Float64bits(ev.Loss) {
+				t.Fatalf("restart %d %s loss: %v resumed, %v straight", r, ev.Split, got, ev.Loss)
+			}
+		}
+	}
+	e.Restarts = 2
+	if _, err := RunExperiment(cpu.New(), ds, e, nil, nil); err == nil || !strings.Contains(err.Error(), "3 networks") {
+		t.Fatalf("resuming 3 networks as 2: %v", err)
+	}
+}

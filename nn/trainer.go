@@ -158,6 +158,9 @@ type DivergenceError struct {
 	// Detected is set when --detect-anomaly found the problem (Loss is then
 	// not known).
 	Detected bool
+	// DataScale, when set, names the data column whose scale more likely
+	// caused the divergence than the learning rate did.
+	DataScale string
 
 	iter  int  // the loop iteration that computed the bad loss
 	final bool // the bad loss is the full-batch loss after the last update
@@ -168,7 +171,7 @@ func (e *DivergenceError) Error() string {
 	var what string
 	switch {
 	case e.Detected:
-		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); try a smaller --lr", e.Step, e.Anomaly, e.LR)
+		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); %s", e.Step, e.Anomaly, e.LR, e.advice())
 	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
 		what = fmt.Sprintf("the loss is %v", e.Loss)
 		if e.Anomaly != nil {
@@ -177,7 +180,16 @@ func (e *DivergenceError) Error() string {
 	default:
 		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: %s (lr %g); try a smaller --lr", e.Step, what, e.LR)
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice())
+}
+
+// advice says what to change: the data's scale when it is the likely
+// cause, else the learning rate.
+func (e *DivergenceError) advice() string {
+	if e.DataScale != "" {
+		return e.DataScale
+	}
+	return "try a smaller --lr"
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an
@@ -241,7 +253,10 @@ type Trainer struct {
 	es earlyState
 
 	an   *anomalyChecker
-	snap *TrainerState // the latest state known to be finite, for replays
+	snap *TrainerState // the state the run started from, for replays
+	// verified is the latest update whose input state a finite loss read
+	// vouched for: a replay runs the updates before it unchecked.
+	verified int
 }
 
 // earlyState is early stopping's bookkeeping.
@@ -272,6 +287,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		t.batch = n
 	}
 	t.perEpoch = (n + t.batch - 1) / t.batch
+	if cfg.Steps <= 0 && cfg.Epochs > math.MaxInt/t.perEpoch {
+		return nil, fmt.Errorf("%d epochs of %d updates each are more updates than a step counter holds", cfg.Epochs, t.perEpoch)
+	}
 	t.total = t.TotalSteps()
 	if cfg.RecordEvery <= 0 {
 		t.cfg.RecordEvery = defaultRecordEvery(t.total)
@@ -282,6 +300,9 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	t.replicas = max(cfg.Restarts, 1)
 	if t.replicas > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
 		return nil, fmt.Errorf("restarts cannot be combined with initial parameters or class weights")
+	}
+	if err := checkMemory(dev, estimateMemory(t.cfg, n, t.k)); err != nil {
+		return nil, err
 	}
 	inits := make([]Params, t.replicas)
 	for r := range inits {
@@ -434,6 +455,7 @@ func (t *Trainer) RunContext(ctx context.Context, obs Observer) ([]LossPoint, er
 	if err := t.snapshot(); err != nil {
 		return t.history, err
 	}
+	t.verified = t.iter
 	err := t.loop(ctx)
 	if de, ok := err.(*DivergenceError); ok && !de.Detected {
 		t.locate(de)
@@ -475,9 +497,6 @@ func (t *Trainer) loop(ctx context.Context) error {
 			if err := t.drain(); err != nil {
 				return err
 			}
-			if err := t.snapshot(); err != nil {
-				return err
-			}
 		}
 		if n := t.cfg.CheckpointEvery; n > 0 && t.iter%n == 0 && t.iter < t.total && t.cfg.OnCheckpoint != nil {
 			st, err := t.State()
@@ -496,7 +515,9 @@ func (t *Trainer) loop(ctx context.Context) error {
 			return err
 		}
 	case t.fullBatch():
-		t.finalLoss(t.total)
+		if err := t.finalLoss(t.total); err != nil {
+			return err
+		}
 	}
 	if err := t.drain(); err != nil {
 		return err
@@ -507,11 +528,40 @@ func (t *Trainer) loop(ctx context.Context) error {
 	return nil
 }
 
-// finalLoss records the full-batch loss after the last update (step s),
-// in evaluation mode.
-func (t *Trainer) finalLoss(s int) {
-	t.net.Forward(t.x, t.n, false, 0)
+// finalLoss records the full-batch loss after the last update (step s).
+func (t *Trainer) finalLoss(s int) error {
+	if err := t.finalForward(); err != nil {
+		return err
+	}
 	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max((s+t.perEpoch-1)/t.perEpoch, 1)})
+	return nil
+}
+
+// finalForward runs the forward pass of the loss after the last update in
+// training mode, like every earlier point of the curve (with batch norm or
+// dropout an evaluation-mode loss differs; evaluation reports that one):
+// the dropout draw an update after the last would make, and batch
+// statistics, without changing the generator or the running statistics
+// the model keeps.
+func (t *Trainer) finalForward() error {
+	seed := uint64(0)
+	if t.cfg.Dropout > 0 {
+		state, err := t.dropPCG.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		seed = t.dro.Uint64()
+		if err := t.dropPCG.UnmarshalBinary(state); err != nil {
+			return err
+		}
+	}
+	restore, err := t.net.keepRunningStats()
+	if err != nil {
+		return err
+	}
+	t.net.Forward(t.x, t.n, true, seed)
+	restore()
+	return nil
 }
 
 // recording reports whether the run makes progress records: when
@@ -614,7 +664,9 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 	}
 	if t.fullBatch() {
 		if final {
-			t.finalLoss(s)
+			if err := t.finalLoss(s); err != nil {
+				return false, err
+			}
 		} else {
 			t.forwardLoss(s)
 			t.forwardDone = true
@@ -739,15 +791,17 @@ func (t *Trainer) drain() error {
 		if len(t.history) > 0 {
 			first = t.history[0].Loss
 		}
+		iter := p.Step // the iteration that computed the loss
+		if !t.fullBatch() {
+			iter = p.Step - 1
+		}
 		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) || (first > 0 && p.Loss > DivergenceFactor*first) {
 			t.pending = t.pending[:0]
-			iter, final := p.Step, t.fullBatch() && p.Step == t.total
-			if !t.fullBatch() {
-				iter = p.Step - 1
-			}
+			final := t.fullBatch() && p.Step == t.total
 			return &DivergenceError{Step: p.Step, Loss: p.Loss, FirstLoss: first, LR: t.lr(min(max(iter, 0), max(t.total-1, 0))), iter: iter, final: final}
 		}
 		t.history = append(t.history, p)
+		t.verified = iter
 		if pr := t.pendingProgress; pr != nil && pr.Step == p.Step {
 			pr.Loss = p.Loss
 			t.emitProgress(*pr)
@@ -786,12 +840,14 @@ func shufflePerm(rng *rand.Rand, perm []int32) {
 func (t *Trainer) Params() (Params, error) { return t.net.Params() }
 
 // snapshotLimit is the most parameter and optimizer-state values the
-// trainer copies to the host at each loss check so that a non-finite loss
-// can be traced to its tensor by a replay; larger networks skip the copies
-// (--detect-anomaly still names the tensor).
+// trainer copies to the host at the start of a run so that a non-finite
+// loss can be traced to its tensor by a replay; larger networks skip the
+// copy (--detect-anomaly still names the tensor). The loss reads during
+// the run copy only the losses: a divergence costs a replay of the run so
+// far instead.
 const snapshotLimit = 1 << 24
 
-// snapshot keeps the current state, known finite, for locate.
+// snapshot keeps the starting state for locate.
 func (t *Trainer) snapshot() error {
 	if t.replicas*t.net.arch.ParamCount()*(1+t.cfg.Optim.stateCount()) > snapshotLimit {
 		return nil
@@ -801,8 +857,9 @@ func (t *Trainer) snapshot() error {
 	return err
 }
 
-// locate replays the updates since the latest finite state with every
-// operation checked, to name the tensor that first became non-finite.
+// locate replays the run from its starting state: unchecked up to the
+// latest update a finite loss vouched for, then with every operation
+// checked, to name the tensor that first became non-finite.
 func (t *Trainer) locate(de *DivergenceError) {
 	if t.snap == nil || !(math.IsNaN(de.Loss) || math.IsInf(de.Loss, 0)) {
 		return
@@ -810,11 +867,16 @@ func (t *Trainer) locate(de *DivergenceError) {
 	if err := t.restore(t.snap, false); err != nil {
 		return
 	}
+	last := min(de.iter, t.total-1)
+	for i := t.iter; i < min(t.verified, last); i++ {
+		t.pending = t.pending[:0]
+		t.forwardLoss(i)
+		t.backwardUpdate(i)
+	}
 	an := newAnomalyChecker(t.dev)
 	t.setChecker(an)
 	defer t.setChecker(nil)
-	last := min(de.iter, t.total-1)
-	for i := t.iter; i <= last && an.found == nil && an.err == nil; i++ {
+	for i := max(t.iter, min(t.verified, last)); i <= last && an.found == nil && an.err == nil; i++ {
 		t.pending = t.pending[:0]
 		t.forwardLoss(i)
 		if an.found == nil {
@@ -823,7 +885,7 @@ func (t *Trainer) locate(de *DivergenceError) {
 	}
 	if de.final && an.found == nil {
 		an.at("forward pass", t.total-1)
-		t.net.Forward(t.x, t.n, false, 0)
+		t.finalForward()
 	}
 	t.pending = t.pending[:0]
 	de.Anomaly = an.found

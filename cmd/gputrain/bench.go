@@ -54,7 +54,7 @@ type benchFlags struct {
 // hidden in "gputrain bench" and refused: a timed run is --steps updates of
 // training and nothing else.
 var benchTrainFlags = map[string]bool{
-	"data": true, "label": true, "labels": true, "delimiter": true, "header": true, "index-col": true,
+	"data": true, "label": true, "labels": true, "delimiter": true, "header": true, "index-col": true, "format": true,
 	"device": true, "task": true, "hidden": true, "activation": true, "loss-reduction": true,
 	"init": true, "init-from": true, "optimizer": true, "lr": true, "lr-schedule": true,
 	"warmup-steps": true, "lr-step-size": true, "lr-gamma": true, "lr-min": true,
@@ -119,8 +119,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if b.kernelBlocks < 1 || !(b.kernelTime > 0 && b.kernelTime <= 60) {
-		return usageError{errors.New("invalid --kernel-blocks or --kernel-time: want ≥ 1 block of more than 0 and at most 60 seconds")}
+	if !inRange(b.kernelBlocks, 1, 1000) || !(b.kernelTime > 0 && b.kernelTime <= 60) {
+		return usageError{errors.New("invalid --kernel-blocks or --kernel-time: want 1 to 1000 blocks of more than 0 and at most 60 seconds")}
 	}
 	if !ownData {
 		// A suite workload fixes its data, network and optimizer.

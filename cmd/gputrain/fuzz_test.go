@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,18 +60,37 @@ func FuzzFlagValues(f *testing.F) {
 	f.Add("loss-reduction", "mean", "init", "he")
 	f.Add("progress", "bar", "log-every", "7")
 	f.Add("steps", "0x10", "epochs", "+Inf")
+	f.Add("data", "my.csv", "cv", "5")
+	f.Add("preset", "tabular", "test-split", "0.9")
 	f.Fuzz(func(t *testing.T, name1, value1, name2, value2 string) {
-		fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
-		var tf trainFlags
-		tf.register(fs)
-		tf.registerRun(fs)
-		for _, nv := range [][2]string{{name1, value1}, {name2, value2}} {
-			if fs.Lookup(nv[0]) == nil || fs.Set(nv[0], nv[1]) != nil {
-				return // pflag rejects it, as the command line would
+		what := name1 + "=" + value1 + " " + name2 + "=" + value2
+		flags := func() (*pflag.FlagSet, *trainFlags, bool) {
+			fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+			var tf trainFlags
+			tf.register(fs)
+			tf.registerRun(fs)
+			for _, nv := range [][2]string{{name1, value1}, {name2, value2}} {
+				if fs.Lookup(nv[0]) == nil || fs.Set(nv[0], nv[1]) != nil {
+					return nil, nil, false // pflag rejects it, as the command line would
+				}
 			}
+			return fs, &tf, true
+		}
+		fs, tf, ok := flags()
+		if !ok {
+			return
+		}
+		_, plainErr := tf.experiment(fs) // the flags alone, without a preset
+		fs, tf, _ = flags()
+		if _, err := tf.applyPreset(fs); err != nil {
+			checkUserError(t, what, err)
+			return
 		}
 		e, err := tf.experiment(fs)
-		checkUserError(t, name1+"="+value1+" "+name2+"="+value2, err)
+		checkUserError(t, what, err)
+		if err != nil && plainErr == nil {
+			t.Fatalf("%s: valid flags made invalid by the preset: %v", what, err)
+		}
 		if err != nil {
 			return
 		}
@@ -89,9 +109,10 @@ func FuzzFlagValues(f *testing.F) {
 var longNumber = regexp.MustCompile(`[0-9]{3,}`)
 
 // FuzzRun runs whole command lines in a temporary directory, each for at
-// most a fraction of a second (as if Ctrl-C came then): whatever the
+// most 50 ms (as if Ctrl-C came then; longer only trains longer): whatever the
 // arguments, gputrain exits 0, or non-zero with one line on stderr, and
-// never panics. Arguments that name paths outside the directory, long
+// never panics. The directory holds x.csv, a table with text and missing
+// cells. Arguments that name paths outside the directory, long
 // numbers and the bench and verify commands (which cannot be interrupted)
 // are left out.
 func FuzzRun(f *testing.F) {
@@ -109,6 +130,10 @@ func FuzzRun(f *testing.F) {
 		"help",
 		"train --progress bar --steps 2 --print-every 1",
 		"--steps=2 --hidden= --task regression",
+		"inspect --data x.csv --ignore 1-2 --categorical a",
+		"--data x.csv --features 1,b --impute median --missing-indicator --max-categories 2 --na-values ?,- --strict",
+		"predict --model m --data x.csv --id-col 1",
+		"eval --model m --json",
 	} {
 		f.Add(s)
 	}
@@ -119,7 +144,12 @@ func FuzzRun(f *testing.F) {
 			return
 		}
 		t.Chdir(t.TempDir())
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		// A small table with text columns, gaps and a missing label, so that
+		// command lines naming x.csv reach the column handling.
+		if err := os.WriteFile("x.csv", []byte("id,island,bill,b,y\np1,Dream,NA,1,a\np2,Biscoe,3.5,2,b\np3,,4,3,NA\np4,Dream,5,4,b\np5,Torgersen,?,5,a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		var out, errb bytes.Buffer
 		code := runContext(ctx, args, &out, &errb)

@@ -5,6 +5,7 @@
 //	gputrain train [flags]        train a network
 //	gputrain predict [flags]      apply a saved model to new data
 //	gputrain eval [flags]         score a saved model on labelled data
+//	gputrain inspect [flags]      describe a table's columns and label before training
 //	gputrain devices              list the compute devices of this build
 //	gputrain verify [flags]       check every device against a float64 reference
 package main
@@ -27,7 +28,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // training or device failure, verify out of tolerance
 	exitBadInput    = 2   // bad flags, unreadable or invalid files
-	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM (a checkpoint was saved)
+	exitInterrupted = 130 // stopped by Ctrl-C, SIGTERM or SIGHUP, and a checkpoint was saved (one that could not be: exitFailure)
 )
 
 func main() {
@@ -40,6 +41,7 @@ Usage:
   gputrain [train] [flags]     train a network (default: the shipped biodeg example)
   gputrain predict [flags]     write predictions of a saved model for new data
   gputrain eval [flags]        score a saved model on labelled data
+  gputrain inspect [flags]     describe a table's columns and label before training
   gputrain devices             list the compute devices this build can use
   gputrain verify [flags]      train on every device and compare with a float64 reference
   gputrain bench [flags]       time training steps and kernels on each device
@@ -83,17 +85,19 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	case "train":
 		err = trainCommand(ctx, rest, stdout, stderr)
 	case "predict":
-		err = predictCommand(rest, stdout)
+		err = predictCommand(rest, stdout, stderr)
 	case "eval":
-		err = evalCommand(rest, stdout)
+		err = evalCommand(rest, stdout, stderr)
 	case "devices":
 		err = devicesCommand(rest, stdout)
 	case "bench":
 		err = benchCommand(rest, stdout, stderr)
 	case "verify":
 		err = verifyCommand(rest, stdout)
+	case "inspect":
+		err = inspectCommand(rest, stdout)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, devices, bench or verify (see gputrain --help)", cmd)}
+		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, inspect, devices, bench or verify (see gputrain --help)", cmd)}
 	}
 	if err == nil {
 		return exitOK

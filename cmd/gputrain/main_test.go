@@ -36,7 +36,9 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 		"empty":    write(t, dir, "empty.csv", ""),
 		"ragged":   write(t, dir, "ragged.csv", "a,b,label\n1,2,x\n3,4\n5,6,y\n"),
 		"text":     write(t, dir, "text.csv", "a,b,label\n1,2,x\n3,abc,y\n5,6,x\n"),
-		"nan":      write(t, dir, "nan.csv", "a,b,label\n1,2,x\n3,NaN,y\n5,6,x\n"),
+		"nolabel":  write(t, dir, "nolabel.csv", "a,b,label\n1,2,x\n3,4,NA\n5,6,y\n"),
+		"onlya":    write(t, dir, "onlya.csv", "a,label\n1,x\n"),
+		"idonly":   write(t, dir, "idonly.csv", "id,k,label\np1,1,x\np2,1,y\np3,1,x\np4,1,y\np5,1,x\np6,1,y\np7,1,x\np8,1,y\np9,1,x\np10,1,y\n"),
 		"inf":      write(t, dir, "inf.csv", "a,b,label\n1,2,x\n3,4,y\n5,-Inf,x\n"),
 		"oneclass": write(t, dir, "oneclass.csv", "a,b,label\n1,2,x\n3,4,x\n5,6,x\n"),
 		"x":        write(t, dir, "x.csv", "a,b\n1,2\n3,4\n5,6\n"),
@@ -46,7 +48,7 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 	}
 	// A real model, then a truncated copy of it.
 	model := filepath.Join(dir, "m.safetensors")
-	if code, _, stderr := gputrain(t, "train", "--data", files["good"], "--steps", "2", "--quiet", "--out", model); code != 0 {
+	if code, _, stderr := gputrain(t, "train", "--data", files["good"], "--preset", "workshop", "--steps", "2", "--quiet", "--out", model); code != 0 {
 		t.Fatalf("training the good file failed: %s", stderr)
 	}
 	b, _ := os.ReadFile(model)
@@ -60,8 +62,13 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 		{"missing file", []string{"--data", filepath.Join(dir, "nope.csv")}, `nope\.csv: cannot open: no such file`},
 		{"empty file", []string{"--data", files["empty"]}, `empty\.csv: .*empty`},
 		{"ragged row", []string{"--data", files["ragged"]}, `ragged\.csv:3: row has 2 fields, want 3`},
-		{"non-numeric cell", []string{"--data", files["text"]}, `text\.csv:3:2: cell "abc" in column "b" is not a number`},
-		{"NaN cell", []string{"--data", files["nan"]}, `nan\.csv:3:2: .*not a finite number`},
+		{"text in a numeric column", []string{"predict", "--model", model, "--data", files["text"]}, `text\.csv:3:2: cell "abc" in column "b" is not a number \(the column is numeric in the training rows\)`},
+		{"missing label with --strict", []string{"--data", files["nolabel"], "--strict"}, `nolabel\.csv:3:3: label "NA" is missing`},
+		{"model column missing", []string{"predict", "--model", model, "--data", files["onlya"]}, `onlya\.csv lacks 1 of the model's columns: b`},
+		{"--features names an absent column", []string{"--data", files["good"], "--features", "a,zz"}, `good\.csv: --features: no column "zz" \(columns: a, b\)`},
+		{"--ignore out of range", []string{"--data", files["good"], "--ignore", "7"}, `good\.csv: --ignore: column 7 is not a feature column`},
+		{"bad --impute", []string{"--data", files["good"], "--impute", "zero"}, `invalid --impute: unknown imputation "zero"`},
+		{"nothing left", []string{"--data", files["idonly"]}, `idonly\.csv: no feature column is left after dropping constant and identifier columns`},
 		{"Inf cell", []string{"--data", files["inf"]}, `inf\.csv:4:2: .*not a finite number`},
 		{"one class only", []string{"--data", files["oneclass"]}, `oneclass\.csv.*only one class`},
 		{"X/y row counts differ", []string{"--data", files["x"], "--labels", files["y"]}, `x\.csv has 3 rows but .*y\.csv has 2`},
@@ -157,7 +164,7 @@ func TestTrainPredictEval(t *testing.T) {
 	}
 	b, _ := os.ReadFile(preds)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) != 1056 || lines[0] != "prob_RB,predicted" || !regexp.MustCompile(`^[0-9.e-]+,(RB|NRB)$`).MatchString(lines[1]) {
+	if len(lines) != 1056 || lines[0] != "prob_NRB,prob_RB,predicted" || !regexp.MustCompile(`^[0-9.e-]+,[0-9.e-]+,(RB|NRB)$`).MatchString(lines[1]) {
 		t.Fatalf("predictions: %d lines, starting %q", len(lines), lines[:2])
 	}
 	code, stdout, stderr = gputrain(t, "eval", "--model", model, "--data", "../../data/biodeg/biodeg.csv")

@@ -43,6 +43,12 @@ type printer struct {
 	bar    *progressbar.ProgressBar
 	useBar bool
 	val    bool // a validation column
+	// labelDefault: the label column was not named, so the header says
+	// which was taken.
+	labelDefault bool
+	// evalMode labels the evaluations' losses when they differ in kind
+	// from the curve's training-mode losses (batch norm, dropout).
+	evalMode string
 
 	last      *nn.LossPoint // the latest point, printed at the end if it was not yet
 	printed   bool          // whether last was printed
@@ -53,6 +59,7 @@ type printer struct {
 	modeKnown bool // whether minibatch is known
 	started   bool // whether the table's header is printed
 	reduction nn.Reduction
+	preset    string          // the active --preset, shown in the header ("": not shown)
 	restarts  int             // models trained side by side
 	valAt     map[int]float64 // validation loss by step
 	lastLine  time.Time
@@ -67,14 +74,40 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 	return p
 }
 
+// layout says how a CSV file was read: whether its first row was a
+// header and by which rule, and, when the label column was not named, which
+// column was taken.
+func (p *printer) layout(ds *data.Dataset) {
+	l := ds.Layout
+	if p.quiet || l.HeaderRule == "" {
+		return
+	}
+	if l.Header {
+		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule)
+	} else {
+		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule)
+	}
+	if p.labelDefault && l.LabelColumn > 0 {
+		fmt.Fprintf(p.w, "label:     column %d (%q), the last; choose another with --label NAME or --label NUMBER\n", l.LabelColumn, ds.LabelName)
+	}
+}
+
 func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
+	if (e.BatchNorm && len(e.Hidden) > 0) || (e.Dropout > 0 && len(e.Hidden) > 0) {
+		// The loss curve is in training mode; the evaluations are not.
+		p.evalMode = "; evaluation mode: no dropout, batch norm with its running statistics"
+	}
 	p.val = e.ValSplit > 0 && e.CV < 2
 	if p.quiet {
 		return
 	}
 	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
+	p.layout(ds)
 	fmt.Fprintf(p.w, "device:    %s\n", dev)
+	if p.preset != "" {
+		fmt.Fprintf(p.w, "preset:    %s\n", p.preset)
+	}
 	batch := "full batch"
 	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {
 		batch = fmt.Sprintf("batch %d", e.BatchSize)
@@ -113,6 +146,18 @@ func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 }
 
 // begin is called when training starts (Hooks.Start).
+// prep prints the column kinds the preprocessing found in the training
+// rows: of the run, or of the first cross-validation fold.
+func (p *printer) prep(fold int, pr *data.Prep) {
+	switch {
+	case p.quiet || fold > 1:
+	case fold == 1:
+		fmt.Fprintf(p.w, "columns:   %s (fold 1's training rows; each fold fits its own)\n", pr.Describe())
+	default:
+		fmt.Fprintf(p.w, "columns:   %s (fitted on the training rows)\n", pr.Describe())
+	}
+}
+
 func (p *printer) begin(rs nn.RunStart, resumedFrom string) {
 	p.start, p.total = rs.Step, rs.Total
 	for _, r := range rs.Records {
@@ -334,7 +379,12 @@ func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bo
 		fmt.Fprintf(p.w, "\nthe kept restart (%d):\n", res.Best+1)
 	}
 	for _, ev := range res.Evals {
-		fmt.Fprintf(p.w, "\n%s (%d rows): loss %.6g (%s, %s)\n", ev.Split, ev.Rows, ev.Loss, res.Arch.Loss, p.reduction)
+		loss := fmt.Sprintf("%.6g (%s, %s%s)", ev.Loss, res.Arch.Loss, p.reduction, p.evalMode)
+		if p.reduction == nn.Sum && ev.Rows > 0 {
+			// eval reports the mean: show it too, labelled.
+			loss = fmt.Sprintf("%.6g (%s, sum; mean %.6g%s)", ev.Loss, res.Arch.Loss, ev.Loss/float64(ev.Rows), p.evalMode)
+		}
+		fmt.Fprintf(p.w, "\n%s (%d rows): loss %s\n", ev.Split, ev.Rows, loss)
 		for _, line := range strings.Split(strings.TrimRight(metrics.FormatValues(ev.Metrics), "\n"), "\n") {
 			fmt.Fprintf(p.w, "  %s\n", line)
 		}

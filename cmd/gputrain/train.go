@@ -8,11 +8,12 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
@@ -23,13 +24,30 @@ Trains a fully connected network. With no data flags it trains the shipped
 example, the workshop's network on the UCI QSAR biodegradation data
 (1055 molecules × 41 descriptors): 41 → 20 (tanh) → 1 (logistic), N(0,1)
 initialisation, summed logistic loss, full-batch gradient descent with step
-1e-4 for 3000 steps. The defaults below are those settings.
+1e-4 for 3000 steps. The defaults below are those settings (--preset
+workshop).
+
+With --data (your own table) the tabular preset starts from what a
+practitioner would pick instead: --hidden 64 --activation relu --init he
+(glorot for other activations) --optimizer adam --lr 1e-3 --loss-reduction
+mean --batch-size 32 --epochs 200, and, unless --cv is given, --val-split 0.2
+--patience 20 (early stopping with the best weights restored). Every flag you
+give overrides its preset value; --preset workshop keeps the workshop's
+settings for your data too. The run header says which preset is active.
 
 On a terminal a progress bar shows the step, loss, validation metric, rate
 and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
-at least every 30 s). Ctrl-C (or SIGTERM) stops at the next step, saves a
-checkpoint and says how to continue it with --resume; the continued run is
-bit for bit the run that was not interrupted.
+at least every 30 s). Ctrl-C (or SIGTERM, SIGHUP) stops at the next step,
+saves a checkpoint and says how to continue it with --resume (exit code
+130); the continued run is bit for bit the run that was not interrupted.
+A checkpoint that cannot be written goes to the temporary directory; when
+that fails too, or for --cv, the run says nothing was saved (exit code 1).
+
+With --data, text columns are categories (one-hot), missing cells (empty,
+NA, N/A, NaN, null, ?) are imputed, rows with a missing label are skipped,
+and constant and identifier columns are dropped; all of it is fitted on the
+training rows, shown in the header and saved in the model (see
+"gputrain inspect" to look at a table first).
 
 Examples:
   gputrain train
@@ -40,6 +58,8 @@ Examples:
                  --epochs 500 --patience 10 --plots plots --log run.jsonl
   gputrain train --steps 100000 --checkpoint-every 1000 --checkpoint run.ckpt
   gputrain train --resume run.ckpt                     # continue it
+  gputrain train --data penguins.csv --label species --cv 5 --optimizer adam \
+                 --lr 1e-2 --loss-reduction mean --init glorot --epochs 200 --batch-size 32
   gputrain train --data house.csv --label price --task regression \
                  --hidden 32 --activation relu --optimizer adam --lr 1e-3 \
                  --loss-reduction mean --batch-size 32 --epochs 100
@@ -51,6 +71,7 @@ Examples:
 // stopping).
 type trainFlags struct {
 	dataFlags
+	columns                                                                     columnFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
 	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
 	valSplit, testSplit                                                         float64
@@ -64,6 +85,7 @@ type trainFlags struct {
 	detectAnomaly, batchNorm                                                    bool
 	restarts                                                                    int
 
+	preset                                          string
 	logPath, plotsDir, progress, checkpoint, resume string
 	logEvery, patience, checkpointEvery             int
 	minDelta                                        float64
@@ -78,7 +100,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
-	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file (layers.N.weight [out,in], layers.N.bias)")
+	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
 	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
 	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
@@ -96,7 +118,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
 	fs.StringVar(&f.classWeight, "class-weight", "none", "none, or balanced: weight each class's rows by rows/(classes × rows of the class) in the training loss")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "rows per update, shuffled each epoch (0: full batch; sgd defaults to 32)")
-	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set)")
+	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set); 0 evaluates the initial parameters (see --init-from) without training")
 	fs.IntVar(&f.epochs, "epochs", 0, "passes over the training rows (overrides --steps)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed for initialisation, splits, shuffling and dropout (same seed, same machine: same run)")
 	fs.BoolVar(&f.standardize, "standardize", true, "standardise features with mean and sd fitted on the training rows")
@@ -111,6 +133,8 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
+	fs.StringVar(&f.preset, "preset", presetAuto, "starting values of the training flags: auto (tabular with --data, else workshop), workshop (the defaults shown here) or tabular (see above); flags you give override it")
+	f.columns.register(fs)
 	fs.StringVar(&f.progress, "progress", progressAuto, "progress display: auto (a bar on a terminal, lines otherwise), bar or lines")
 	fs.StringVar(&f.logPath, "log", "", "write a JSON Lines log to this file: the run's manifest, a record per --log-every steps (losses, metrics, lr, elapsed), the result")
 	fs.IntVar(&f.logEvery, "log-every", 0, "steps between progress records (validation loss, log lines, early-stopping checks); 0: every epoch with minibatches; with full batches 1, 2, 5, 10, 20, 50 or 100 steps, about 200 records a run")
@@ -122,6 +146,23 @@ func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
 	fs.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "write a checkpoint every N steps (0: only when interrupted)")
 	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, with its settings (only outputs, device, data location and length may change)")
 }
+
+// The ranges of the integer flags. Their products (epochs × batches per
+// epoch, widths × restarts × rows) fit an int64, and what they allocate is
+// checked against the device's memory before training (nn.MemoryError).
+const (
+	maxSteps    = 1_000_000_000_000 // updates, and intervals counted in updates
+	maxEpochs   = 1_000_000_000
+	maxRows     = math.MaxInt32 // --batch-size, --cv: row counts
+	maxRestarts = nn.MaxRestarts
+	maxWidth    = nn.MaxWidth // a hidden layer's width
+)
+
+// inRange reports whether lo ≤ v ≤ hi.
+func inRange(v, lo, hi int) bool { return v >= lo && v <= hi }
+
+// itoa formats an int.
+func itoa(v int) string { return strconv.Itoa(v) }
 
 // experiment validates the flags and turns them into an nn.Experiment.
 func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
@@ -168,23 +209,23 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.eps > 0, "--eps", "a positive number"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
-		{f.batchSize >= 0, "--batch-size", "≥ 0"},
-		{f.steps >= 1, "--steps", "≥ 1"},
-		{f.epochs >= 0, "--epochs", "≥ 0"},
+		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
+		{inRange(f.steps, 0, maxSteps), "--steps", "from 0 to " + itoa(maxSteps) + " (0: evaluate the initial parameters without training)"},
+		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},
 		{f.valSplit >= 0 && f.valSplit < 1, "--val-split", "in [0, 1)"},
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},
 		{f.valSplit+f.testSplit < 1, "--val-split + --test-split", "below 1"},
-		{f.cv == 0 || f.cv >= 2, "--cv", "0 (off) or ≥ 2"},
-		{f.printEvery >= 0, "--print-every", "≥ 0"},
-		{f.warmup >= 0, "--warmup-steps", "≥ 0"},
-		{f.lrStepSize >= 0, "--lr-step-size", "≥ 0"},
+		{f.cv == 0 || inRange(f.cv, 2, maxRows), "--cv", "0 (off) or from 2 to " + itoa(maxRows)},
+		{inRange(f.printEvery, 0, maxSteps), "--print-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.warmup, 0, maxSteps), "--warmup-steps", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.lrStepSize, 0, maxSteps), "--lr-step-size", "from 0 to " + itoa(maxSteps)},
 		{f.lrGamma > 0 && !math.IsInf(f.lrGamma, 0), "--lr-gamma", "a positive number"},
 		{f.lrMin >= 0 && !math.IsInf(f.lrMin, 0), "--lr-min", "≥ 0"},
-		{f.logEvery >= 0, "--log-every", "≥ 0"},
-		{f.patience >= 0, "--patience", "≥ 0"},
+		{inRange(f.logEvery, 0, maxSteps), "--log-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.patience, 0, maxSteps), "--patience", "from 0 to " + itoa(maxSteps)},
 		{f.minDelta >= 0 && !math.IsInf(f.minDelta, 0), "--min-delta", "≥ 0"},
-		{f.checkpointEvery >= 0, "--checkpoint-every", "≥ 0"},
-		{f.restarts >= 1, "--restarts", "≥ 1"},
+		{inRange(f.checkpointEvery, 0, maxSteps), "--checkpoint-every", "from 0 to " + itoa(maxSteps)},
+		{inRange(f.restarts, 1, maxRestarts), "--restarts", "from 1 to " + itoa(maxRestarts)},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -201,8 +242,8 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if f.cv >= 2 && (f.checkpointEvery > 0 || f.resume != "" || f.plotsDir != "") {
 		return bad(errors.New("--cv trains one model per fold: --checkpoint-every, --resume and --plots need a single run (drop --cv)"))
 	}
-	if f.restarts > 1 && (f.checkpointEvery > 0 || f.resume != "" || f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
-		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --checkpoint-every, --resume, --class-weight, --init-from or --threshold auto"))
+	if f.restarts > 1 && (f.classWeight == "balanced" || f.initFrom != "" || e.AutoThreshold) {
+		return bad(errors.New("--restarts trains several models side by side: it cannot be combined with --class-weight, --init-from or --threshold auto"))
 	}
 	if f.patience > 0 && f.valSplit == 0 {
 		return bad(errors.New("--patience stops on the validation loss: it needs --val-split"))
@@ -252,11 +293,13 @@ var resumeMay = map[string]bool{
 	"device": true, "out": true, "log": true, "plots": true, "quiet": true, "progress": true,
 	"print-every": true, "checkpoint": true, "checkpoint-every": true, "detect-anomaly": true,
 	"steps": true, "epochs": true, "data": true, "label": true, "labels": true,
-	"delimiter": true, "header": true, "index-col": true, "resume": true,
+	"delimiter": true, "header": true, "index-col": true, "format": true, "resume": true,
 }
 
-// displayFlags are not carried over from a checkpoint's run.
-var displayFlags = map[string]bool{"quiet": true, "progress": true, "print-every": true}
+// notCarried are the flags not carried over from a checkpoint's run: how
+// the run is shown, and the checkpoint file, which is the one resumed from
+// (wherever it was moved or copied) unless --checkpoint says otherwise.
+var notCarried = map[string]bool{"quiet": true, "progress": true, "print-every": true, "checkpoint": true}
 
 // resumeFlags rebuilds the flags of the run saved in ck, then applies the
 // command line's flags that may change (and checks that the others, if
@@ -271,8 +314,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	f.register(fs)
 	f.registerRun(fs)
 	for name, value := range stored {
-		if displayFlags[name] {
-			continue // how this session shows the run is its own business
+		if notCarried[name] {
+			continue
 		}
 		if fs.Lookup(name) == nil {
 			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
@@ -300,7 +343,8 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 	return fs, f, nil
 }
 
-// interruptedError is a run stopped by Ctrl-C or SIGTERM (exit code 130).
+// interruptedError is a run stopped by Ctrl-C, SIGTERM or SIGHUP whose
+// checkpoint was saved (exit code 130).
 type interruptedError struct{ msg string }
 
 // Error returns the one-line message.
@@ -324,6 +368,17 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
+	preset := ""
+	if f.resume == "" {
+		// A resumed run's flags already hold its preset's values.
+		var err error
+		if err = f.layersFromInitFile(fs); err != nil {
+			return err
+		}
+		if preset, err = f.applyPreset(fs); err != nil {
+			return err
+		}
+	}
 	switch f.progress {
 	case progressAuto, progressBar, progressLines:
 	default:
@@ -341,25 +396,44 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			ckPath = f.resume
 		}
 	}
-	for flag, path := range map[string]string{"--checkpoint": ckPath, "--out": f.out} {
-		if err := checkDir(flag, path); err != nil {
+	// Every output is checked before the data are read and the network
+	// trained, so that no run's result is lost to an unwritable path. The
+	// default checkpoint, written only on an interrupt, is not required:
+	// an interrupt falls back to the temporary directory (see interrupted).
+	if f.checkpoint != "" || f.checkpointEvery > 0 {
+		if err := checkOutput("--checkpoint", ckPath); err != nil {
 			return err
 		}
+	} else {
+		atomicfile.CleanStale(ckPath)
+	}
+	if err := checkOutput("--out", f.out); err != nil {
+		return err
+	}
+	if err := checkOutput("--log", f.logPath); err != nil {
+		return err
+	}
+	if err := checkOutputDir("--plots", f.plotsDir); err != nil {
+		return err
 	}
 	ds, err := f.loadLabelled()
 	if err != nil {
 		return err
+	}
+	if f.data != "" {
+		var w io.Writer = stdout
+		if f.quiet {
+			w = io.Discard
+		}
+		if ds, exp.Prep, err = f.columns.apply(ds, w); err != nil {
+			return err
+		}
 	}
 	dev, err := openDevice(f.device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	if f.plotsDir != "" {
-		if err := os.MkdirAll(f.plotsDir, 0o755); err != nil {
-			return usageError{fmt.Errorf("--plots %s: %v", f.plotsDir, unwrapPathError(err))}
-		}
-	}
 	var log *jsonLog
 	if f.logPath != "" {
 		if log, err = openLog(f.logPath, dev.Name()); err != nil {
@@ -368,9 +442,11 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer log.Close()
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
+	p.labelDefault = f.label == "" && f.labels == ""
+	p.preset = preset
 	p.header(ds, exp, dev.Describe())
 	hooks := nn.Hooks{
 		Start: func(rs nn.RunStart) {
@@ -383,6 +459,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			log.progress(pr)
 		},
 		Fold: p.fold,
+		Prep: p.prep,
 		Checkpoint: func(c *nn.Checkpoint) error {
 			if err := c.Save(ckPath); err != nil {
 				return err
@@ -398,9 +475,13 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		p.stopBar()
 		var ie *nn.InterruptedError
 		if errors.As(err, &ie) {
-			return interrupted(ie, ckPath, log)
+			return interrupted(ie, ckPath, exp.CV >= 2, log)
 		}
 		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		var se *data.SplitError
+		if errors.As(err, &se) {
+			return splitFlagError(fs, se)
+		}
 		var re *nn.ResumeError
 		if errors.As(err, &re) {
 			return usageError{fmt.Errorf("--resume %s: %v", f.resume, err)}
@@ -427,28 +508,34 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return log.Close()
 }
 
-// checkDir checks, before training, that the directory a file is to be
-// written to exists.
-func checkDir(flag, path string) error {
-	if path == "" {
-		return nil
+// splitFlagError names the flag behind a split the data cannot give.
+func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
+	name := map[data.SplitPart]string{data.ValPart: "val-split", data.TestPart: "test-split", data.FoldsPart: "cv"}[se.Part]
+	if name == "" {
+		return usageError{fmt.Errorf("--val-split %s with --test-split %s: %s", fs.Lookup("val-split").Value, fs.Lookup("test-split").Value, se.Msg)}
 	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usageError{fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)}
-	}
-	return nil
+	return usageError{fmt.Errorf("--%s %s: %s", name, fs.Lookup(name).Value, se.Msg)}
 }
 
 // interrupted saves the checkpoint of a stopped run and returns the
 // one-line message saying how to continue it.
-func interrupted(ie *nn.InterruptedError, path string, log *jsonLog) error {
+func interrupted(ie *nn.InterruptedError, path string, cv bool, log *jsonLog) error {
 	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
 	if ie.Checkpoint == nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d; cross-validation runs cannot be resumed", ie.Step, ie.Total)}
+		why := "the run's state could not be read back from the device"
+		if cv {
+			why = "cross-validation runs are not checkpointed"
+		}
+		return fmt.Errorf("interrupted at step %d of %d; %s, so nothing was saved", ie.Step, ie.Total, why)
 	}
-	if err := ie.Checkpoint.Save(path); err != nil {
-		return interruptedError{fmt.Sprintf("interrupted at step %d of %d, and the checkpoint could not be saved: %v", ie.Step, ie.Total, err)}
+	saved, err := saveInterrupted(ie.Checkpoint.Save, path)
+	if err != nil {
+		log.event("error", map[string]any{"error": "checkpoint not saved: " + oneLine(err.Error())})
+		return fmt.Errorf("interrupted at step %d of %d, and the checkpoint could not be saved, so the run cannot be resumed: %v", ie.Step, ie.Total, err)
 	}
-	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s; continue with: gputrain train --resume %s", ie.Step, ie.Total, path, path)}
+	note := ""
+	if saved != path {
+		note = fmt.Sprintf(" (%s could not be written)", path)
+	}
+	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s%s; continue with: gputrain train --resume %s", ie.Step, ie.Total, saved, note, saved)}
 }

@@ -64,6 +64,9 @@ func verifyCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ds.NeedsPrep() {
+		return usageError{fmt.Errorf("%s has text or missing cells: verify compares devices on numeric data without gaps", ds.Source)}
+	}
 	cfg, x, y, n, err := exp.VerifyConfig(ds, f.steps)
 	if err != nil {
 		return err

@@ -453,6 +453,13 @@ CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {
 	return CUDA_SUCCESS;
 }
 
+CUresult cuMemGetInfo(size_t *free, size_t *total) {
+	std::lock_guard<std::mutex> lock(mem_mu);
+	*total = mem_limit();
+	*free = mem_used < *total ? *total - mem_used : 0;
+	return CUDA_SUCCESS;
+}
+
 CUresult cuMemFree(CUdeviceptr p) {
 	std::lock_guard<std::mutex> lock(mem_mu);
 	auto it = allocs.find(p);

@@ -12,6 +12,12 @@
 // once by `gputrain bench --export`, so all implementations train the same
 // computation; the runner checks that by comparing losses: after two
 // updates (to 1e-4, relative) and at the end of the run (to 1e-3).
+//
+// --budget bounds the whole run, first repetitions included: every case
+// gets a share of what is left, no run starts after the budget and a run
+// still going at its end is stopped. The table and the raw results are
+// rewritten after every workload, and one line per workload goes to
+// stdout as it finishes, so a run cut short keeps what it measured.
 package main
 
 import (
@@ -26,9 +32,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gputrain/gputrain/bench"
+	"github.com/gputrain/gputrain/internal/atomicfile"
 )
 
 // plan is how one workload is run in a profile.
@@ -60,7 +68,7 @@ type profile struct {
 	kernelTarget     float64
 	refs             []refSpec
 	limitFromCopyGPU bool          // GPU: limits come from the references (copy, best gemm)
-	budget           time.Duration // no new repetition starts after this much time (0: none)
+	budget           time.Duration // the whole run's time limit (0: none)
 	serverWait       time.Duration
 	perRunTimeout    time.Duration
 	commandForReadme string
@@ -78,7 +86,7 @@ func profiles(name string) (profile, error) {
 			name: "cpu", device: "cpu", gputrain: "bin/gputrain", python: "/usr/bin/python3",
 			workloads: []plan{
 				{name: "w1", steps: 2000, block: 100},
-				{name: "w2", steps: 50, block: 5, note: "50 of the epoch's 469 steps: a CPU epoch would take minutes per repetition, and Adam's sensitivity to float32 rounding makes the implementations' losses drift apart by more than 1e-3 after about 100 steps"},
+				{name: "w2", steps: 50, block: 5, note: "50 of the epoch's 469 steps: a CPU epoch would take minutes per repetition, and " + adamDrift},
 				{name: "w3", steps: 3, block: 1, note: "3 of the workload's 20 steps (the first is the warm-up), to keep `make bench` under 10 minutes on 2 cores"},
 			},
 			kernels:      bench.DefaultKernels(false),
@@ -89,7 +97,7 @@ func profiles(name string) (profile, error) {
 				{key: "torch-2", label: "PyTorch eager, 2 threads", script: "torch_ref.py", args: []string{"--device", "cpu", "--threads", "2"}, env: threads(2), group: "torch"},
 				{key: "jax", label: "JAX", script: "jax_ref.py", args: []string{"--device", "cpu"}, variants: []string{"jit", "scan"}},
 			},
-			serverWait: 60 * time.Second, perRunTimeout: 5 * time.Minute, budget: 8 * time.Minute,
+			serverWait: 60 * time.Second, perRunTimeout: 5 * time.Minute, budget: 10 * time.Minute,
 			commandForReadme: "make bench",
 		}, nil
 	case "gpu":
@@ -97,11 +105,8 @@ func profiles(name string) (profile, error) {
 			name: "gpu", device: "cuda", gputrain: "bin/gpu/gputrain-cuda", python: "python3",
 			workloads: []plan{
 				{name: "w1", steps: 2000, block: 100},
-				{name: "w2", steps: 469, block: 50},
-				// Blocks of 4: the trainer copies W3's parameters to the host at
-				// every loss read (nn's snapshot for divergence diagnosis), which
-				// blocks of 2 would make a large share of a GPU step.
-				{name: "w3", steps: 20, block: 4},
+				{name: "w2", steps: 50, block: 5, note: "50 of the epoch's 469 steps, so that the end-of-run loss check means something: " + adamDrift},
+				{name: "w3", steps: 20, block: 2},
 				{name: "w4", steps: 16, block: 2},
 			},
 			kernels:      bench.DefaultKernels(true),
@@ -111,18 +116,23 @@ func profiles(name string) (profile, error) {
 				{key: "jax", label: "JAX", script: "jax_ref.py", args: []string{"--device", "cuda"}, variants: []string{"jit", "scan"}},
 			},
 			limitFromCopyGPU: true,
-			serverWait:       180 * time.Second, perRunTimeout: 5 * time.Minute,
+			// Started side by side: importing JAX and PyTorch and opening the
+			// GPU take seconds each, not minutes.
+			serverWait: 45 * time.Second, perRunTimeout: 5 * time.Minute,
 			commandForReadme: "bash bench/run_gpu.sh (from make gpu-check)",
 		}, nil
 	}
 	return profile{}, fmt.Errorf("unknown --profile %q: want cpu or gpu", name)
 }
 
+// adamDrift is why W2 is compared after 50 updates, not after its epoch.
+const adamDrift = "Adam's sensitivity to float32 rounding makes the implementations' losses drift apart by more than 1e-3 after about 100 steps (1.8e-2 after the epoch's 469)"
+
 // options are the command line.
 type options struct {
 	profile, gputrain, python, refs, data, out, jsonOut, logs string
 	reps                                                      int
-	budget                                                    time.Duration
+	budget, serverWait                                        time.Duration
 	workloads, kernels                                        string
 	noKernels                                                 bool
 }
@@ -150,33 +160,26 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	if o.budget >= 0 {
 		p.budget = o.budget
 	}
+	if o.serverWait > 0 {
+		p.serverWait = o.serverWait
+	}
 	if err := p.selectCases(o.workloads, o.kernels, o.noKernels); err != nil {
 		fmt.Fprintf(stderr, "bench-runner: %v\n", err)
 		return 2
 	}
-	r := &runner{p: p, o: o, stderr: stderr, args: args}
+	r := &runner{p: p, o: o, stdout: stdout, stderr: stderr, args: args}
 	rep, err := r.run()
 	if err != nil {
 		fmt.Fprintf(stderr, "bench-runner: %v\n", err)
 		return 1
 	}
-	text := rep.markdown()
-	fmt.Fprint(stdout, text)
-	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(text), 0o644); err != nil {
-			fmt.Fprintf(stderr, "bench-runner: %v\n", err)
-			return 1
-		}
-	}
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(rep.raw(), "", " ")
-		if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
-			fmt.Fprintf(stderr, "bench-runner: %v\n", err)
-			return 1
-		}
-	}
+	fmt.Fprint(stdout, rep.markdown())
 	if bad := rep.failedChecks(); len(bad) > 0 {
 		fmt.Fprintf(stderr, "bench-runner: the implementations do not compute the same thing: %s\n", strings.Join(bad, "; "))
+		return 1
+	}
+	if bad := rep.oursFailed(); len(bad) > 0 {
+		fmt.Fprintf(stderr, "bench-runner: gputrain failed: %s\n", strings.Join(bad, "; "))
 		return 1
 	}
 	return 0
@@ -196,7 +199,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.jsonOut, "json", "", "also write every raw result to this JSON file")
 	fs.StringVar(&o.logs, "logs", "", "directory for the references' stderr logs (default: the data directory)")
 	fs.IntVar(&o.reps, "reps", 5, "repetitions of every run (at least 5 for a published table)")
-	fs.DurationVar(&o.budget, "budget", -1, "start no new repetition after this long (each case still gets one); default: 8m for cpu, none for gpu; 0: none")
+	fs.DurationVar(&o.budget, "budget", -1, "the whole run's time limit, first repetitions included (default: 10m for cpu, none for gpu; 0: none)")
+	fs.DurationVar(&o.serverWait, "server-wait", 0, "how long a reference may take to start (default: 60s for cpu, 45s for gpu)")
 	fs.StringVar(&o.workloads, "workloads", "", "comma list of workloads to run (default: the profile's)")
 	fs.StringVar(&o.kernels, "kernels", "", "comma list of kernels (gemm:N, gemm:MxNxK, mul:N, sgd:N; default: the profile's)")
 	fs.BoolVar(&o.noKernels, "no-kernels", false, "skip the kernel benchmarks")
@@ -271,20 +275,55 @@ type row struct {
 
 // runner holds one run of the suite.
 type runner struct {
-	p      profile
-	o      options
-	stderr io.Writer
-	args   []string
-	data   string
-	logs   string
-	rows   []row
-	srvs   []*refServer
-	start  time.Time
+	p              profile
+	o              options
+	stdout, stderr io.Writer
+	args           []string
+	data           string
+	logs           string
+	rows           []row
+	srvs           []*refServer
+	start          time.Time
+	deadline       time.Time // start + budget
+	caseEnd        time.Time // no further repetition of the current case after this
+}
+
+// errOutOfTime and errStopped mark the runs the time budget left out or
+// stopped.
+var (
+	errOutOfTime = errors.New("not run: the time budget ran out")
+	errStopped   = errors.New("stopped: the time budget ran out")
+)
+
+// left is the time left in the budget (practically unlimited without one).
+func (r *runner) left() time.Duration {
+	if r.p.budget <= 0 {
+		return 1<<62 - 1
+	}
+	return time.Until(r.deadline)
 }
 
 // outOfTime reports whether the time budget is spent.
-func (r *runner) outOfTime() bool {
-	return r.p.budget > 0 && time.Since(r.start) > r.p.budget
+func (r *runner) outOfTime() bool { return r.left() <= 0 }
+
+// bounded is d, or the budget left if that is less.
+func (r *runner) bounded(d time.Duration) time.Duration { return max(0, min(d, r.left())) }
+
+// shareCase gives the case about to run its share of the time left: an
+// equal part with the casesLeft−1 after it.
+func (r *runner) shareCase(casesLeft int) {
+	r.caseEnd = time.Now().Add(r.left() / time.Duration(max(casesLeft, 1)))
+}
+
+// anotherRep reports whether repetition rep (0-based) of the current case
+// may start, the previous one having taken last: the first always may,
+// within the budget; a further one if it should end within the case's
+// share.
+func (r *runner) anotherRep(rep int, last time.Duration) bool {
+	if r.outOfTime() {
+		return false
+	}
+	return rep == 0 || r.p.budget <= 0 || time.Now().Add(last).Before(r.caseEnd)
 }
 
 func (r *runner) progress(format string, a ...any) {
@@ -294,7 +333,7 @@ func (r *runner) progress(format string, a ...any) {
 // run executes the whole suite and returns the report.
 func (r *runner) run() (*report, error) {
 	r.start = time.Now()
-	start := r.start
+	r.deadline = r.start.Add(r.p.budget)
 	if _, err := os.Stat(r.p.gputrain); err != nil {
 		return nil, fmt.Errorf("the gputrain binary %s is missing (make build / make gpu-build): %v", r.p.gputrain, err)
 	}
@@ -321,6 +360,12 @@ func (r *runner) run() (*report, error) {
 		command: r.p.commandForReadme, args: strings.Join(r.args, " "),
 		machine: machineInfo(), blasEnv: blasEnvNote(), loadStart: loadAverage(),
 	}
+	for _, pl := range r.p.workloads {
+		rep.pending = append(rep.pending, pl.name)
+	}
+	if len(r.p.kernels) > 0 {
+		rep.pending = append(rep.pending, "kernels")
+	}
 	if r.p.device == "cpu" {
 		r.progress("measuring the FMA peak and the memory copy bandwidth")
 		if pk, err := bench.FMAPeak(1.0); err == nil {
@@ -332,28 +377,36 @@ func (r *runner) run() (*report, error) {
 		rep.byteLimit = limit{value: bw.Value, what: "memory copy", method: bw.Method}
 		rep.theoretical, rep.theoreticalValue = theoreticalPeak()
 	}
-	for _, pl := range r.p.workloads {
-		r.progress("exporting %s (%d steps)", pl.name, pl.steps)
-		if _, err := r.gputrainOutput("--workload", pl.name, "--export", r.data, "--steps", fmt.Sprint(pl.steps)); err != nil {
-			return nil, err
-		}
-	}
 	r.startServers(rep)
 	defer r.stopServers()
+	rep.rows = r.rows
 	if r.p.limitFromCopyGPU {
 		r.gpuCopyLimit(rep)
 	}
-	for _, pl := range r.p.workloads {
+	if err := r.save(rep); err != nil {
+		return nil, err
+	}
+	cases := len(rep.pending)
+	for i, pl := range r.p.workloads {
 		w, _ := bench.Lookup(pl.name)
-		rep.workloads = append(rep.workloads, r.runWorkload(w, pl))
+		r.shareCase(cases - i)
+		c := r.runWorkload(w, pl)
+		rep.workloads = append(rep.workloads, c)
+		rep.pending = rep.pending[1:]
+		fmt.Fprintln(r.stdout, rep.summaryLine(c))
+		if err := r.save(rep); err != nil {
+			return nil, err
+		}
 	}
 	if len(r.p.kernels) > 0 {
+		r.shareCase(1)
 		rep.kernels = r.runKernels()
+		rep.pending = nil
 	}
 	if r.outOfTime() {
-		rep.notes = append(rep.notes, fmt.Sprintf("the time budget of %s ran out: later cases have fewer repetitions (see each table's repetition count)", r.p.budget))
+		rep.notes = append(rep.notes, fmt.Sprintf("the time budget of %s ran out: later cases have fewer repetitions or none (see each table)", r.p.budget))
 	}
-	if r.p.device == "cpu" {
+	if r.p.device == "cpu" && !r.outOfTime() {
 		// Measured again at the end, keeping the better: other processes
 		// sharing the cores lower a single measurement.
 		if pk, err := bench.FMAPeak(1.0); err == nil && pk.Value > rep.flopLimit.value {
@@ -363,10 +416,29 @@ func (r *runner) run() (*report, error) {
 			rep.byteLimit = limit{value: bw.Value, what: "memory copy", method: bw.Method + ", the better of the start and the end of the run"}
 		}
 	}
-	rep.rows = r.rows
-	rep.elapsed = time.Since(start)
-	rep.loadEnd = loadAverage()
+	if err := r.save(rep); err != nil {
+		return nil, err
+	}
 	return rep, nil
+}
+
+// save rewrites the --out table and the --json results with everything
+// measured so far.
+func (r *runner) save(rep *report) error {
+	rep.elapsed = time.Since(r.start)
+	rep.loadEnd = loadAverage()
+	if r.o.out != "" {
+		if err := atomicfile.Write(r.o.out, []byte(rep.markdown()), 0o644); err != nil {
+			return err
+		}
+	}
+	if r.o.jsonOut != "" {
+		b, _ := json.MarshalIndent(rep.raw(), "", " ")
+		if err := atomicfile.Write(r.o.jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ours runs `gputrain bench args...` and returns its JSON results.
@@ -378,14 +450,22 @@ func (r *runner) ours(args ...string) ([]bench.Result, error) {
 	return parseResults(out)
 }
 
-// gputrainOutput runs `gputrain bench args...` and returns its output.
+// gputrainOutput runs `gputrain bench args...` within the budget and
+// returns its output.
 func (r *runner) gputrainOutput(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.p.perRunTimeout)
+	if r.outOfTime() {
+		return "", errOutOfTime
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.bounded(r.p.perRunTimeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.p.gputrain, append([]string{"bench"}, args...)...)
+	cmd.WaitDelay = 2 * time.Second // a killed run's children may hold its output open
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
+		if r.outOfTime() {
+			return "", errStopped
+		}
 		msg := strings.TrimSpace(errb.String())
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:]
@@ -395,16 +475,28 @@ func (r *runner) gputrainOutput(args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// startServers starts every reference and builds the table's rows.
+// startServers starts every reference, side by side, and builds the
+// table's rows.
 func (r *runner) startServers(rep *report) {
 	name := "gputrain (" + r.p.device + ")"
 	r.rows = []row{{key: "gputrain", label: name, ours: true, kernelLabel: name}}
 	base := os.Environ()
-	for _, spec := range r.p.refs {
+	srvs := make([]*refServer, len(r.p.refs))
+	errs := make([]error, len(r.p.refs))
+	var wg sync.WaitGroup
+	for i, spec := range r.p.refs {
 		r.progress("starting %s", spec.key)
 		args := append([]string{"--data", r.data}, spec.args...)
-		srv, err := startServer(spec.key, r.p.python, filepath.Join(r.o.refs, spec.script), args,
-			refEnv(base, spec.env...), filepath.Join(r.logs, spec.key+".log"), r.p.serverWait)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srvs[i], errs[i] = startServer(spec.key, r.p.python, filepath.Join(r.o.refs, spec.script), args,
+				refEnv(base, spec.env...), filepath.Join(r.logs, spec.key+".log"), r.bounded(r.p.serverWait))
+		}()
+	}
+	wg.Wait()
+	for i, spec := range r.p.refs {
+		srv, err := srvs[i], errs[i]
 		if err != nil {
 			rep.refs = append(rep.refs, refInfo{key: spec.key, label: spec.label, err: err.Error()})
 			continue
@@ -428,9 +520,10 @@ func (r *runner) startServers(rep *report) {
 	}
 }
 
+// stopServers ends the references, at once when the budget is spent.
 func (r *runner) stopServers() {
 	for _, s := range r.srvs {
-		s.stop()
+		s.stop(r.bounded(stopGrace))
 	}
 }
 
@@ -445,7 +538,7 @@ func (r *runner) gpuCopyLimit(rep *report) {
 			GBS      float64 `json:"gbs"`
 			Describe string  `json:"describe"`
 		}
-		if err := s.do(request{Kind: "copy", Bytes: 1 << 30}, time.Minute, &c); err != nil {
+		if err := s.do(request{Kind: "copy", Bytes: 1 << 30}, r.bounded(time.Minute), &c); err != nil {
 			rep.notes = append(rep.notes, "no device copy bandwidth: "+err.Error())
 			return
 		}
@@ -486,7 +579,9 @@ func (r *runner) runKernels() []*caseResult {
 			active[c.name][rw.key] = true
 		}
 	}
-	for rep := 0; rep < r.o.reps && (rep == 0 || !r.outOfTime()); rep++ {
+	var last time.Duration
+	for rep := 0; rep < r.o.reps && r.anotherRep(rep, last); rep++ {
+		t0 := time.Now()
 		r.progress("kernels, repetition %d/%d", rep+1, r.o.reps)
 		for _, rw := range rotated(r.rows, rep) {
 			if rw.kernelLabel == "" {
@@ -513,8 +608,7 @@ func (r *runner) runKernels() []*caseResult {
 					continue
 				}
 				var x bench.Result
-				err := rw.server.do(request{Kind: "kernel", Case: c.kernel.Spec(), Blocks: r.p.kernelBlocks, Target: r.p.kernelTarget, Variant: rw.variant}, r.p.perRunTimeout, &x)
-				if err != nil {
+				if err := r.ask(rw, request{Kind: "kernel", Case: c.kernel.Spec(), Blocks: r.p.kernelBlocks, Target: r.p.kernelTarget, Variant: rw.variant}, &x); err != nil {
 					c.errs[rw.key] = err.Error()
 					continue
 				}
@@ -526,14 +620,25 @@ func (r *runner) runKernels() []*caseResult {
 				c.pruneGroups(r.rows, active[c.name])
 			}
 		}
+		last = time.Since(t0)
 	}
 	return cases
 }
 
-// runWorkload runs the agreement check and the repetitions of one workload.
+// runWorkload exports one workload, runs the agreement check and then the
+// repetitions, within the case's share of the budget.
 func (r *runner) runWorkload(w bench.Workload, pl plan) *caseResult {
 	c := newCaseResult(w.Name)
 	c.workload, c.plan = w, pl
+	if !r.outOfTime() {
+		r.progress("exporting %s (%d steps)", pl.name, pl.steps)
+	}
+	if _, err := r.gputrainOutput("--workload", pl.name, "--export", r.data, "--steps", fmt.Sprint(pl.steps)); err != nil {
+		for _, rw := range r.rows {
+			c.errs[rw.key] = err.Error()
+		}
+		return c
+	}
 	r.progress("%s: checking that every implementation computes the same losses (2 steps)", w.Name)
 	for _, rw := range r.rows {
 		x, err := r.train(rw, w.Name, 2, 1)
@@ -547,7 +652,9 @@ func (r *runner) runWorkload(w bench.Workload, pl plan) *caseResult {
 	for _, rw := range r.rows {
 		active[rw.key] = c.errs[rw.key] == ""
 	}
-	for rep := 0; rep < r.o.reps && (rep == 0 || !r.outOfTime()); rep++ {
+	var last time.Duration
+	for rep := 0; rep < r.o.reps && r.anotherRep(rep, last); rep++ {
+		t0 := time.Now()
 		var line []string
 		for _, rw := range rotated(r.rows, rep) {
 			if !active[rw.key] {
@@ -566,6 +673,7 @@ func (r *runner) runWorkload(w bench.Workload, pl plan) *caseResult {
 		if rep == 0 {
 			c.pruneGroups(r.rows, active)
 		}
+		last = time.Since(t0)
 	}
 	return c
 }
@@ -580,6 +688,19 @@ func (r *runner) train(rw row, name string, steps, block int) (bench.Result, err
 		return res[0], nil
 	}
 	var x bench.Result
-	err := rw.server.do(request{Kind: "train", Case: name, Steps: steps, Block: block, Variant: rw.variant}, r.p.perRunTimeout, &x)
+	err := r.ask(rw, request{Kind: "train", Case: name, Steps: steps, Block: block, Variant: rw.variant}, &x)
 	return x, err
+}
+
+// ask sends a request to a row's reference within the budget (a server
+// that does not answer in time is stopped).
+func (r *runner) ask(rw row, req request, out any) error {
+	if r.outOfTime() {
+		return errOutOfTime
+	}
+	err := rw.server.do(req, r.bounded(r.p.perRunTimeout), out)
+	if err != nil && r.outOfTime() {
+		return errStopped
+	}
+	return err
 }

@@ -108,6 +108,7 @@ type report struct {
 	kernels          []*caseResult
 	workloads        []*caseResult
 	notes            []string
+	pending          []string // cases not finished yet (the run is still going)
 	elapsed          time.Duration
 	loadStart        string // 1-minute load averages at the start and the end
 	loadEnd          string
@@ -136,6 +137,20 @@ func (rep *report) failedChecks() []string {
 			}
 			if d := relDiff(x.FinalLoss, ours.FinalLoss); !(d <= checkTol) {
 				bad = append(bad, fmt.Sprintf("%s: %s's loss after 2 steps differs from gputrain's by %.1e", c.name, rw.label, d))
+			}
+		}
+	}
+	return bad
+}
+
+// oursFailed lists the cases in which gputrain itself failed (not for
+// want of time).
+func (rep *report) oursFailed() []string {
+	var bad []string
+	for _, cs := range [][]*caseResult{rep.workloads, rep.kernels} {
+		for _, c := range cs {
+			if e := c.errs["gputrain"]; e != "" && failure(e) != e {
+				bad = append(bad, fmt.Sprintf("%s: %s", c.name, truncate(e, 200)))
 			}
 		}
 	}
@@ -209,6 +224,9 @@ func (rep *report) markdown() string {
 	for _, n := range rep.notes {
 		w("- Note: %s\n", n)
 	}
+	if len(rep.pending) > 0 {
+		w("- Note: written while the run was going: %s not finished yet\n", strings.Join(rep.pending, ", "))
+	}
 	limitName := "% of FMA peak"
 	if rep.device != "cpu" {
 		limitName = "% of best ref. gemm"
@@ -261,7 +279,7 @@ func (rep *report) workloadTable(b *strings.Builder, c *caseResult, limitName st
 		s, ok := c.stat(rw.key)
 		if !ok {
 			if e := c.errs[rw.key]; e != "" {
-				w("| %s | failed: %s | | | | | | | | |\n", rw.label, strings.ReplaceAll(truncate(e, 160), "|", "/"))
+				w("| %s | %s | | | | | | | | |\n", rw.label, strings.ReplaceAll(truncate(failure(e), 160), "|", "/"))
 			}
 			continue
 		}
@@ -298,6 +316,79 @@ func (rep *report) workloadTable(b *strings.Builder, c *caseResult, limitName st
 	for _, e := range extra {
 		w("\n%s.\n", strings.TrimSuffix(e, "."))
 	}
+}
+
+// failure renders why a row has no result: "failed: …", or the budget's
+// "not run: …" or "stopped: …".
+func failure(e string) string {
+	if e == errOutOfTime.Error() || e == errStopped.Error() {
+		return e
+	}
+	return "failed: " + e
+}
+
+// summaryLine is one line about a workload for the log: gputrain's step
+// time, every reference's with ours ÷ theirs, gputrain's device work per
+// step (launches·syncs·copies, where the device counts them), the
+// repetitions and the 2-step loss check.
+func (rep *report) summaryLine(c *caseResult) string {
+	parts := []string{}
+	ours, oursOK := c.stat("gputrain")
+	for _, rw := range rep.rows {
+		if _, gone := c.dropped[rw.key]; gone {
+			continue
+		}
+		s, ok := c.stat(rw.key)
+		switch {
+		case ok && rw.ours:
+			parts = append(parts, fmt.Sprintf("%s %s/step", rw.label, bench.FormatSeconds(s.Median, " ")))
+		case ok && oursOK:
+			parts = append(parts, fmt.Sprintf("%s %s, ours÷theirs %.2f", rw.label, bench.FormatSeconds(s.Median, " "), ours.Median/s.Median))
+		case ok:
+			parts = append(parts, fmt.Sprintf("%s %s", rw.label, bench.FormatSeconds(s.Median, " ")))
+		case c.errs[rw.key] != "":
+			parts = append(parts, fmt.Sprintf("%s %s", rw.label, truncate(failure(c.errs[rw.key]), 80)))
+		}
+	}
+	for _, ref := range rep.refs {
+		if ref.err != "" {
+			parts = append(parts, fmt.Sprintf("%s not started", ref.label))
+		}
+	}
+	if rs := c.reps["gputrain"]; len(rs) > 0 && rs[0].LaunchesPerStep > 0 {
+		x := rs[0]
+		parts = append(parts, fmt.Sprintf("launches·syncs·copies per step %.3g·%.3g·%.3g", x.LaunchesPerStep, x.SyncsPerStep, x.CopiesPerStep))
+	}
+	parts = append(parts, plural(c.repCount(), "rep"))
+	if check := rep.checkVerdict(c); check != "" {
+		parts = append(parts, "2-step loss check "+check)
+	}
+	return fmt.Sprintf("bench %s: %s", c.name, strings.Join(parts, " | "))
+}
+
+// checkVerdict is ✓ when every reference's loss after 2 steps agrees with
+// gputrain's, ✗ (naming the first that does not) otherwise, and empty when
+// there is nothing to compare.
+func (rep *report) checkVerdict(c *caseResult) string {
+	ours := c.check["gputrain"]
+	if ours == nil {
+		return ""
+	}
+	compared := 0
+	for _, rw := range rep.rows {
+		x := c.check[rw.key]
+		if rw.ours || x == nil {
+			continue
+		}
+		if d := relDiff(x.FinalLoss, ours.FinalLoss); !(d <= checkTol) {
+			return fmt.Sprintf("✗ (%s %.1e)", rw.label, d)
+		}
+		compared++
+	}
+	if compared == 0 {
+		return ""
+	}
+	return "✓"
 }
 
 // floorTime is the shortest a step can take at the machine's limits.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -90,7 +91,7 @@ done
 	if err != nil || !s.ready.Ready {
 		t.Fatalf("%+v, %v", s, err)
 	}
-	defer s.stop()
+	defer s.stop(stopGrace)
 	var x bench.Result
 	if err := s.do(request{Kind: "train", Case: "w1", Steps: 4, Block: 2}, 10*time.Second, &x); err != nil || x.FinalLoss != 0.75 {
 		t.Fatalf("%+v, %v", x, err)
@@ -236,6 +237,14 @@ func TestReport(t *testing.T) {
 	if len(bad) != 1 || !strings.Contains(bad[0], "torch 1") {
 		t.Fatalf("failed checks %v", bad)
 	}
+	if bad := rep.oursFailed(); len(bad) != 0 {
+		t.Fatalf("gputrain failures %v in a run where it never failed", bad)
+	}
+	k.errs["gputrain"] = "exit status 2: boom"
+	c.errs["gputrain"] = errStopped.Error()
+	if bad := rep.oursFailed(); len(bad) != 1 || bad[0] != "gemm 8x8x8: exit status 2: boom" {
+		t.Fatalf("gputrain failures %v, want the kernel's alone (W1 was stopped for want of time)", bad)
+	}
 }
 
 func TestOptions(t *testing.T) {
@@ -298,5 +307,81 @@ func TestGPUReport(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestBudgetBoundsTheRun runs the GPU profile against a fake gputrain and
+// fake references (shell scripts) in which W3 hangs: the run must end at
+// its budget, print one line per workload, and have written the table
+// after each workload.
+func TestBudgetBoundsTheRun(t *testing.T) {
+	dir := t.TempDir()
+	md, js, peek := filepath.Join(dir, "bench.md"), filepath.Join(dir, "bench.json"), filepath.Join(dir, "peek.md")
+	result := `{"impl":"IMPL","device":"cuda:0","kind":"train","case":"'$w'","steps":4,"block":2,"batch":100,"seconds":{"n":1,"median":SEC},"final_loss":0.5,"launches_per_step":16,"syncs_per_step":0.5,"copies_per_step":0.25}`
+	gputrain := fakeServer(t, `#!/bin/sh
+w=$3
+case "$*" in *--export*) echo exported; exit 0 ;; esac
+[ "$w" = w2 ] && cp "`+md+`" "`+peek+`"
+[ "$w" = w3 ] && exec sleep 100
+echo '`+strings.NewReplacer("IMPL", "gputrain", "SEC", "0.002").Replace(result)+`'
+`)
+	refs := t.TempDir()
+	server := `echo '{"ready":true,"impl":"fake","version":"1","describe":"a fake"}'
+while read -r line; do
+  w=$(echo "$line" | sed -n 's/.*"case":"\(w[0-9]\)".*/\1/p')
+  [ "$w" = w3 ] && exec sleep 100
+  echo '` + strings.NewReplacer("IMPL", "fake", "SEC", "0.001", `"launches_per_step":16,"syncs_per_step":0.5,"copies_per_step":0.25`, `"wall_s":0`).Replace(result) + `'
+done
+`
+	for _, name := range []string{"torch_ref.py", "jax_ref.py"} {
+		if err := os.WriteFile(filepath.Join(refs, name), []byte(server), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const budget = 3 * time.Second
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := mainErr([]string{"--profile", "gpu", "--gputrain", gputrain, "--python", "/bin/sh", "--refs", refs, "--reps", "3",
+		"--budget", budget.String(), "--no-kernels", "--out", md, "--json", js, "--logs", t.TempDir()}, &stdout, &stderr)
+	took := time.Since(start)
+	if code != 0 {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if took > budget+2*time.Second {
+		t.Errorf("a %s budget took %s", budget, took)
+	}
+	var lines []string
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(l, "bench w") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 4 {
+		t.Fatalf("want one line per workload, got %d:\n%s", len(lines), stdout.String())
+	}
+	for _, want := range []string{
+		"bench w1: gputrain (cuda) 2.00 ms/step | PyTorch eager 1.00 ms, ours÷theirs 2.00 | PyTorch cuda-graph 1.00 ms, ours÷theirs 2.00 | JAX jit",
+		"launches·syncs·copies per step 16·0.5·0.25",
+		"the time budget ran out | PyTorch eager not run: the time budget ran out", // W3: stopped (or, on a loaded machine, not run)
+		"bench w4: gputrain (cuda) not run: the time budget ran out",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(lines[0], "2-step loss check ✓") || !regexp.MustCompile(` [0-9] reps? \| `).MatchString(lines[0]) {
+		t.Errorf("w1 line: %s", lines[0])
+	}
+	b, err := os.ReadFile(peek)
+	if err != nil || !strings.Contains(string(b), "| PyTorch eager | 1.00 ms |") || !strings.Contains(string(b), "w2, w3, w4 not finished yet") {
+		t.Errorf("the table as W2 started (%v):\n%s", err, b)
+	}
+	b, err = os.ReadFile(md)
+	if err != nil || !strings.Contains(string(b), "| gputrain (cuda) | not run: the time budget ran out |") || strings.Contains(string(b), "not finished yet") ||
+		!strings.Contains(string(b), "Note: the time budget of 3s ran out") {
+		t.Errorf("the final table (%v):\n%s", err, b)
+	}
+	if b, err := os.ReadFile(js); err != nil || !strings.Contains(string(b), `"launches_per_step": 16`) {
+		t.Errorf("the JSON results (%v):\n%s", err, b)
 	}
 }

@@ -109,7 +109,7 @@ func startServer(name, python, script string, args, env []string, logPath string
 	}()
 	line, err := s.next(wait)
 	if err != nil {
-		s.stop()
+		s.stop(0)
 		s.ready = readyLine{Error: fmt.Sprintf("did not start: %v (see %s)", err, logPath)}
 		return s, nil
 	}
@@ -117,7 +117,7 @@ func startServer(name, python, script string, args, env []string, logPath string
 		if err != nil {
 			s.ready.Error = err.Error()
 		}
-		s.stop()
+		s.stop(stopGrace)
 	}
 	return s, nil
 }
@@ -160,7 +160,7 @@ func (s *refServer) do(req request, wait time.Duration, out any) error {
 	}
 	line, err := s.next(wait)
 	if err != nil {
-		s.stop()
+		s.stop(0) // busy with the request: closing its input would not end it
 		s.ready = readyLine{Error: err.Error()}
 		return fmt.Errorf("%s: %v", s.name, err)
 	}
@@ -181,8 +181,12 @@ func decodeAnswer(line string, out any) error {
 	return json.Unmarshal([]byte(line), out)
 }
 
-// stop ends the server (closing its input ends its request loop).
-func (s *refServer) stop() {
+// stopGrace is how long a server that is not busy may take to exit.
+const stopGrace = 10 * time.Second
+
+// stop ends the server: closing its input ends its request loop; after
+// grace (at once for 0) the process is killed.
+func (s *refServer) stop(grace time.Duration) {
 	if s.stdin != nil {
 		s.stdin.Close()
 		s.stdin = nil
@@ -190,9 +194,12 @@ func (s *refServer) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		done := make(chan struct{})
 		go func() { s.cmd.Wait(); close(done) }()
+		if grace <= 0 {
+			s.cmd.Process.Kill()
+		}
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(grace):
 			s.cmd.Process.Kill()
 			<-done
 		}

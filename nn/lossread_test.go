@@ -1,0 +1,92 @@
+package nn
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/device"
+)
+
+// downloadCounter counts the downloads a trainer makes.
+type downloadCounter struct {
+	device.Device
+	n int
+}
+
+func (d *downloadCounter) Download(dst []float32, src device.Buffer) error {
+	d.n++
+	return d.Device.Download(dst, src)
+}
+
+// TestLossReadCopiesOnlyTheLoss checks that reading the loss more often
+// costs one download per read: the parameters stay on the device.
+func TestLossReadCopiesOnlyTheLoss(t *testing.T) {
+	x := make([]float32, 16*3)
+	y := make([]float32, 16)
+	for i := range x {
+		x[i] = float32(i%7) / 7
+	}
+	for i := range y {
+		y[i] = float32(i % 2)
+	}
+	downloads := func(checkEvery int) int {
+		cfg := TrainConfig{Arch: Arch{Inputs: 3, Hidden: []int{4}, Activation: device.Tanh, Outputs: 1, Loss: device.Logistic},
+			Init: InitNormal, Optim: OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+			BatchSize: 4, Steps: 12, CheckEvery: checkEvery, Seed: 3}
+		d := &downloadCounter{Device: cpu.New()}
+		tr, err := NewTrainer(d, cfg, x, y, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		if _, err := tr.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		return d.n
+	}
+	once, every := downloads(12), downloads(1)
+	if every-once != 11 {
+		t.Errorf("12 loss reads made %d downloads, 1 read %d: want 11 more (one per extra read, the losses only)", every, once)
+	}
+}
+
+// TestReplayFromTheStart makes one row of a minibatch run overflow the
+// weight gradient after several finite loss reads: the default replay
+// (from the run's starting state, unchecked up to the last finite read)
+// must name the same tensor and update as --detect-anomaly.
+func TestReplayFromTheStart(t *testing.T) {
+	const rows = 24
+	x, y := make([]float32, rows), make([]float32, rows)
+	for i := range x {
+		x[i] = 0.5
+	}
+	x[rows-1] = 1e20 // a finite logit, an infinite squared error and weight gradient
+	arch := Arch{Inputs: 1, Outputs: 1, Loss: device.MSE}
+	start := Params{W: [][]float32{{1}}, B: [][]float32{{0}}}
+	var named [2]string
+	var steps [2]int
+	for k, detect := range []bool{true, false} {
+		cfg := TrainConfig{Arch: arch, InitFrom: &start, Optim: OptimConfig{Kind: GD, LR: 0.01}, BatchSize: 1,
+			Steps: rows, Reduction: Sum, CheckEvery: 2, Seed: 5, DetectAnomaly: detect}
+		tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.Run(nil)
+		tr.Close()
+		var de *DivergenceError
+		if !errors.As(err, &de) || de.Anomaly == nil {
+			t.Fatalf("detect %v: error %v, want a divergence naming a tensor", detect, err)
+		}
+		named[k], steps[k] = de.Anomaly.String(), de.Step
+		t.Logf("detect %v: %v", detect, err)
+	}
+	if steps[0] < 6 {
+		t.Fatalf("the overflowing row comes at step %d: want one after several loss reads (change the seed)", steps[0])
+	}
+	if named[0] != named[1] || steps[0] != steps[1] || !strings.HasPrefix(named[0], "layers.0.weight gradient became +Inf in the backward pass of update ") {
+		t.Errorf("--detect-anomaly: step %d, %q; replay: step %d, %q", steps[0], named[0], steps[1], named[1])
+	}
+}

@@ -1,0 +1,116 @@
+package nn
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
+)
+
+// countingDevice counts the bytes a trainer allocates and reports a fixed
+// amount of free memory.
+type countingDevice struct {
+	device.Device
+	bytes uint64
+	free  uint64
+}
+
+func (d *countingDevice) Alloc(n int) (device.Buffer, error) {
+	d.bytes += 4 * uint64(n)
+	return d.Device.Alloc(n)
+}
+
+func (d *countingDevice) AllocIndex(n int) (device.IndexBuffer, error) {
+	d.bytes += 4 * uint64(n)
+	return d.Device.AllocIndex(n)
+}
+
+func (d *countingDevice) FreeMemory() (uint64, string, bool) { return d.free, "test", true }
+
+// TestMemoryEstimateMatchesAllocations checks the estimate of the device
+// buffers against what NewTrainer really allocates, for networks with and
+// without minibatches, dropout, batch norm, Adam, restarts and a
+// validation set.
+func TestMemoryEstimateMatchesAllocations(t *testing.T) {
+	ds, err := data.Biodeg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _, _, err := data.Encode(ds, data.TaskBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]int, ds.Rows())
+	for i := range rows {
+		rows[i] = i
+	}
+	x, yy := matrix32(ds, rows), targets32(y, rows)
+	adam := OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	for _, c := range []struct {
+		name string
+		cfg  func(*TrainConfig)
+	}{
+		{"workshop", func(*TrainConfig) {}},
+		{"adam-minibatch-dropout", func(c *TrainConfig) { c.Optim, c.BatchSize, c.Dropout = adam, 100, 0.2 }},
+		{"batchnorm-restarts-momentum", func(c *TrainConfig) {
+			c.Arch.BatchNorm, c.Arch.Hidden, c.Restarts = true, []int{16, 8}, 3
+			c.Optim = OptimConfig{Kind: Momentum, LR: 1e-3, Momentum: 0.9}
+		}},
+		{"validation", func(c *TrainConfig) {
+			c.BatchSize = 64
+			c.Val = &ValidationSet{X: x[:200*ds.Cols()], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := TrainConfig{Arch: Arch{Inputs: ds.Cols(), Hidden: []int{20}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
+				Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 1e-4}, Steps: 1, Reduction: Sum, Seed: 1}
+			c.cfg(&cfg)
+			dev := &countingDevice{Device: cpu.New(), free: math.MaxUint64}
+			tr, err := NewTrainer(dev, cfg, x, yy, len(rows))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.Close()
+			cfg.CheckEvery = 100 // NewTrainer's default
+			est := estimateMemory(cfg, len(rows), 1)
+			if got := est.Total() - est.Host; got != dev.bytes {
+				t.Fatalf("estimated %d bytes of device buffers (%s), allocated %d", got, est, dev.bytes)
+			}
+		})
+	}
+}
+
+// TestMemoryRefusedBeforeAllocating gives the trainer less memory than a
+// run needs: it is refused with the estimate, and nothing is allocated.
+func TestMemoryRefusedBeforeAllocating(t *testing.T) {
+	ds, _ := data.Biodeg()
+	e := workshop(1)
+	e.Steps, e.Restarts = 5, 4
+	dev := &countingDevice{Device: cpu.New(), free: 100 << 10}
+	_, err := RunExperiment(dev, ds, e, nil, nil)
+	var me *MemoryError
+	if !errors.As(err, &me) || me.Free != 100<<10 || !strings.Contains(err.Error(), "more than the 100.0 KiB available on cpu (test)") {
+		t.Fatalf("error %v", err)
+	}
+	if dev.bytes != 0 {
+		t.Fatalf("%d bytes allocated before the refusal", dev.bytes)
+	}
+	// Widths whose product overflows are refused whatever the memory.
+	e.Hidden, e.Restarts = []int{1 << 40, 1 << 40}, 1
+	dev.free = math.MaxUint64
+	if _, err := RunExperiment(dev, ds, e, nil, nil); !errors.As(err, &me) || !strings.Contains(err.Error(), "more than any machine has") {
+		t.Fatalf("overflowing estimate: %v", err)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for b, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 3 << 30: "3.0 GiB", math.MaxUint64: "more than 16 EiB"} {
+		if got := FormatBytes(b); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", b, got, want)
+		}
+	}
+}
