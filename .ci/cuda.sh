@@ -37,12 +37,13 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
-for b in bin/gputrain-cuda bin/gpu/*.test; do
+bash bin/gpu/gpu-check.sh --unpack
+for b in bin/gputrain-cuda build/gpu-bin/*.test; do
 	if readelf -d "$b" | grep -q 'NEEDED.*libcuda'; then
 		fail "$b links libcuda.so.1 directly (the preflight shim must satisfy gorgonia.org/cu's references; see cuda/preflight/doc.go)"
 	fi
 done
-echo "ok: no DT_NEEDED libcuda in bin/gputrain-cuda and bin/gpu/*.test"
+echo "ok: no DT_NEEDED libcuda in bin/gputrain-cuda and bin/gpu's *.test"
 
 # expect_no_gpu WHAT PATTERN [ENV...]: the CUDA binary must exit 3 with one
 # line of output, our preflight's, matching PATTERN.

@@ -20,7 +20,9 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gputrain-bench-out}
 LOGS=${BENCH_LOGS:-$OUT/bench-logs}
 mkdir -p "$OUT" "$LOGS"
-for f in bin/gpu/bench-runner bin/gpu/gputrain-cuda; do
+# GPU_BIN: where the binaries are (gpu-check.sh unpacks bin/gpu's there).
+GPU_BIN=${GPU_BIN:-bin/gpu}
+for f in "$GPU_BIN/bench-runner" "$GPU_BIN/gputrain-cuda"; do
 	if [ ! -x "$f" ]; then
 		echo "run_gpu.sh: $f is missing: run make gpu-build bench-gpu-build on the build machine and carry bin/gpu" >&2
 		exit 2
@@ -29,8 +31,8 @@ done
 PYTHON=${PYTHON:-python3}
 echo "run_gpu.sh: $(date -u +%FT%TZ), $("$PYTHON" --version 2>&1)" >&2
 # The data (W4 alone is 1 GiB) go to local disk, removed afterwards.
-exec bin/gpu/bench-runner --profile gpu \
-	--gputrain bin/gpu/gputrain-cuda --python "$PYTHON" --refs bench/reference \
+exec "$GPU_BIN/bench-runner" --profile gpu \
+	--gputrain "$GPU_BIN/gputrain-cuda" --python "$PYTHON" --refs bench/reference \
 	--reps "${BENCH_REPS:-5}" --budget "${BENCH_BUDGET:-150s}" \
 	--out "$OUT/bench.md" --json "$OUT/bench.json" --logs "$LOGS" \
 	${BENCH_ARGS:-}

@@ -20,7 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 hang=${1:-}
 budget=${GPU_CHECK_BUDGET:-120}
-for f in bin/gpu/gpu-check.sh bin/gpu/gputrain-cuda bin/gpu/cuda.test bin/gpu/bench-runner bin/fakecuda.so; do
+bash bin/gpu/gpu-check.sh --unpack 2>/dev/null || true
+for f in bin/gpu/gpu-check.sh build/gpu-bin/gputrain-cuda build/gpu-bin/cuda.test build/gpu-bin/bench-runner bin/fakecuda.so; do
 	[ -e "$f" ] || { echo "gpu-check-dryrun: $f is missing (make gpu-build cuda-emu)" >&2; exit 2; }
 done
 out=$(mktemp -d)

@@ -38,6 +38,26 @@
 set -u
 G=$(cd "$(dirname "$0")" && pwd) # bin/gpu, wherever this is run from
 ROOT=$(cd "$G/../.." && pwd)
+# The binaries travel gzip-compressed (the device tool carries at most 64
+# MiB); they are unpacked beside the tree, not into bin/gpu, so that a dry
+# run here leaves bin/gpu small enough to carry.
+B=$ROOT/build/gpu-bin
+unpack() {
+	mkdir -p "$B" || return 1
+	local z f
+	for z in "$G"/*.gz; do
+		[ -e "$z" ] || continue
+		f=$B/$(basename "$z" .gz)
+		if [ ! -x "$f" ] || [ "$z" -nt "$f" ]; then
+			gzip -dc "$z" >"$f.tmp" && chmod +x "$f.tmp" && mv "$f.tmp" "$f" || return 1
+		fi
+	done
+}
+if ! unpack; then
+	echo "gpu-check: cannot unpack the binaries of $G into $B" >&2
+	exit 2
+fi
+[ "${1:-}" = --unpack ] && exit 0
 BUDGET=${GPU_CHECK_BUDGET:-300}
 OUTDIR=${OUT:-/tmp/gpu-check-out}
 mkdir -p "$OUTDIR"
@@ -132,7 +152,7 @@ gotests() {
 	local name=$1 lim
 	lim=$(share "$2")
 	shift 2
-	step "$name" "$lim" "$G/cuda.test" -test.v -test.timeout "$((lim > 3 ? lim - 3 : 1))s" "${TEST_ARGS[@]}" "$@"
+	step "$name" "$lim" "$B/cuda.test" -test.v -test.timeout "$((lim > 3 ? lim - 3 : 1))s" "${TEST_ARGS[@]}" "$@"
 }
 
 # tests STEP: a line per top-level test of the step's log, the failing
@@ -204,7 +224,7 @@ echo "gpu-check: $(date -u +%FT%TZ) on $(hostname), budget ${BUDGET}s"
 	echo "== uname"; uname -a
 	echo "== glibc"; ldd --version 2>&1 | head -1
 	echo "== binaries"; ls -l "$G"
-	echo "== ldd"; ldd "$G/gputrain-cuda" 2>&1
+	echo "== ldd"; ldd "$B/gputrain-cuda" 2>&1
 	echo "== environment"; env | grep -E '^(GPU_CHECK|GPUTRAIN|CUDA|FAKECUDA)' | sort
 } >"$LOGS/environment.log" 2>&1
 
@@ -215,7 +235,7 @@ else
 fi
 
 # Without a usable device nothing else can pass: stop here.
-if ! step devices "$(share 10)" "$G/gputrain-cuda" devices; then
+if ! step devices "$(share 10)" "$B/gputrain-cuda" devices; then
 	[ -f "$LOGS/devices.log" ] || failed+=(devices)
 	stopped_why="no usable CUDA device: $(tail -n 1 "$LOGS/devices.log" 2>/dev/null | cut -c1-200); the other steps were not run"
 	done_all=1
@@ -234,13 +254,13 @@ parity_why=$(echo "$parity_why" | awk '{$1=""; print}' | sed 's/^ *//')
 # The rest of the backend's tests (the memory-exhausting one runs last).
 gotests cuda-tests 30 -test.skip "^($PARITY_TEST|$OOM_TEST)\$"
 
-step gemm-bench "$(share 10)" "$G/cuda.test" -test.run '^$' "${GEMM_ARGS[@]}"
+step gemm-bench "$(share 10)" "$B/cuda.test" -test.run '^$' "${GEMM_ARGS[@]}"
 
 # Parity through the CLI users run: the printed losses within 1e-4
 # relative (6 significant digits are printed) and the confusion matrices
 # equal.
-step cli-train-cuda "$(share 15)" "$G/gputrain-cuda" train --device cuda "${TRAIN_ARGS[@]}"
-step cli-train-cpu "$(share 10)" "$G/gputrain-cuda" train --device cpu "${TRAIN_ARGS[@]}"
+step cli-train-cuda "$(share 15)" "$B/gputrain-cuda" train --device cuda "${TRAIN_ARGS[@]}"
+step cli-train-cpu "$(share 10)" "$B/gputrain-cuda" train --device cpu "${TRAIN_ARGS[@]}"
 if [ -s "$LOGS/cli-train-cuda.log" ] && [ -s "$LOGS/cli-train-cpu.log" ]; then
 	losses() { grep -E '^ +[0-9]+ +[0-9.e+-]+$' "$1"; }
 	confusion() { grep -E '^ +(NRB|RB) ' "$1"; }
@@ -262,9 +282,9 @@ fi
 # The benchmark suite's GPU table (gputrain vs PyTorch eager and CUDA graph,
 # JAX jit and lax.scan) with what the budget leaves; the runner stops
 # itself 10 s before the step's limit.
-if [ -x "$G/bench-runner" ] && [ -f "$ROOT/bench/run_gpu.sh" ]; then
+if [ -x "$B/bench-runner" ] && [ -f "$ROOT/bench/run_gpu.sh" ]; then
 	lim=$(share 100 $((BUDGET * 15 / 100)))
-	step bench "$lim" env OUT="$OUTDIR" BENCH_LOGS="$LOGS/bench-logs" BENCH_REPS=3 BENCH_BUDGET="$((lim - 10))s" \
+	step bench "$lim" env OUT="$OUTDIR" GPU_BIN="$B" BENCH_LOGS="$LOGS/bench-logs" BENCH_REPS=3 BENCH_BUDGET="$((lim - 10))s" \
 		BENCH_ARGS="--no-kernels ${GPU_CHECK_BENCH_ARGS:-}" bash "$ROOT/bench/run_gpu.sh"
 else
 	row bench SKIP "" "(bin/gpu/bench-runner or bench/run_gpu.sh missing)"
