@@ -109,7 +109,7 @@ func FuzzFlagValues(f *testing.F) {
 var longNumber = regexp.MustCompile(`[0-9]{3,}`)
 
 // FuzzRun runs whole command lines in a temporary directory, each for at
-// most 50 ms (as if Ctrl-C came then; longer only trains longer): whatever the
+// most 20 ms (as if Ctrl-C came then; longer only trains longer): whatever the
 // arguments, gputrain exits 0, or non-zero with one line on stderr, and
 // never panics. The directory holds x.csv, a table with text and missing
 // cells. Arguments that name paths outside the directory, long
@@ -149,7 +149,7 @@ func FuzzRun(f *testing.F) {
 		if err := os.WriteFile("x.csv", []byte("id,island,bill,b,y\np1,Dream,NA,1,a\np2,Biscoe,3.5,2,b\np3,,4,3,NA\np4,Dream,5,4,b\np5,Torgersen,?,5,a\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		var out, errb bytes.Buffer
 		code := runContext(ctx, args, &out, &errb)
