@@ -10,10 +10,26 @@ import (
 	"path/filepath"
 )
 
+// tempFile is what Write does with its temporary file (an *os.File).
+type tempFile interface {
+	Name() string
+	Write(b []byte) (int, error)
+	Chmod(mode os.FileMode) error
+	Sync() error
+	Close() error
+}
+
+// The file-system calls Write makes; tests replace them to make each step
+// fail.
+var (
+	createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+	rename     = os.Rename
+)
+
 // Write replaces path with data atomically.
 func Write(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("%s: cannot write: %w", path, unwrapPath(err))
 	}
@@ -35,7 +51,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(name, path); err != nil {
+	if err := rename(name, path); err != nil {
 		os.Remove(name)
 		return fmt.Errorf("%s: cannot write: %w", path, unwrapPath(err))
 	}
