@@ -8,14 +8,15 @@
 # branch) are tested, and only in the packages with changed Go files.
 # Environment: GREMLINS (the binary), MUTATE_WORKERS (parallel mutants,
 # default 1), MUTATE_TIMEOUT_COEFF (each mutant's test time limit as a
-# multiple of the package's normal test time, default 5), GOFLAGS (for
-# example -short), MUTATE_LOG (a directory for the full per-package
+# multiple of the package's normal test time, default 10), GOFLAGS (for
+# example -short), MUTATE_EXCLUDE (a regexp of file paths inside the
+# package to leave alone, e.g. '^(trainer|network)\.go$'), MUTATE_LOG (a directory for the full per-package
 # reports, default out/mutate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gremlins=${GREMLINS:-bin/tools/gremlins}
 workers=${MUTATE_WORKERS:-1}
-coeff=${MUTATE_TIMEOUT_COEFF:-5}
+coeff=${MUTATE_TIMEOUT_COEFF:-10}
 logdir=${MUTATE_LOG:-out/mutate}
 base=""
 if [ "${1:-}" = "--diff" ]; then
@@ -27,6 +28,9 @@ if [ $# -eq 0 ]; then
   exit 2
 fi
 mkdir -p "$logdir"
+# gremlins times each mutant's tests against the first, coverage run: a
+# cached result there would make every limit a fraction of a second.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
 
 pkgs=("$@")
 if [ -n "$base" ]; then
@@ -52,6 +56,9 @@ for p in "${pkgs[@]}"; do
   args=(unleash --workers "$workers" --test-cpu 1 --timeout-coefficient "$coeff" --output-statuses lt)
   if [ -n "$base" ]; then
     args+=(--diff "$base")
+  fi
+  if [ -n "${MUTATE_EXCLUDE:-}" ]; then
+    args+=(--exclude-files "$MUTATE_EXCLUDE")
   fi
   echo "== gremlins ${args[*]} ./$p"
   start=$SECONDS
