@@ -50,8 +50,28 @@ if [ -n "$base" ]; then
   fi
 fi
 
+if [ -n "$base" ]; then
+  # gremlins asks git for the changed lines ("git diff --merge-base BASE")
+  # and matches them by file name relative to the package it tests, while
+  # git names files from the repository root: this git answers relative
+  # to the package (MUTATE_PKG_DIR).
+  shim=$(mktemp -d)
+  trap 'rm -rf "$shim"' EXIT
+  real_git=$(command -v git)
+  cat >"$shim/git" <<EOF
+#!/bin/sh
+if [ "\$1" = diff ] && [ -n "\$MUTATE_PKG_DIR" ]; then
+  exec "$real_git" "\$@" --relative="\$MUTATE_PKG_DIR/"
+fi
+exec "$real_git" "\$@"
+EOF
+  chmod +x "$shim/git"
+  export PATH="$shim:$PATH"
+fi
+
 summary=()
 for p in "${pkgs[@]}"; do
+  export MUTATE_PKG_DIR=$p
   log="$logdir/$(echo "$p" | tr / _).txt"
   args=(unleash --workers "$workers" --test-cpu 1 --timeout-coefficient "$coeff" --output-statuses lt)
   if [ -n "$base" ]; then
