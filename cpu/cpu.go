@@ -119,22 +119,6 @@ func Activate(act device.Activation, z float32) float32 {
 	return z
 }
 
-// ActivationDerivative returns act'(z) expressed through out = act(z).
-func ActivationDerivative(act device.Activation, out float32) float32 {
-	switch act {
-	case device.Tanh:
-		return 1 - out*out
-	case device.ReLU:
-		if out > 0 {
-			return 1
-		}
-		return 0
-	case device.Sigmoid:
-		return out * (1 - out)
-	}
-	return 1
-}
-
 func sigmoid(z float32) float32 {
 	if z >= 0 {
 		return float32(1 / (1 + math.Exp(-float64(z))))

@@ -12,27 +12,20 @@ import (
 	"github.com/gputrain/gputrain/nn"
 )
 
-// levels are the kernel levels this machine runs, slowest first.
-func levels() []string {
-	var ls []string
+// eachLevel runs f in a subtest per kernel level, slowest first, with the
+// kernels forced to it; a level this machine or build cannot run is
+// skipped with the reason.
+func eachLevel(t *testing.T, f func(t *testing.T)) {
 	for _, l := range []string{"generic", "avx2", "avx512"} {
-		prev, err := cpu.SetKernelLevel(l)
-		cpu.SetKernelLevel(prev)
-		if err == nil {
-			ls = append(ls, l)
-		}
+		t.Run(l, func(t *testing.T) {
+			prev, err := cpu.SetKernelLevel(l)
+			if err != nil {
+				t.Skipf("not run here: %v", err)
+			}
+			defer cpu.SetKernelLevel(prev)
+			f(t)
+		})
 	}
-	return ls
-}
-
-// atLevel runs f with the kernels forced to level.
-func atLevel(t testing.TB, level string, f func()) {
-	prev, err := cpu.SetKernelLevel(level)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cpu.SetKernelLevel(prev)
-	f()
 }
 
 // TestConformanceEachLevel runs the whole conformance suite (and the batch
@@ -40,13 +33,7 @@ func atLevel(t testing.TB, level string, f func()) {
 // and plain Go all pass on this machine.
 func TestConformanceEachLevel(t *testing.T) {
 	open := func(t *testing.T) device.Device { return cpu.New() }
-	for _, l := range levels() {
-		t.Run(l, func(t *testing.T) {
-			atLevel(t, l, func() {
-				devicetest.Run(t, open)
-			})
-		})
-	}
+	eachLevel(t, func(t *testing.T) { devicetest.Run(t, open) })
 }
 
 // w1Like builds the workshop network's buffers on a CPU device and returns
@@ -126,21 +113,19 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 // TestStepAllocs checks that the device operations of a training step
 // allocate nothing once warm, for the W1 and W2 shapes, at every level.
 func TestStepAllocs(t *testing.T) {
-	for _, l := range levels() {
-		atLevel(t, l, func() {
-			d := cpu.New()
-			w1 := stepOps(t, d, 1055, []int{41, 20, 1}, device.Tanh, device.Logistic, false)
-			w2 := stepOps(t, d, 128, []int{784, 512, 512, 10}, device.ReLU, device.SoftmaxCE, true)
-			w1()
-			w2()
-			if got := testing.AllocsPerRun(5, w1); got != 0 {
-				t.Errorf("%s: a W1 step's device ops allocate %v times", l, got)
-			}
-			if got := testing.AllocsPerRun(3, w2); got != 0 {
-				t.Errorf("%s: a W2 step's device ops allocate %v times", l, got)
-			}
-		})
-	}
+	eachLevel(t, func(t *testing.T) {
+		d := cpu.New()
+		w1 := stepOps(t, d, 1055, []int{41, 20, 1}, device.Tanh, device.Logistic, false)
+		w2 := stepOps(t, d, 128, []int{784, 512, 512, 10}, device.ReLU, device.SoftmaxCE, true)
+		w1()
+		w2()
+		if got := testing.AllocsPerRun(5, w1); got != 0 {
+			t.Errorf("a W1 step's device ops allocate %v times", got)
+		}
+		if got := testing.AllocsPerRun(3, w2); got != 0 {
+			t.Errorf("a W2 step's device ops allocate %v times", got)
+		}
+	})
 }
 
 // TestTrainingBitIdentical trains the workshop network twice at each level
@@ -154,7 +139,7 @@ func TestTrainingBitIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train := func() nn.Params {
+	train := func(t *testing.T) nn.Params {
 		tr, err := nn.NewTrainer(cpu.New(), p.Config(30, 10), p.X, p.Y, p.Rows)
 		if err != nil {
 			t.Fatal(err)
@@ -169,16 +154,14 @@ func TestTrainingBitIdentical(t *testing.T) {
 		}
 		return ps
 	}
-	for _, l := range levels() {
-		atLevel(t, l, func() {
-			a, b := train(), train()
-			for i := range a.W {
-				for j := range a.W[i] {
-					if math.Float32bits(a.W[i][j]) != math.Float32bits(b.W[i][j]) {
-						t.Fatalf("%s: W[%d][%d] differs between runs: %v vs %v", l, i, j, a.W[i][j], b.W[i][j])
-					}
+	eachLevel(t, func(t *testing.T) {
+		a, b := train(t), train(t)
+		for i := range a.W {
+			for j := range a.W[i] {
+				if math.Float32bits(a.W[i][j]) != math.Float32bits(b.W[i][j]) {
+					t.Fatalf("W[%d][%d] differs between runs: %v vs %v", i, j, a.W[i][j], b.W[i][j])
 				}
 			}
-		})
-	}
+		}
+	})
 }

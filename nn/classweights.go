@@ -53,22 +53,6 @@ func checkClassWeights(arch Arch, w []float64) error {
 	return nil
 }
 
-// classRowWeights returns each training row's weight (nil without class
-// weights), for the float64 reference.
-func classRowWeights(cfg TrainConfig, y []float32, n int) []float64 {
-	if cfg.ClassWeights == nil {
-		return nil
-	}
-	out := make([]float64, n)
-	for r := range out {
-		c, err := classOf(y, len(y)/n, r, len(cfg.ClassWeights))
-		if err == nil {
-			out[r] = cfg.ClassWeights[c]
-		}
-	}
-	return out
-}
-
 func newClassWeighting(t *Trainer, y []float32) (*classWeighting, error) {
 	arch, w := t.cfg.Arch, t.cfg.ClassWeights
 	if err := checkClassWeights(arch, w); err != nil {

@@ -62,7 +62,7 @@ func TestClassWeightedLoss(t *testing.T) {
 		weights := []float64{0.5, 2, 1.25}[:max(arch.Outputs, 2)]
 		params := InitParams(arch, InitGlorot, 3)
 		ref := newRef64(arch, params)
-		ref.weights = classRowWeights(TrainConfig{Arch: arch, ClassWeights: weights}, y, rows)
+		ref.weights = refRowWeights(weights, y, rows)
 		want, _, _ := ref.lossGrad(f64(x), f64(y), rows)
 		for _, batch := range []int{0, 1} {
 			cfg := TrainConfig{Arch: arch, InitFrom: &params, Optim: OptimConfig{Kind: SGD, LR: 0}, BatchSize: batch,

@@ -7,10 +7,12 @@ import (
 )
 
 // ref64 is an independent float64 implementation of the MLP, its losses and
-// backpropagation, written from the textbook formulas. Its arithmetic
-// shares no code with the device path (refTrain shares only what must be
-// identical: the initial parameters, the row order, the dropout masks and
-// the learning rates): the tests compare the two, and "gputrain verify"
+// backpropagation, written from the textbook formulas. It shares no code
+// with the device path: refTrain takes only the initial parameters and the
+// random streams (row order, dropout seeds) from the package, and works
+// out the dropout masks, class weights, loss scale, number of updates and
+// learning rates itself, so a bug in the trainer's helpers cannot move the
+// reference with it. The tests compare the two, and "gputrain verify"
 // trains with it to check every device.
 type ref64 struct {
 	arch    Arch
@@ -83,7 +85,7 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 		if l < L-1 && r.dropout > 0 {
 			masks[l] = make([]float64, rows*out)
 			for i := range z {
-				if device.DropoutKeep(r.seed+uint64(l)*0x9E3779B97F4A7C15, i, float32(r.dropout)) {
+				if refKeep(r.seed+uint64(l)*0x9E3779B97F4A7C15, i, r.dropout) {
 					masks[l][i] = float64(float32(1) / float32(1-r.dropout))
 				}
 				z[i] *= masks[l][i]
@@ -177,12 +179,14 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 	if batch <= 0 || batch > n {
 		batch = n
 	}
-	t := &Trainer{cfg: cfg, n: n, k: k, batch: batch} // for scale and TotalSteps only
-	total := t.TotalSteps()
 	perEpoch := (n + batch - 1) / batch
+	total := cfg.Steps
+	if total <= 0 {
+		total = cfg.Epochs * perEpoch
+	}
 	shuffle, dro := NewRand(cfg.Seed, streamShuffle), NewRand(cfg.Seed, streamDropout)
 	perm := make([]int32, n)
-	rowW := classRowWeights(cfg, y, n)
+	rowW := refRowWeights(cfg.ClassWeights, y, n)
 	x64, y64 := f64(x), f64(y)
 	// Optimizer state, one slice per parameter tensor (W0, b0, W1, b1, …).
 	var ps [][]float64
@@ -219,12 +223,12 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 			r.seed = dro.Uint64()
 		}
 		_, gw, gb := r.lossGrad(xb, yb, rows)
-		s := t.scale(rows)
+		s := refScale(cfg, rows, k)
 		var gs [][]float64
 		for l := range gw {
 			gs = append(gs, gw[l], gb[l])
 		}
-		lr := cfg.Schedule.LR(c.LR, step, total)
+		lr := refLR(cfg.Schedule, c.LR, step, total)
 		for i, p := range ps {
 			for j := range p {
 				g := s*gs[i][j] + c.WeightDecay*p[j]
@@ -246,4 +250,71 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 		}
 	}
 	return r.w, r.b
+}
+
+// refKeep is the dropout rule every device follows, written out on its
+// own: element i is kept when the top 24 bits of the SplitMix64 finaliser
+// of seed + i·φ, as a fraction of 2²⁴, are at least p (compared in
+// float32, as the devices do).
+func refKeep(seed uint64, i int, p float64) bool {
+	z := seed + uint64(i)*0x9E3779B97F4A7C15
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	z ^= z >> 31
+	u := float64(z>>40) / (1 << 24)
+	return float32(u) >= float32(p)
+}
+
+// refRowWeights is each row's class weight (nil without class weights):
+// the target of a weighted loss is one class index per row.
+func refRowWeights(classWeights []float64, y []float32, n int) []float64 {
+	if classWeights == nil {
+		return nil
+	}
+	out := make([]float64, n)
+	k := len(y) / n
+	for r := range out {
+		if c := int(math.Round(float64(y[r*k]))); c >= 0 && c < len(classWeights) {
+			out[r] = classWeights[c]
+		}
+	}
+	return out
+}
+
+// refScale turns a summed loss gradient over rows rows of k targets into
+// the reduced one: the mean divides by every loss term (rows, or rows × k
+// for the element-wise losses), the sum by nothing.
+func refScale(cfg TrainConfig, rows, k int) float64 {
+	switch {
+	case cfg.Reduction != Mean:
+		return 1
+	case cfg.Arch.Loss == device.SoftmaxCE:
+		return 1 / float64(rows)
+	}
+	return 1 / (float64(rows) * float64(k))
+}
+
+// refLR is the learning rate of update i of total: a linear warm-up to
+// base over the first s.Warmup updates, then base times γ^⌊j/step⌋ (step)
+// or MinLR + (base − MinLR)·(1 + cos πj/span)/2 (cosine), j counting the
+// updates after warm-up and span their number.
+func refLR(s Schedule, base float64, i, total int) float64 {
+	if i < s.Warmup {
+		return base * float64(i+1) / float64(s.Warmup)
+	}
+	j := float64(i - s.Warmup)
+	span := float64(total - s.Warmup)
+	switch s.Kind {
+	case StepLR:
+		lr := base
+		for d := s.StepSize; d <= i-s.Warmup; d += s.StepSize {
+			lr *= s.Gamma
+		}
+		return lr
+	case CosineLR:
+		if span >= 1 {
+			return s.MinLR + (base-s.MinLR)*(1+math.Cos(math.Pi*j/span))/2
+		}
+	}
+	return base
 }

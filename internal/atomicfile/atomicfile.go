@@ -18,6 +18,22 @@ import (
 	"strings"
 )
 
+// tempFile is what Write does with its temporary file (an *os.File).
+type tempFile interface {
+	Name() string
+	Write(b []byte) (int, error)
+	Chmod(mode os.FileMode) error
+	Sync() error
+	Close() error
+}
+
+// The file-system calls Write makes; tests replace them to make each step
+// fail.
+var (
+	createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+	rename     = os.Rename
+)
+
 // Write replaces path with data atomically. A symbolic link is followed:
 // the file it points to is replaced, the link stays. A path naming
 // anything but a regular file (a directory, a device, a pipe) is refused.
@@ -27,7 +43,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, tempPrefix(target, os.Getpid())+"*")
+	tmp, err := createTemp(dir, tempPrefix(target, os.Getpid())+"*")
 	if err != nil {
 		return fmt.Errorf("%s: cannot write: %w", path, unwrapPath(err))
 	}
@@ -49,7 +65,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(name, target); err != nil {
+	if err := rename(name, target); err != nil {
 		os.Remove(name)
 		return fmt.Errorf("%s: cannot write: %w", path, unwrapPath(err))
 	}

@@ -55,14 +55,23 @@ type worker struct {
 
 var (
 	defaultOnce sync.Once
-	defaultPool *Pool
+	defaultPool atomic.Pointer[Pool]
 )
 
 // Default returns the process-wide pool, with GOMAXPROCS workers (as of its
-// first use).
+// first use) unless SetDefault replaced it.
 func Default() *Pool {
-	defaultOnce.Do(func() { defaultPool = New(runtime.GOMAXPROCS(0)) })
-	return defaultPool
+	defaultOnce.Do(func() { defaultPool.CompareAndSwap(nil, New(runtime.GOMAXPROCS(0))) })
+	return defaultPool.Load()
+}
+
+// SetDefault makes p the process-wide pool and returns the one it
+// replaces. Tests use it to fix the worker count whatever the machine and
+// GOMAXPROCS; jobs already running finish on the old pool.
+func SetDefault(p *Pool) (prev *Pool) {
+	prev = Default()
+	defaultPool.Store(p)
+	return prev
 }
 
 // New starts a pool of n workers (n-1 goroutines plus the caller). n < 1 is

@@ -9,13 +9,14 @@ import (
 	"github.com/gputrain/gputrain/cpu/internal/isa"
 )
 
-// forEachLevel runs f once per kernel level this machine supports.
+// forEachLevel runs f once per kernel level, skipping (with the reason)
+// the levels this machine or build cannot run.
 func forEachLevel(t *testing.T, f func(t *testing.T)) {
-	for _, l := range isa.Available() {
+	for l := isa.Generic; l <= isa.AVX512; l++ {
 		t.Run(l.String(), func(t *testing.T) {
 			prev, err := isa.Set(l)
 			if err != nil {
-				t.Fatal(err)
+				t.Skipf("not run here: %v", err)
 			}
 			defer isa.Set(prev)
 			f(t)

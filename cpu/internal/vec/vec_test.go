@@ -12,11 +12,11 @@ import (
 var sizes = []int{1, 7, 8, 9, 20, 41, 1055, 4097}
 
 func forEachLevel(t *testing.T, f func(t *testing.T)) {
-	for _, l := range isa.Available() {
+	for l := isa.Generic; l <= isa.AVX512; l++ {
 		t.Run(l.String(), func(t *testing.T) {
 			prev, err := isa.Set(l)
 			if err != nil {
-				t.Fatal(err)
+				t.Skipf("not run here: %v", err)
 			}
 			defer isa.Set(prev)
 			f(t)

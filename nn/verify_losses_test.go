@@ -1,0 +1,37 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/device"
+)
+
+// TestVerifyEveryLossAndReduction trains every loss with both reductions,
+// in minibatches whose last one is short, against the float64 reference:
+// the reduced gradient's scale (rows, or rows × outputs for the
+// element-wise losses) is worked out by the reference on its own, so a
+// wrong divisor in the trainer shows here for each loss.
+func TestVerifyEveryLossAndReduction(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const rows = 23
+	for _, arch := range []Arch{
+		{Inputs: 4, Hidden: []int{5}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
+		{Inputs: 4, Hidden: []int{5}, Outputs: 3, Activation: device.ReLU, Loss: device.SoftmaxCE},
+		{Inputs: 4, Hidden: []int{5}, Outputs: 2, Activation: device.Sigmoid, Loss: device.MSE},
+	} {
+		x, y := randomProblem(rng, arch, rows)
+		for _, red := range []Reduction{Mean, Sum} {
+			cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: SGD, LR: 0.05}, BatchSize: 10,
+				Steps: 12, Reduction: red, Seed: 3}
+			res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, rows, DefaultTolerance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res[0].OK() {
+				t.Errorf("%s, %s reduction: worst %+v", arch, red, res[0].Worst())
+			}
+		}
+	}
+}
