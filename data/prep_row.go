@@ -3,6 +3,7 @@ package data
 import (
 	"math"
 	"slices"
+	"strings"
 )
 
 // CategoryKey is the category a categorical cell's text stands for: the
@@ -50,4 +51,18 @@ func (c *PrepColumn) EncodeCategory(dst []float64, slot int, missing bool) bool 
 		return false
 	}
 	return true
+}
+
+// defaultNA recognises DefaultNAValues.
+var defaultNA = Options{}.naMatcher()
+
+// IsDefaultNA reports whether a cell's text is one of DefaultNAValues
+// (ignoring case and surrounding space): a missing cell.
+func IsDefaultNA(text string) bool { return defaultNA.is(strings.TrimSpace(text)) }
+
+// ParseNumber parses a cell's text as CSV files are read: ok is false when
+// it is not a number, finite is false for NaN, ±Inf and values that
+// overflow float64.
+func ParseNumber(text string) (v float64, ok, finite bool) {
+	return parseNumber(strings.TrimSpace(text))
 }
