@@ -119,6 +119,9 @@ func Decode(b []byte) (*Model, error) {
 }
 
 func newModel(m *nn.Model) (*Model, error) {
+	if err := m.CheckFinite(); err != nil {
+		return nil, err
+	}
 	md := &Model{m: m, columns: m.Features, threshold: m.Threshold()}
 	if m.Prep != nil {
 		md.columns = m.Prep.RawNames()
