@@ -361,15 +361,18 @@ func (g *graph) network(m *nn.Model, x string) (string, error) {
 // outputsFor adds the outputs computed from the logits.
 func (g *graph) outputsFor(m *nn.Model, logits string) {
 	k := m.Arch.Outputs
+	// The probabilities are computed in double, as predict computes them:
+	// ONNX Runtime's float Sigmoid approximates to about 1e-8 absolute,
+	// which is a large error on a small probability.
+	z := g.op("Cast", []string{logits}, intAttr("to", typeDouble))
 	switch m.Task {
 	case data.TaskBinary:
-		p1 := g.op("Sigmoid", []string{logits})
+		p1 := g.op("Sigmoid", []string{z})
 		// 1 − p loses the precision of small probabilities; σ(−z) keeps it.
-		p0 := g.op("Sigmoid", []string{g.op("Neg", []string{logits})})
-		g.opTo(OutputProbs, "", "Concat", []string{p0, p1}, intAttr("axis", 1))
+		p0 := g.op("Sigmoid", []string{g.op("Neg", []string{z})})
+		g.opTo(OutputProbs, "", "Cast", []string{g.op("Concat", []string{p0, p1}, intAttr("axis", 1))}, intAttr("to", typeFloat))
 		// p ≥ t exactly when z ≥ logit(t), compared in double as predict does.
 		t := m.Threshold()
-		z := g.op("Cast", []string{logits}, intAttr("to", typeDouble))
 		second := g.op("GreaterOrEqual", []string{z, g.constant("threshold_logit", nil, []float64{math.Log(t / (1 - t))})})
 		idx := g.op("Cast", []string{second}, intAttr("to", typeInt64))
 		idx = g.op("Reshape", []string{idx, g.constant("shape", []int{1}, []int64{-1})})
@@ -377,7 +380,8 @@ func (g *graph) outputsFor(m *nn.Model, logits string) {
 		g.outputs = append(g.outputs, valueInfo(OutputProbs, "the probability of each class: "+strings.Join(m.Classes, ", "), typeFloat, "N", 2))
 		g.outputs = append(g.outputs, valueInfo(OutputLabel, "the predicted class", typeString, "N"))
 	case data.TaskMulticlass:
-		g.opTo(OutputProbs, "", "Softmax", []string{logits}, intAttr("axis", 1))
+		probs := g.op("Softmax", []string{z}, intAttr("axis", 1))
+		g.opTo(OutputProbs, "", "Cast", []string{probs}, intAttr("to", typeFloat))
 		idx := g.op("ArgMax", []string{logits}, intAttr("axis", 1), intAttr("keepdims", 0))
 		g.opTo(OutputLabel, "", "Gather", []string{g.constant("classes", []int{k}, m.Classes), idx}, intAttr("axis", 0))
 		g.outputs = append(g.outputs, valueInfo(OutputProbs, "the probability of each class: "+strings.Join(m.Classes, ", "), typeFloat, "N", k))
