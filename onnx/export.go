@@ -58,6 +58,7 @@ var missingTexts = []string{"", "NA", "na", "Na", "N/A", "n/a", "NaN", "nan", "N
 // graph is an ONNX graph being built.
 type graph struct {
 	nodes, inits, inputs, outputs [][]byte
+	values                        [][]byte // value_info: types the checker cannot infer
 	names                         int
 	ml                            bool // uses the ai.onnx.ml domain
 }
@@ -127,6 +128,9 @@ func Export(m *nn.Model) ([]byte, error) {
 	}
 	for _, v := range g.outputs {
 		gr.bytes(12, v)
+	}
+	for _, v := range g.values {
+		gr.bytes(13, v)
 	}
 
 	var mp message
@@ -321,6 +325,8 @@ func (g *graph) oneHot(c data.PrepColumn, ci int) string {
 	}
 	col := g.op("Gather", []string{InputCategorical, g.constant("column", []int{1}, []int64{int64(ci)})}, intAttr("axis", 1))
 	hot := g.opTo(g.fresh("onehot"), "ai.onnx.ml", "OneHotEncoder", []string{col}, stringsAttr("cats_strings", texts), intAttr("zeros", 1))
+	// Older onnx checkers infer no type for OneHotEncoder's output.
+	g.values = append(g.values, valueInfo(hot, "", typeFloat, "N", 1, len(texts)))
 	hot = g.op("Squeeze", []string{hot, g.constant("axes", []int{1}, []int64{1})})
 	hot = g.op("Cast", []string{hot}, intAttr("to", typeDouble))
 	enc := g.op("MatMul", []string{hot, g.constant("slots", []int{len(texts), w}, mat)})

@@ -26,7 +26,7 @@ func synthCSV(task string, rows, seed int) string {
 	b.WriteString("x1,x2,color,x3,size,y\n")
 	colors := []string{"red", "green", "blue", "red", "green", "violet"}
 	for i := 0; i < rows; i++ {
-		u := func(k int) float64 { return math.Sin(float64(i*(7+k)+seed*13+k*k)) } // deterministic, in [-1, 1]
+		u := func(k int) float64 { return math.Sin(float64(i*(7+k) + seed*13 + k*k)) } // deterministic, in [-1, 1]
 		x1, x2, x3 := 3*u(1)+10, 50*u(2), u(3)
 		size := 1 + (i*seed+i/3)%3
 		color := colors[(i+seed)%len(colors)]
@@ -90,7 +90,9 @@ func TestONNXMatchesPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	exported := t.TempDir()
+	var files []string
+	for i, c := range []struct {
 		task, hidden, act string
 		bn                bool
 		extra             []string
@@ -104,13 +106,15 @@ func TestONNXMatchesPredict(t *testing.T) {
 		{"regression", "8,4", "relu", false, nil},
 		{"regression", "6", "sigmoid", true, []string{"--max-categories", "1", "--categorical", "size"}},
 		{"regression", "", "tanh", false, nil},
+		{"binary", "4", "sigmoid", false, []string{"--features", "x1,x2,x3"}}, // numbers only: no one-hot encoder
 	} {
 		name := fmt.Sprintf("%s-%s-%q-bn%v", c.task, c.act, c.hidden, c.bn)
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			train := write(t, dir, "train.csv", synthCSV(c.task, 150, 1))
 			test := write(t, dir, "test.csv", synthCSV(c.task, 60, 2))
-			mpath, opath := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "m.onnx")
+			mpath, opath := filepath.Join(dir, "m.safetensors"), filepath.Join(exported, fmt.Sprintf("m%d.onnx", i))
+			files = append(files, opath)
 			args := append([]string{"train", "--data", train, "--label", "y", "--task", c.task, "--hidden", c.hidden,
 				"--activation", c.act, fmt.Sprintf("--batch-norm=%v", c.bn), "--optimizer", "adam", "--lr", "0.01",
 				"--loss-reduction", "mean", "--batch-size", "16", "--epochs", "15", "--quiet", "--out", mpath}, c.extra...)
@@ -135,6 +139,31 @@ func TestONNXMatchesPredict(t *testing.T) {
 			compareWithPredict(t, "the model package", m.Task, want, goPackage(t, mpath, rows))
 		})
 	}
+	checkONNX(t, files)
+}
+
+// checkONNX runs onnx.checker (full check) on the files where a Python
+// with the onnx package (Debian's python3-onnx) is found.
+func checkONNX(t *testing.T, files []string) {
+	script, err := filepath.Abs("../../scripts/onnx/check.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, python := range []string{os.Getenv("GPUTRAIN_ONNX_PYTHON"), "python3", "/usr/bin/python3"} {
+		if python == "" || exec.Command(python, "-c", "import onnx").Run() != nil {
+			continue
+		}
+		out, err := exec.Command(python, append([]string{script}, files...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("onnx.checker: %v: %s", err, out)
+		}
+		t.Logf("%s", out)
+		return
+	}
+	if os.Getenv("GPUTRAIN_ONNX_CHECKER_REQUIRED") != "" {
+		t.Fatal("no python3 with the onnx package (apt-get install python3-onnx)")
+	}
+	t.Log("onnx.checker not run: no python3 with the onnx package (apt-get install python3-onnx)")
 }
 
 // outputOrder is the key under which readCSV lists predict's output
@@ -179,8 +208,16 @@ func runONNX(t *testing.T, node, modules, script, onnxPath string, m *nn.Model, 
 	var categorical [][]string
 	for _, row := range rows {
 		var num []any
-		var cat []string
-		for _, c := range m.Prep.Columns {
+		cat := []string{}
+		var cols []data.PrepColumn
+		if m.Prep != nil {
+			cols = m.Prep.Columns
+		} else {
+			for _, name := range m.Features {
+				cols = append(cols, data.PrepColumn{Name: name, Kind: data.Numeric})
+			}
+		}
+		for _, c := range cols {
 			text := row[c.Name]
 			if c.Kind == data.Categorical {
 				cat = append(cat, text)
