@@ -327,3 +327,28 @@ func compareWithPredict(t *testing.T, who string, task data.Task, want []map[str
 		}
 	}
 }
+
+// TestExportBadInput checks that export's bad input is one line, exit 2.
+func TestExportBadInput(t *testing.T) {
+	dir := t.TempDir()
+	garbage := write(t, dir, "garbage.safetensors", "not a model")
+	model := "../../model/testdata/biodeg.safetensors"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", model, "--format", "tflite", "--out", "x"}, `gputrain: invalid --format "tflite": want onnx` + "\n"},
+		{[]string{"--model", model}, "gputrain: --out is required\n"},
+		{[]string{"--out", filepath.Join(dir, "m.onnx")}, "gputrain: --model is required\n"},
+		{[]string{"--model", garbage, "--out", filepath.Join(dir, "m.onnx")}, "gputrain: " + garbage + ": not a gputrain model: "},
+	} {
+		code, _, errOut := gputrain(t, append([]string{"export"}, c.args...)...)
+		if code != 2 || !strings.HasPrefix(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("export %v: exit %d, %q", c.args, code, errOut)
+		}
+	}
+	out := filepath.Join(dir, "ok.onnx")
+	if code, stdout, errOut := gputrain(t, "export", "--model", model, "--out", out); code != 0 || !strings.HasPrefix(stdout, "wrote "+out+" (ONNX opset 17, ") {
+		t.Fatalf("export: exit %d, %q, %q", code, stdout, errOut)
+	}
+}
