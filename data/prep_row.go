@@ -7,9 +7,9 @@ import (
 )
 
 // CategoryKey is the category a categorical cell's text stands for: the
-// text itself, or the shortest spelling of its value when it is a number,
-// so that "1" and "1.0" are one category.
-func CategoryKey(text string) string { return cellKey(text, 0, true) }
+// text without surrounding space, or the shortest spelling of its value
+// when it is a number, so that "1" and "1.0" are one category.
+func CategoryKey(text string) string { return cellKey(strings.TrimSpace(text), 0, true) }
 
 // EncodeNumber writes the inputs numeric column c gives the value v (NaN:
 // missing) into dst[:c.Width()]: the value or the imputed fill, then the
