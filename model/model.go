@@ -18,8 +18,10 @@
 //
 //   - PredictValues takes a row as numbers in Columns order, NaN for a
 //     missing cell; a categorical column takes its category's numeric code
-//     (categories that are not numbers need Predict). After the first call
-//     on a goroutine it allocates nothing.
+//     (categories that are not numbers need Predict). Once the model has
+//     served as many concurrent calls as it will ever have (it keeps one
+//     network and its buffers per concurrent caller), a call allocates
+//     nothing.
 //   - Predict takes a row by column name, as the texts a CSV file holds:
 //     numbers, category names, and "", "NA", "N/A", "NaN", "null" or "?"
 //     for a missing cell. Names the model does not use are ignored.
@@ -39,6 +41,12 @@
 //
 // A category the training rows did not have is encoded as all zeros, as
 // predict does; Prediction.Unseen counts such cells.
+//
+// # Performance
+//
+// "go test -bench . ./model/" reports rows/s on one goroutine and the
+// 99th-percentile latency of a row (p99-ns/row); biodeg's 41 → 20 → 1
+// network predicts about a million rows/s on one core.
 package model
 
 import (

@@ -12,8 +12,10 @@
 //     threshold) for classification, "predicted" for regression.
 //
 // The graph's inputs are "input", a double tensor [N, numeric columns]
-// whose NaN cells are missing, and, when the model has categorical
-// columns, "categorical", a string tensor [N, categorical columns] whose
+// whose NaN cells are missing (when the model has numeric columns; a
+// model trained without preprocessing, on complete data, turns a NaN into
+// NaN outputs, where predict refuses the row), and, when the model has
+// categorical columns, "categorical", a string tensor [N, categorical columns] whose
 // cells are the category names ("" or NA for a missing cell). The column
 // orders are in the model's metadata ("numeric_columns",
 // "categorical_columns") and the inputs' doc strings; the class names in

@@ -100,7 +100,8 @@ var exportCases = []exportCase{
 	{"regression", "8,4", "relu", false, nil},
 	{"regression", "6", "sigmoid", true, []string{"--max-categories", "1", "--categorical", "size"}},
 	{"regression", "", "tanh", false, nil},
-	{"binary", "4", "sigmoid", false, []string{"--features", "x1,x2,x3"}}, // numbers only: no one-hot encoder
+	{"binary", "4", "sigmoid", false, []string{"--features", "x1,x2,x3"}},                             // numbers only: no one-hot encoder
+	{"multiclass", "4", "relu", false, []string{"--features", "color,size", "--categorical", "size"}}, // categories only
 }
 
 // trainAndPredict trains c's model and runs predict on rows with gaps and
@@ -236,7 +237,7 @@ func runONNX(t *testing.T, node, modules, script, onnxPath string, m *nn.Model, 
 	var numeric [][]any
 	var categorical [][]string
 	for _, row := range rows {
-		var num []any
+		num := []any{}
 		cat := []string{}
 		var cols []data.PrepColumn
 		if m.Prep != nil {
