@@ -223,6 +223,24 @@ func TestNoAllocationsPerRow(t *testing.T) {
 	}
 }
 
+// TestNoAllocationsPerNamedRow checks that a numeric row by column name
+// allocates nothing either, once warm.
+func TestNoAllocationsPerNamedRow(t *testing.T) {
+	m := load(t, "biodeg")
+	row := map[string]string{}
+	for j, name := range m.Columns() {
+		row[name] = strconv.FormatFloat(biodegRows(t, 1)[0][j], 'g', -1, 64)
+	}
+	var p Prediction
+	if n := testing.AllocsPerRun(200, func() {
+		if err := m.Predict(row, &p); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per row", n)
+	}
+}
+
 // BenchmarkPredictValues reports rows/s on one goroutine and the 99th
 // percentile of the per-row latency.
 func BenchmarkPredictValues(b *testing.B) {
