@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -361,34 +360,21 @@ func isIndexName(s string) bool {
 	return s == "" || strings.EqualFold(s, "index") || strings.EqualFold(s, "Unnamed: 0")
 }
 
-// parseTable reads a whole CSV file as described by spec.
+// parseTable reads a whole CSV (or Parquet) file as described by spec.
 func parseTable(r io.Reader, name string, opt Options, spec tableSpec, label string) (*table, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
-		br.Discard(len(utf8BOM))
+	rr, err := openRecords(r, name, &opt)
+	if err != nil {
+		return nil, err
 	}
-	delim := opt.Delimiter
-	if delim == 0 {
-		buf, _ := br.Peek(br.Size())
-		delim = detectDelimiter(buf)
-	} else if !validDelim(delim) {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("invalid delimiter %q", delim)}
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
-	// With a white-space delimiter, trimming leading space would swallow
-	// empty fields; cells are trimmed below in any case.
-	cr.TrimLeadingSpace = !unicode.IsSpace(delim)
-	return parseRecords(&rowReader{name: name, cr: cr}, name, opt, spec, label)
+	return parseRecords(rr, name, opt, spec, label)
 }
 
 // RecordSource is where the rows of a table enter the parser: a reader of
 // another file format (Parquet, compressed CSV) implements it to get the
 // same header and index detection, missing values, text columns and label
 // handling as CSV files. Cells are the text as written (surrounding spaces
-// are trimmed by the parser).
+// are trimmed by the parser); the parser clones what it keeps, so a source
+// may reuse the record's slice on the next call.
 type RecordSource interface {
 	// Next returns the next record with at least one non-blank cell and the
 	// 1-based line (or row number) it starts on; io.EOF after the last.
@@ -418,6 +404,7 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	if err != nil {
 		return nil, err
 	}
+	row0 = slices.Clone(row0) // kept while later records reuse the slice
 	ncols := len(row0)
 	h := make([]string, ncols) // trimmed first-row cells
 	line0Of := make([]int, ncols)
@@ -511,7 +498,7 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 		return ""
 	}
 	t := &table{name: name, text: make([][]string, w)}
-	var vals []float64
+	vals := make([]float64, 0, capacityHint(rr, w))
 	na := opt.naMatcher()
 	// store appends feature cell c as stored column k of the current row:
 	// a number, NaN for a missing cell, or text (see Dataset.Text).

@@ -140,6 +140,8 @@ type Options struct {
 	NAValues []string
 	// Strict makes a missing label an error instead of a skipped row.
 	Strict bool
+	// Format is the file format (detected from the first bytes by default).
+	Format Format
 }
 
 // DefaultNAValues are the texts that mean a missing cell unless

@@ -24,6 +24,7 @@ FUZZ_TARGETS := \
 	./internal/safetensors:FuzzDecode \
 	./nn:FuzzDecodeModel \
 	./nn:FuzzDecodeCheckpoint \
+	./nn:FuzzStateDict \
 	./cmd/gputrain:FuzzParseHidden \
 	./cmd/gputrain:FuzzFlagValues \
 	./cmd/gputrain:FuzzRun

@@ -328,7 +328,9 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 const maxWidth = 1 << 20
 
 // LoadParams reads initial parameters for arch from a safetensors file
-// (--init-from): PyTorch-named tensors, F32 or F64, as ParamTensors writes.
+// (--init-from): a PyTorch state_dict of Linear and BatchNorm1d layers, F32
+// or F64, named as nn.Sequential names them or as ParamTensors writes (see
+// renameTorchStateDict).
 func LoadParams(path string, arch Arch) (Params, error) {
 	b, err := readFile(path)
 	if err != nil {
@@ -338,7 +340,7 @@ func LoadParams(path string, arch Arch) (Params, error) {
 	if err != nil {
 		return Params{}, &FileError{Path: path, Err: err}
 	}
-	p, err := ParamsFromTensors(arch, f.Tensors)
+	p, err := paramsFromStateDict(arch, f.Tensors)
 	if err != nil {
 		return Params{}, &FileError{Path: path, Err: err}
 	}

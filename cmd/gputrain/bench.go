@@ -54,7 +54,7 @@ type benchFlags struct {
 // hidden in "gputrain bench" and refused: a timed run is --steps updates of
 // training and nothing else.
 var benchTrainFlags = map[string]bool{
-	"data": true, "label": true, "labels": true, "delimiter": true, "header": true, "index-col": true,
+	"data": true, "label": true, "labels": true, "delimiter": true, "header": true, "index-col": true, "format": true,
 	"device": true, "task": true, "hidden": true, "activation": true, "loss-reduction": true,
 	"init": true, "init-from": true, "optimizer": true, "lr": true, "lr-schedule": true,
 	"warmup-steps": true, "lr-step-size": true, "lr-gamma": true, "lr-min": true,

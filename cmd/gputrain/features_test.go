@@ -267,7 +267,7 @@ func TestNonFiniteNamesTheTensorCLI(t *testing.T) {
 	}
 	path := write(t, t.TempDir(), "huge.csv", b.String())
 	for _, extra := range [][]string{nil, {"--detect-anomaly"}} {
-		code, _, stderr := gputrain(t, append([]string{"--data", path, "--standardize=false", "--hidden", "", "--lr", "1e6", "--steps", "50", "--quiet"}, extra...)...)
+		code, _, stderr := gputrain(t, append([]string{"--data", path, "--preset", "workshop", "--standardize=false", "--hidden", "", "--lr", "1e6", "--steps", "50", "--quiet"}, extra...)...)
 		if code != 1 || strings.Count(stderr, "\n") != 1 || !regexp.MustCompile(`^gputrain: training diverged at step 1: .*layers\.0 input·weight became [-+]Inf in the forward pass of update 2`).MatchString(stderr) {
 			t.Errorf("%v: exit %d, stderr %q", extra, code, stderr)
 		}

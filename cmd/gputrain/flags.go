@@ -44,12 +44,12 @@ func parse(fs *pflag.FlagSet, args []string) error {
 
 // dataFlags are the flags that say where labelled or unlabelled data come from.
 type dataFlags struct {
-	data, label, labels, delimiter, header, indexCol, naValues string
-	strict                                                     bool
+	data, label, labels, delimiter, header, indexCol, naValues, format string
+	strict                                                             bool
 }
 
 func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
-	fs.StringVar(&f.data, "data", "", "CSV file of features (and the label column, see --label); default: the embedded biodeg data")
+	fs.StringVar(&f.data, "data", "", "CSV or Parquet file of features (and the label column, see --label), gzip-compressed or not; default: the embedded biodeg data")
 	if withLabels {
 		fs.StringVar(&f.label, "label", "", "label column in --data: header name or 1-based index (default: the last column)")
 		fs.StringVar(&f.labels, "labels", "", "separate CSV file of labels, row for row with --data")
@@ -61,6 +61,7 @@ func (f *dataFlags) register(fs *pflag.FlagSet, withLabels bool) {
 	if withLabels {
 		fs.BoolVar(&f.strict, "strict", false, "a row whose label is missing is an error (default: skipped and counted)")
 	}
+	fs.StringVar(&f.format, "format", "auto", "file format of --data (and --labels): auto (Parquet by its magic bytes, else CSV), csv or parquet")
 }
 
 func (f *dataFlags) options() (data.Options, error) {
@@ -81,11 +82,15 @@ func (f *dataFlags) options() (data.Options, error) {
 	if strings.TrimSpace(f.naValues) == "" {
 		opt.NAValues = []string{}
 	}
+	if opt.Format, err = data.ParseFormat(f.format); err != nil {
+		return opt, usageError{fmt.Errorf("invalid --format: %v", err)}
+	}
 	return opt, nil
 }
 
 // loadLabelled loads the data set the flags name, or the embedded example.
 func (f *dataFlags) loadLabelled() (*data.Dataset, error) {
+	defer tightGC()()
 	opt, err := f.options()
 	if err != nil {
 		return nil, err

@@ -60,18 +60,37 @@ func FuzzFlagValues(f *testing.F) {
 	f.Add("loss-reduction", "mean", "init", "he")
 	f.Add("progress", "bar", "log-every", "7")
 	f.Add("steps", "0x10", "epochs", "+Inf")
+	f.Add("data", "my.csv", "cv", "5")
+	f.Add("preset", "tabular", "test-split", "0.9")
 	f.Fuzz(func(t *testing.T, name1, value1, name2, value2 string) {
-		fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
-		var tf trainFlags
-		tf.register(fs)
-		tf.registerRun(fs)
-		for _, nv := range [][2]string{{name1, value1}, {name2, value2}} {
-			if fs.Lookup(nv[0]) == nil || fs.Set(nv[0], nv[1]) != nil {
-				return // pflag rejects it, as the command line would
+		what := name1 + "=" + value1 + " " + name2 + "=" + value2
+		flags := func() (*pflag.FlagSet, *trainFlags, bool) {
+			fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+			var tf trainFlags
+			tf.register(fs)
+			tf.registerRun(fs)
+			for _, nv := range [][2]string{{name1, value1}, {name2, value2}} {
+				if fs.Lookup(nv[0]) == nil || fs.Set(nv[0], nv[1]) != nil {
+					return nil, nil, false // pflag rejects it, as the command line would
+				}
 			}
+			return fs, &tf, true
+		}
+		fs, tf, ok := flags()
+		if !ok {
+			return
+		}
+		_, plainErr := tf.experiment(fs) // the flags alone, without a preset
+		fs, tf, _ = flags()
+		if _, err := tf.applyPreset(fs); err != nil {
+			checkUserError(t, what, err)
+			return
 		}
 		e, err := tf.experiment(fs)
-		checkUserError(t, name1+"="+value1+" "+name2+"="+value2, err)
+		checkUserError(t, what, err)
+		if err != nil && plainErr == nil {
+			t.Fatalf("%s: valid flags made invalid by the preset: %v", what, err)
+		}
 		if err != nil {
 			return
 		}

@@ -48,7 +48,7 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 	}
 	// A real model, then a truncated copy of it.
 	model := filepath.Join(dir, "m.safetensors")
-	if code, _, stderr := gputrain(t, "train", "--data", files["good"], "--steps", "2", "--quiet", "--out", model); code != 0 {
+	if code, _, stderr := gputrain(t, "train", "--data", files["good"], "--preset", "workshop", "--steps", "2", "--quiet", "--out", model); code != 0 {
 		t.Fatalf("training the good file failed: %s", stderr)
 	}
 	b, _ := os.ReadFile(model)

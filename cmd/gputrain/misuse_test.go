@@ -36,7 +36,7 @@ func TestMisuseIsRefusedUpFront(t *testing.T) {
 		{"hidden beyond int32", []string{"--hidden", "2147483648"}, `^invalid --hidden "2147483648": want a comma list of layer widths from 1 to 1048576`},
 		{"hidden beyond a model file", []string{"--hidden", "30000000"}, `^invalid --hidden "30000000"`},
 		{"epochs overflowing steps", []string{"--epochs", "10000000000000000", "--batch-size", "1", "--optimizer", "sgd"}, `^invalid --epochs: want from 0 to 1000000000$`},
-		{"steps beyond range", []string{"--steps", "9223372036854775807"}, `^invalid --steps: want from 1 to`},
+		{"steps beyond range", []string{"--steps", "9223372036854775807"}, `^invalid --steps: want from 0 to`},
 		{"restarts beyond range", []string{"--restarts", "1000000"}, `^invalid --restarts: want from 1 to 65536$`},
 		{"batch size beyond range", []string{"--batch-size", "4294967296"}, `^invalid --batch-size: want from 0 to 2147483647$`},
 		{"negative patience", []string{"--patience", "-1"}, `^invalid --patience: want from 0 to`},

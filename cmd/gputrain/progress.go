@@ -59,6 +59,7 @@ type printer struct {
 	modeKnown bool // whether minibatch is known
 	started   bool // whether the table's header is printed
 	reduction nn.Reduction
+	preset    string          // the active --preset, shown in the header ("": not shown)
 	restarts  int             // models trained side by side
 	valAt     map[int]float64 // validation loss by step
 	lastLine  time.Time
@@ -104,6 +105,9 @@ func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
 	fmt.Fprintf(p.w, "data:      %s, %d rows × %d features\n", ds.Source, ds.Rows(), ds.Cols())
 	p.layout(ds)
 	fmt.Fprintf(p.w, "device:    %s\n", dev)
+	if p.preset != "" {
+		fmt.Fprintf(p.w, "preset:    %s\n", p.preset)
+	}
 	batch := "full batch"
 	if e.BatchSize > 0 && e.BatchSize < ds.Rows() {
 		batch = fmt.Sprintf("batch %d", e.BatchSize)

@@ -24,7 +24,16 @@ Trains a fully connected network. With no data flags it trains the shipped
 example, the workshop's network on the UCI QSAR biodegradation data
 (1055 molecules × 41 descriptors): 41 → 20 (tanh) → 1 (logistic), N(0,1)
 initialisation, summed logistic loss, full-batch gradient descent with step
-1e-4 for 3000 steps. The defaults below are those settings.
+1e-4 for 3000 steps. The defaults below are those settings (--preset
+workshop).
+
+With --data (your own table) the tabular preset starts from what a
+practitioner would pick instead: --hidden 64 --activation relu --init he
+(glorot for other activations) --optimizer adam --lr 1e-3 --loss-reduction
+mean --batch-size 32 --epochs 200, and, unless --cv is given, --val-split 0.2
+--patience 20 (early stopping with the best weights restored). Every flag you
+give overrides its preset value; --preset workshop keeps the workshop's
+settings for your data too. The run header says which preset is active.
 
 On a terminal a progress bar shows the step, loss, validation metric, rate
 and time left; otherwise the loss is printed at steps 0, 1, 10, 100, … (and
@@ -76,6 +85,7 @@ type trainFlags struct {
 	detectAnomaly, batchNorm                                                    bool
 	restarts                                                                    int
 
+	preset                                          string
 	logPath, plotsDir, progress, checkpoint, resume string
 	logEvery, patience, checkpointEvery             int
 	minDelta                                        float64
@@ -90,7 +100,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
-	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file (layers.N.weight [out,in], layers.N.bias)")
+	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
 	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
 	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
@@ -108,7 +118,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
 	fs.StringVar(&f.classWeight, "class-weight", "none", "none, or balanced: weight each class's rows by rows/(classes × rows of the class) in the training loss")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "rows per update, shuffled each epoch (0: full batch; sgd defaults to 32)")
-	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set)")
+	fs.IntVar(&f.steps, "steps", 3000, "number of updates (ignored when --epochs is set); 0 evaluates the initial parameters (see --init-from) without training")
 	fs.IntVar(&f.epochs, "epochs", 0, "passes over the training rows (overrides --steps)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed for initialisation, splits, shuffling and dropout (same seed, same machine: same run)")
 	fs.BoolVar(&f.standardize, "standardize", true, "standardise features with mean and sd fitted on the training rows")
@@ -123,6 +133,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *trainFlags) registerRun(fs *pflag.FlagSet) {
+	fs.StringVar(&f.preset, "preset", presetAuto, "starting values of the training flags: auto (tabular with --data, else workshop), workshop (the defaults shown here) or tabular (see above); flags you give override it")
 	f.columns.register(fs)
 	fs.StringVar(&f.progress, "progress", progressAuto, "progress display: auto (a bar on a terminal, lines otherwise), bar or lines")
 	fs.StringVar(&f.logPath, "log", "", "write a JSON Lines log to this file: the run's manifest, a record per --log-every steps (losses, metrics, lr, elapsed), the result")
@@ -199,7 +210,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
 		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
-		{inRange(f.steps, 1, maxSteps), "--steps", "from 1 to " + itoa(maxSteps)},
+		{inRange(f.steps, 0, maxSteps), "--steps", "from 0 to " + itoa(maxSteps) + " (0: evaluate the initial parameters without training)"},
 		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},
 		{f.valSplit >= 0 && f.valSplit < 1, "--val-split", "in [0, 1)"},
 		{f.testSplit >= 0 && f.testSplit < 1, "--test-split", "in [0, 1)"},
@@ -282,7 +293,7 @@ var resumeMay = map[string]bool{
 	"device": true, "out": true, "log": true, "plots": true, "quiet": true, "progress": true,
 	"print-every": true, "checkpoint": true, "checkpoint-every": true, "detect-anomaly": true,
 	"steps": true, "epochs": true, "data": true, "label": true, "labels": true,
-	"delimiter": true, "header": true, "index-col": true, "resume": true,
+	"delimiter": true, "header": true, "index-col": true, "format": true, "resume": true,
 }
 
 // notCarried are the flags not carried over from a checkpoint's run: how
@@ -357,6 +368,17 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
+	preset := ""
+	if f.resume == "" {
+		// A resumed run's flags already hold its preset's values.
+		var err error
+		if err = f.layersFromInitFile(fs); err != nil {
+			return err
+		}
+		if preset, err = f.applyPreset(fs); err != nil {
+			return err
+		}
+	}
 	switch f.progress {
 	case progressAuto, progressBar, progressLines:
 	default:
@@ -424,6 +446,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer stop()
 	p := newPrinter(stdout, f.quiet, f.printEvery, f.progress)
 	p.labelDefault = f.label == "" && f.labels == ""
+	p.preset = preset
 	p.header(ds, exp, dev.Describe())
 	hooks := nn.Hooks{
 		Start: func(rs nn.RunStart) {

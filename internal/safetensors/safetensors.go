@@ -2,7 +2,10 @@
 // (github.com/huggingface/safetensors): an 8-byte little-endian header
 // length, a JSON header mapping tensor names to dtype, shape and byte
 // offsets (plus a "__metadata__" map of strings), then the raw
-// little-endian tensor data. Only F32 and F64 tensors are supported.
+// little-endian tensor data. F32, F64 and I64 tensors are supported (I64
+// for the integer counters PyTorch keeps in a state_dict, such as
+// BatchNorm's num_batches_tracked); F16 and BF16 tensors (a model saved in
+// half precision) are read, converted exactly to F32.
 package safetensors
 
 import (
@@ -13,11 +16,12 @@ import (
 	"sort"
 )
 
-// Tensor is one named array. Exactly one of F32 and F64 is set.
+// Tensor is one named array. Exactly one of F32, F64 and I64 is set.
 type Tensor struct {
 	Shape []int
 	F32   []float32
 	F64   []float64
+	I64   []int64
 }
 
 // File is the decoded contents of a safetensors file.
@@ -60,6 +64,11 @@ func Encode(f File) ([]byte, error) {
 			for _, v := range t.F64 {
 				data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
 			}
+		case t.I64 != nil:
+			e.DType = "I64"
+			for _, v := range t.I64 {
+				data = binary.LittleEndian.AppendUint64(data, uint64(v))
+			}
 		default:
 			e.DType = "F32"
 			for _, v := range t.F32 {
@@ -93,8 +102,11 @@ func elements(shape []int) int {
 }
 
 func size(dtype string) int {
-	if dtype == "F64" {
+	switch dtype {
+	case "F64", "I64":
 		return 8
+	case "F16", "BF16":
+		return 2
 	}
 	return 4
 }
@@ -127,8 +139,10 @@ func Decode(b []byte) (File, error) {
 		if err := json.Unmarshal(msg, &e); err != nil {
 			return File{}, fmt.Errorf("tensor %q: bad header entry: %v", name, err)
 		}
-		if e.DType != "F32" && e.DType != "F64" {
-			return File{}, fmt.Errorf("tensor %q: dtype %q is not supported (want F32 or F64)", name, e.DType)
+		switch e.DType {
+		case "F32", "F64", "I64", "F16", "BF16":
+		default:
+			return File{}, fmt.Errorf("tensor %q: dtype %q is not supported (want F32, F64, F16, BF16 or I64)", name, e.DType)
 		}
 		count := 1
 		for _, s := range e.Shape {
@@ -147,12 +161,28 @@ func Decode(b []byte) (File, error) {
 		end = max(end, hi)
 		t := Tensor{Shape: e.Shape}
 		buf := data[lo:hi]
-		if e.DType == "F64" {
+		switch e.DType {
+		case "F64":
 			t.F64 = make([]float64, count)
 			for i := range t.F64 {
 				t.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
 			}
-		} else {
+		case "I64":
+			t.I64 = make([]int64, count)
+			for i := range t.I64 {
+				t.I64[i] = int64(binary.LittleEndian.Uint64(buf[8*i:]))
+			}
+		case "F16", "BF16":
+			t.F32 = make([]float32, count)
+			for i := range t.F32 {
+				h := binary.LittleEndian.Uint16(buf[2*i:])
+				if e.DType == "BF16" {
+					t.F32[i] = math.Float32frombits(uint32(h) << 16) // the top half of a float32
+				} else {
+					t.F32[i] = halfToFloat32(h)
+				}
+			}
+		default:
 			t.F32 = make([]float32, count)
 			for i := range t.F32 {
 				t.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
@@ -166,26 +196,62 @@ func Decode(b []byte) (File, error) {
 	return f, nil
 }
 
+// halfToFloat32 converts an IEEE 754 half-precision value exactly.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch exp {
+	case 0x1f: // infinity or NaN
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case 0: // zero or subnormal: mant · 2⁻²⁴
+		f := float32(mant) / (1 << 24)
+		if sign != 0 {
+			f = -f
+		}
+		return f
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+}
+
 // Float64s returns the tensor's values as float64, whatever its dtype.
 func (t Tensor) Float64s() []float64 {
-	if t.F64 != nil {
+	switch {
+	case t.F64 != nil:
 		return t.F64
+	case t.I64 != nil:
+		return convert[float64](t.I64)
 	}
-	out := make([]float64, len(t.F32))
-	for i, v := range t.F32 {
-		out[i] = float64(v)
-	}
-	return out
+	return convert[float64](t.F32)
 }
 
 // Float32s returns the tensor's values as float32, whatever its dtype.
 func (t Tensor) Float32s() []float32 {
-	if t.F64 == nil {
-		return t.F32
+	switch {
+	case t.F64 != nil:
+		return convert[float32](t.F64)
+	case t.I64 != nil:
+		return convert[float32](t.I64)
 	}
-	out := make([]float32, len(t.F64))
-	for i, v := range t.F64 {
-		out[i] = float32(v)
+	return t.F32
+}
+
+// DType returns the tensor's safetensors dtype: "F32", "F64" or "I64".
+func (t Tensor) DType() string {
+	switch {
+	case t.F64 != nil:
+		return "F64"
+	case t.I64 != nil:
+		return "I64"
+	}
+	return "F32"
+}
+
+// convert returns a copy of src as another numeric type.
+func convert[T, S float32 | float64 | int64](src []S) []T {
+	out := make([]T, len(src))
+	for i, v := range src {
+		out[i] = T(v)
 	}
 	return out
 }
