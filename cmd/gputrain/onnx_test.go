@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,7 +368,7 @@ func TestExportBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--model", model, "--format", "tflite", "--out", "x"}, `gputrain: invalid --format "tflite": want onnx` + "\n"},
+		{[]string{"--model", model, "--format", "tflite", "--out", "x"}, `gputrain: invalid --format "tflite": want onnx or safetensors-torch` + "\n"},
 		{[]string{"--model", model}, "gputrain: --out is required\n"},
 		{[]string{"--out", filepath.Join(dir, "m.onnx")}, "gputrain: --model is required\n"},
 		{[]string{"--model", garbage, "--out", filepath.Join(dir, "m.onnx")}, "gputrain: " + garbage + ": not a gputrain model: "},
@@ -380,5 +381,32 @@ func TestExportBadInput(t *testing.T) {
 	out := filepath.Join(dir, "ok.onnx")
 	if code, stdout, errOut := gputrain(t, "export", "--model", model, "--out", out); code != 0 || !strings.HasPrefix(stdout, "wrote "+out+" (ONNX opset 17, ") {
 		t.Fatalf("export: exit %d, %q, %q", code, stdout, errOut)
+	}
+}
+
+// TestExportTorchRoundTrip exports the penguins model as an nn.Sequential
+// state_dict and evaluates it through --init-from --steps 0: the loss
+// must be the model's own.
+func TestExportTorchRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	model, data := "../../model/testdata/penguins.safetensors", "../../model/testdata/penguins.csv"
+	out := filepath.Join(dir, "torch.safetensors")
+	code, stdout, errOut := gputrain(t, "export", "--model", model, "--format", "safetensors-torch", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "torch.nn.Sequential(\n    torch.nn.Linear(10, 8),\n    torch.nn.Tanh(),\n    torch.nn.Linear(8, 3),\n)") {
+		t.Fatalf("export: exit %d, %q, %q", code, stdout, errOut)
+	}
+	code, evalOut, errOut := gputrain(t, "eval", "--model", model, "--data", data, "--label", "species")
+	if code != 0 {
+		t.Fatalf("eval: exit %d, %q", code, errOut)
+	}
+	code, trainOut, errOut := gputrain(t, "train", "--data", data, "--label", "species", "--init-from", out, "--steps", "0",
+		"--activation", "tanh", "--missing-indicator", "--quiet")
+	if code != 0 {
+		t.Fatalf("train --init-from: exit %d, %q", code, errOut)
+	}
+	a := regexp.MustCompile(`softmax-ce loss ([0-9.e+-]+) \(mean`).FindStringSubmatch(evalOut)
+	b := regexp.MustCompile(`loss ([0-9.e+-]+) \(softmax-ce, mean\)`).FindStringSubmatch(trainOut)
+	if a == nil || b == nil || a[1] != b[1] {
+		t.Fatalf("losses differ: eval %q, train from the state_dict %q", evalOut, trainOut)
 	}
 }
