@@ -464,33 +464,18 @@ func (p *Prep) Transform(d *Dataset) (*Dataset, PrepStats, error) {
 				if !ok {
 					return nil, stats, d.cellError(i, j, "is not a number (the column is numeric in the training rows)")
 				}
-				if math.IsNaN(v) {
-					row[o] = col.Fill
-					if col.Indicator {
-						row[o+1] = 1
-					}
-				} else {
-					row[o] = v
-				}
+				col.EncodeNumber(row[o:], v)
 				o += col.Width()
 				continue
 			}
-			switch missing := cols[j].missing(i); {
-			case missing && col.FillCategory != "":
-				row[o+slot[j][col.FillCategory]] = 1
-			case missing && col.MissingSlot:
-				row[o+col.Width()-1] = 1
-			case missing:
-				// The training rows had no gaps: like an unseen category.
-				stats.Unseen[col.Name]++
-			default:
-				if k, ok := slot[j][cols[j].category(i)]; ok {
-					row[o+k] = 1
-				} else if col.Other {
-					row[o+len(col.Categories)] = 1
-				} else {
-					stats.Unseen[col.Name]++
+			k, missing := -1, cols[j].missing(i)
+			if !missing {
+				if s, ok := slot[j][cols[j].category(i)]; ok {
+					k = s
 				}
+			}
+			if !col.EncodeCategory(row[o:], k, missing) {
+				stats.Unseen[col.Name]++
 			}
 			o += col.Width()
 		}

@@ -10,23 +10,29 @@ import (
 // computing outputs for a data set.
 const inferChunk = 4096
 
-// logitsInto runs the network in evaluation mode (no dropout) over x (rows
-// rows of Inputs features) and returns the rows×Outputs logits. It uploads x
-// chunk by chunk into scratch, a buffer of at least min(rows,
-// maxRows)×Inputs elements. With several replicas the logits are rows ×
-// (replicas·Outputs), replica r's in column block r (see ReplicaLogits).
+// logitsInto is LogitsTo into a freshly allocated slice.
 func (n *Network) logitsInto(scratch device.Buffer, x []float32, rows int) ([]float32, error) {
+	out := make([]float32, rows*n.replicas*n.arch.Outputs)
+	return out, n.LogitsTo(out, scratch, x, rows)
+}
+
+// LogitsTo runs the network in evaluation mode (no dropout) over x (rows
+// rows of Inputs features) and writes the rows×Outputs logits into out. It
+// uploads x chunk by chunk into scratch, a buffer of at least min(rows,
+// maxRows)×Inputs elements, and allocates nothing itself. With several
+// replicas the logits are rows × (replicas·Outputs), replica r's in column
+// block r (see ReplicaLogits).
+func (n *Network) LogitsTo(out []float32, scratch device.Buffer, x []float32, rows int) error {
 	d, k := n.arch.Inputs, n.replicas*n.arch.Outputs
-	out := make([]float32, rows*k)
 	for off := 0; off < rows; off += n.maxRows {
 		m := min(n.maxRows, rows-off)
 		n.dev.Upload(scratch, x[off*d:(off+m)*d])
 		n.Forward(scratch, m, false, 0)
 		if err := n.dev.Download(out[off*k:(off+m)*k], n.logitsBuf()); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, n.dev.Err()
+	return n.dev.Err()
 }
 
 // Logits runs the network in evaluation mode over x and returns the logits.
@@ -68,6 +74,13 @@ func Infer(dev device.Device, arch Arch, params Params, x []float32, rows int) (
 // the class probabilities (rows × K), for MSE the predictions themselves.
 func Probabilities(loss device.Loss, logits []float32, k int) []float64 {
 	p := make([]float64, len(logits))
+	ProbabilitiesTo(p, loss, logits, k)
+	return p
+}
+
+// ProbabilitiesTo is Probabilities into p (len(logits) elements), without
+// allocating.
+func ProbabilitiesTo(p []float64, loss device.Loss, logits []float32, k int) {
 	switch loss {
 	case device.Logistic:
 		for i, z := range logits {
@@ -94,5 +107,4 @@ func Probabilities(loss device.Loss, logits []float32, k int) []float64 {
 			p[i] = float64(z)
 		}
 	}
-	return p
 }

@@ -5,6 +5,7 @@
 //	gputrain train [flags]        train a network
 //	gputrain predict [flags]      apply a saved model to new data
 //	gputrain eval [flags]         score a saved model on labelled data
+//	gputrain export [flags]       write a saved model as ONNX
 //	gputrain inspect [flags]      describe a table's columns and label before training
 //	gputrain devices              list the compute devices of this build
 //	gputrain verify [flags]       check every device against a float64 reference
@@ -41,6 +42,7 @@ Usage:
   gputrain [train] [flags]     train a network (default: the shipped biodeg example)
   gputrain predict [flags]     write predictions of a saved model for new data
   gputrain eval [flags]        score a saved model on labelled data
+  gputrain export [flags]      write a saved model as ONNX, preprocessing included
   gputrain inspect [flags]     describe a table's columns and label before training
   gputrain devices             list the compute devices this build can use
   gputrain verify [flags]      train on every device and compare with a float64 reference
@@ -88,6 +90,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 		err = predictCommand(rest, stdout, stderr)
 	case "eval":
 		err = evalCommand(rest, stdout, stderr)
+	case "export":
+		err = exportCommand(rest, stdout)
 	case "devices":
 		err = devicesCommand(rest, stdout)
 	case "bench":
@@ -97,7 +101,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	case "inspect":
 		err = inspectCommand(rest, stdout)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, inspect, devices, bench or verify (see gputrain --help)", cmd)}
+		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, export, inspect, devices, bench or verify (see gputrain --help)", cmd)}
 	}
 	if err == nil {
 		return exitOK

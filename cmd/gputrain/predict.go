@@ -222,14 +222,8 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 	return ds, nil
 }
 
-// modelThreshold is the binary decision threshold saved with the model
-// (--threshold, or the one --threshold auto chose), 0.5 for older files.
-func modelThreshold(m *nn.Model) float64 {
-	if v, err := strconv.ParseFloat(m.Info["threshold"], 64); err == nil && v > 0 && v < 1 {
-		return v
-	}
-	return 0.5
-}
+// modelThreshold is the binary decision threshold saved with the model.
+func modelThreshold(m *nn.Model) float64 { return m.Threshold() }
 
 // writePredictions writes the predictions CSV: the ID column (when ids is
 // not nil), the probability of every class and the predicted class, or
@@ -255,11 +249,7 @@ func writePredictions(w io.Writer, m *nn.Model, logits []float32, idName string,
 		threshold := modelThreshold(m)
 		write(-1, "prob_"+m.Classes[0], "prob_"+m.Classes[1], "predicted")
 		for r, p := range prob {
-			cls := m.Classes[0]
-			if p >= threshold {
-				cls = m.Classes[1]
-			}
-			write(r, f(1-p), f(p), cls)
+			write(r, f(1-p), f(p), m.Classes[m.Decide(prob[r:r+1], threshold)])
 		}
 	case data.TaskMulticlass:
 		header := []string{}
@@ -268,14 +258,11 @@ func writePredictions(w io.Writer, m *nn.Model, logits []float32, idName string,
 		}
 		write(-1, append(header, "predicted")...)
 		for r := 0; r < len(prob)/k; r++ {
-			row, best := []string{}, 0
+			row := []string{}
 			for c := 0; c < k; c++ {
 				row = append(row, f(prob[r*k+c]))
-				if prob[r*k+c] > prob[r*k+best] {
-					best = c
-				}
 			}
-			write(r, append(row, m.Classes[best])...)
+			write(r, append(row, m.Classes[m.Decide(prob[r*k:(r+1)*k], 0)])...)
 		}
 	default:
 		write(-1, "predicted_"+m.Label)
