@@ -24,3 +24,10 @@ onnx-deps:
 onnx-check: onnx-deps
 	GPUTRAIN_ONNXRUNTIME_MODULES=$(abspath $(ONNXRT_DIR))/node_modules GPUTRAIN_ONNX_REQUIRED=1 \
 		$(GO) test -count=1 -v -run 'TestONNXMatchesPredict' ./cmd/gputrain/
+
+# The safetensors-torch export loaded into PyTorch (Debian's python3-torch,
+# installed by bench-deps) with load_state_dict(strict=True), predictions
+# compared with "gputrain predict" (scripts/torch-export-check.sh).
+.PHONY: torch-export-check
+torch-export-check: bench-deps build
+	bash scripts/torch-export-check.sh
