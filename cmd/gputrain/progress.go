@@ -407,9 +407,15 @@ type jsonLog struct {
 	err    error
 }
 
-// openLog creates (or truncates) the log file.
-func openLog(path, device string) (*jsonLog, error) {
-	f, err := os.Create(path)
+// openLog creates (or truncates) the log file. A resumed run appends to it
+// instead, so the records of the run it continues are kept; its own
+// manifest record starts its part.
+func openLog(path, device string, resumed bool) (*jsonLog, error) {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if resumed {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--log %s: %v", path, unwrapPathError(err))}
 	}

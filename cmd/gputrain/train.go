@@ -436,7 +436,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer dev.Close()
 	var log *jsonLog
 	if f.logPath != "" {
-		if log, err = openLog(f.logPath, dev.Name()); err != nil {
+		if log, err = openLog(f.logPath, dev.Name(), f.resume != ""); err != nil {
 			return err
 		}
 		defer log.Close()
