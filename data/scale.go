@@ -76,12 +76,19 @@ func (s *Scaler) Transform(d *Dataset) *Dataset {
 	if d.labelAt != nil {
 		out.labelAt = append([]cellPos(nil), d.labelAt...)
 	}
-	src := d.values()
-	vals := make([]float64, len(src))
-	for i := range src {
-		j := i % c
-		vals[i] = (src[i] - s.Mean[j]) / s.Scale[j]
+	vals := append([]float64(nil), d.values()...)
+	for r := 0; r < d.Rows(); r++ {
+		s.StandardizeRow(vals[r*c : (r+1)*c])
 	}
 	out.X = newMatrix(vals, d.Rows(), c)
 	return out
+}
+
+// StandardizeRow standardises one row of features in place: (x − mean) /
+// scale per column. It is what Transform does to every row, for callers
+// that predict a row at a time.
+func (s *Scaler) StandardizeRow(x []float64) {
+	for j := range x {
+		x[j] = (x[j] - s.Mean[j]) / s.Scale[j]
+	}
 }

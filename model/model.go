@@ -278,9 +278,7 @@ func (m *Model) finish(in []float64, values []float64, row int) error {
 		}
 	}
 	if s := m.m.Scaler; s != nil {
-		for i := range in {
-			in[i] = (in[i] - s.Mean[i]) / s.Scale[i]
-		}
+		s.StandardizeRow(in)
 	}
 	return nil
 }
