@@ -73,7 +73,12 @@ summary=()
 for p in "${pkgs[@]}"; do
   export MUTATE_PKG_DIR=$p
   log="$logdir/$(echo "$p" | tr / _).txt"
-  args=(unleash --workers "$workers" --test-cpu 1 --timeout-coefficient "$coeff" --output-statuses lt)
+  # No --test-cpu: gremlins v0.6.0 passes it to go test as the single
+  # argument "-cpu N", which go test rejects with exit status 1, the status
+  # of a failing test, so every mutant would count as killed.
+  # Every status is written to the log, so that a run stopped part-way
+  # still says which mutants were killed.
+  args=(unleash --workers "$workers" --timeout-coefficient "$coeff" --output-statuses kltc)
   if [ -n "$base" ]; then
     args+=(--diff "$base")
   fi
