@@ -527,6 +527,8 @@ func TestPanics(t *testing.T) {
 		{"binary label", func() { EvalBinary(nil, []int{0, 2}, []float64{0.5, 0.5}, 0.5) }},
 		{"binary classes", func() { EvalBinary([]string{"a"}, []int{0}, []float64{0.5}, 0.5) }},
 		{"multiclass shape", func() { EvalMulticlass([]string{"a", "b", "c"}, []int{0, 1}, make([]float64, 5)) }},
+		// No classes and no samples: K cannot be inferred, and is 0.
+		{"multiclass nothing", func() { EvalMulticlass(nil, nil, nil) }},
 		{"multiclass label", func() { EvalMulticlass([]string{"a", "b"}, []int{2}, []float64{0.5, 0.5}) }},
 		{"regression length", func() { EvalRegression([]float64{1}, nil) }},
 	}
