@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -52,5 +53,26 @@ func TestClassWeightedGradientStep(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A class weight beyond float32's range (finite as a float64) makes the
+// weighted logits gradient infinite in that class's rows; --detect-anomaly
+// scans the whole gradient, rows × classes values, and names it. The row of
+// the heavy class is the last, where a scan of too few values would miss it.
+func TestHeavyClassWeightAnomaly(t *testing.T) {
+	arch := Arch{Inputs: 1, Outputs: 3, Loss: device.SoftmaxCE}
+	start := Params{W: [][]float32{{0.1, 0.2, 0.3}}, B: [][]float32{{0, 0, 0}}}
+	cfg := TrainConfig{Arch: arch, InitFrom: &start, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 1, Reduction: Sum,
+		ClassWeights: []float64{1, 1, 1e39}, DetectAnomaly: true}
+	tr, err := NewTrainer(cpu.New(), cfg, []float32{1, 2, 3}, []float32{0, 1, 2}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tr.Run(nil)
+	tr.Close()
+	var de *DivergenceError
+	if !errors.As(err, &de) || de.Anomaly == nil || de.Anomaly.Tensor != "weighted logits gradient" {
+		t.Fatalf("error %v, want an anomaly in the weighted logits gradient", err)
 	}
 }
