@@ -39,10 +39,13 @@ func TestSummarizeFarFromZero(t *testing.T) {
 }
 
 // Without class names, K is one more than the largest label, actual or
-// predicted: here an actual label.
-func TestNewConfusionLargestActual(t *testing.T) {
-	c := NewConfusion(nil, []int{0, 2}, []int{0, 0})
-	if want := []string{"0", "1", "2"}; !reflect.DeepEqual(c.Classes, want) {
-		t.Fatalf("classes %v, want %v", c.Classes, want)
+// predicted.
+func TestNewConfusionLargestLabel(t *testing.T) {
+	want := []string{"0", "1", "2"}
+	if c := NewConfusion(nil, []int{0, 2}, []int{0, 0}); !reflect.DeepEqual(c.Classes, want) {
+		t.Errorf("largest actual: classes %v, want %v", c.Classes, want)
+	}
+	if c := NewConfusion(nil, []int{0, 0}, []int{0, 2}); !reflect.DeepEqual(c.Classes, want) {
+		t.Errorf("largest predicted: classes %v, want %v", c.Classes, want)
 	}
 }

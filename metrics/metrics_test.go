@@ -523,6 +523,7 @@ func TestPanics(t *testing.T) {
 	}{
 		{"confusion length", func() { NewConfusion([]string{"a", "b"}, []int{0}, nil) }},
 		{"confusion label", func() { NewConfusion([]string{"a", "b"}, []int{2}, []int{0}) }},
+		{"confusion predicted label", func() { NewConfusion([]string{"a", "b"}, []int{0}, []int{2}) }},
 		{"binary length", func() { EvalBinary(nil, []int{0, 1}, []float64{0.5}, 0.5) }},
 		{"binary label", func() { EvalBinary(nil, []int{0, 2}, []float64{0.5, 0.5}, 0.5) }},
 		{"binary classes", func() { EvalBinary([]string{"a"}, []int{0}, []float64{0.5}, 0.5) }},
