@@ -1,0 +1,16 @@
+package data
+
+import "testing"
+
+// A subset of the columns keeps each column's place in the file: the
+// label is the file's first column here, so feature "b" is file column 3,
+// and --columns-style numbers still name it after Columns.
+func TestColumnsKeepFileColumns(t *testing.T) {
+	d := single(t, "class,a,b\nx,1,2\ny,3,4\n", "class", Options{})
+	sub := d.Columns([]int{1})
+	checkConsistent(t, sub)
+	idx, err := sub.ResolveColumns("--features", "3")
+	if err != nil || len(idx) != 1 || idx[0] != 0 {
+		t.Fatalf("file column 3 of the subset: %v, %v; want [0]", idx, err)
+	}
+}
