@@ -1,6 +1,9 @@
 package data
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // A subset of the columns keeps each column's place in the file: the
 // label is the file's first column here, so feature "b" is file column 3,
@@ -12,5 +15,18 @@ func TestColumnsKeepFileColumns(t *testing.T) {
 	idx, err := sub.ResolveColumns("--features", "3")
 	if err != nil || len(idx) != 1 || idx[0] != 0 {
 		t.Fatalf("file column 3 of the subset: %v, %v; want [0]", idx, err)
+	}
+}
+
+// Columns picks and reorders the values of every row.
+func TestColumnsValues(t *testing.T) {
+	d := single(t, "a,b,c,class\n1,2,3,x\n4,5,6,y\n7,8,9,x\n", "class", Options{})
+	sub := d.Columns([]int{2, 0})
+	checkConsistent(t, sub)
+	if got, want := rows(sub), [][]float64{{3, 1}, {6, 4}, {9, 7}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows %v, want %v", got, want)
+	}
+	if got, want := sub.FeatureNames, []string{"c", "a"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("names %v, want %v", got, want)
 	}
 }
