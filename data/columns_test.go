@@ -30,3 +30,21 @@ func TestColumnsValues(t *testing.T) {
 		t.Fatalf("names %v, want %v", got, want)
 	}
 }
+
+// ResolveColumns on a data set with no file behind it (FromRows): column
+// numbers count the features from 1; the first feature is found by name.
+func TestResolveColumnsInMemory(t *testing.T) {
+	d, err := FromRows([][]float64{{1, 2, 3}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		list string
+		want []int
+	}{{"1", []int{0}}, {"2-3", []int{1, 2}}, {"x1", []int{0}}, {"x3,1", []int{0, 2}}} {
+		got, err := d.ResolveColumns("--categorical", c.list)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: %v, %v; want %v", c.list, got, err, c.want)
+		}
+	}
+}
