@@ -6,7 +6,9 @@
 // the L1 and L2 caches, and the packing and the tiles of C are handed out
 // to a fixed pool of worker goroutines. The AVX-512 kernel also reads A and
 // an untransposed B in place, with masked edges, where packing would not
-// pay (short or narrow blocks: the small-shape path). Products with a unit
+// pay (short or narrow blocks: the small-shape path); so does the AVX2
+// kernel for products at most 24 columns wide (4×24 tiles, where the 6×16
+// kernel would compute 32 columns of a width of 20). Products with a unit
 // dimension (n == 1 or m == 1: matrix-vector; k == 1: rank-1) skip all of
 // this for vector kernels of their own (thin.go).
 //
@@ -42,6 +44,8 @@ type kernel struct {
 	// edges: fn handles partial tiles and any strides itself, so A and an
 	// untransposed B can be read in place instead of packed.
 	edges bool
+	// packB: fn reads B only as a packed sliver (ldb = nr), edges or not.
+	packB bool
 }
 
 // Block limits on the rows and columns packed at once (the packed panels
@@ -52,6 +56,20 @@ const (
 )
 
 var kernels [isa.AVX512 + 1]*kernel
+
+// narrow holds, per level, a kernel for products at most its nr columns
+// wide, where the level's kernel would waste much of its tile (nil: the
+// level's kernel serves them too).
+var narrow [isa.AVX512 + 1]*kernel
+
+// kernelFor picks the kernel for a product n columns wide.
+func kernelFor(n int) *kernel {
+	l := isa.Current()
+	if nk := narrow[l]; nk != nil && n <= nk.nr {
+		return nk
+	}
+	return kernels[l]
+}
 
 func init() {
 	kernels[isa.Generic] = &kernel{mr: 4, nr: 4, kcMax: 256, ng: 64, fn: genericMicro}
@@ -85,7 +103,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	j := jobs.Get().(*job)
-	j.kern = kernels[isa.Current()]
+	j.kern = kernelFor(n)
 	j.transA, j.transB = transA, transB
 	j.m, j.n, j.k = m, n, k
 	j.alpha, j.beta = alpha, beta
@@ -150,7 +168,7 @@ func (j *job) plan() {
 	// B packing costs about as much per element as 32 flops of the
 	// kernel, and each packed element serves 2·mb flops: for short blocks
 	// (few A slivers) the kernel reads an untransposed B in place.
-	j.directB = kr.edges && !j.transB && j.mb <= directBMaxRows
+	j.directB = kr.edges && !kr.packB && !j.transB && j.mb <= directBMaxRows
 	// Likewise A, packed for reuse across many B slivers; in place, an
 	// untransposed A's 12 rows must not share L1 sets (ld a multiple of
 	// 512 floats puts them all in one set).

@@ -1,0 +1,181 @@
+package main
+
+// The AVX2 edge kernels: a 4×24 tile (12 ymm accumulators, three B
+// vectors and a broadcast register) for products whose width is not a
+// multiple of 16 and for short products, where the 6×16 kernel would
+// waste a third of its columns and pay for packing A. Like the AVX-512
+// kernels they read A in place (kernavx2e: A(i,p) = a[p*lda+i], a packed
+// sliver with lda = 4 or a transposed A; kernavx2en: A(i,p) = a[i*lda+p],
+// an untransposed A) and store edge tiles: only the first rows rows and
+// the first 8·full+rem columns of C are read and written, the partial
+// vector through a VMASKMOVPS mask from edgemask. B is always a packed
+// sliver (B(p,j) = b[p*24+j], zero-padded), so its loads need no mask.
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// edgeKernels writes both AVX2 edge kernels and their mask table.
+func edgeKernels(w *bytes.Buffer) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "// edgemask: eight set lanes then eight clear ones; the mask for r lanes")
+	fmt.Fprintln(w, "// starts at byte 4·(8−r).")
+	for i := 0; i < 16; i++ {
+		v := uint32(0xffffffff)
+		if i >= 8 {
+			v = 0
+		}
+		fmt.Fprintf(w, "DATA edgemask<>+%d(SB)/4, $0x%08x\n", 4*i, v)
+	}
+	fmt.Fprintln(w, "GLOBL edgemask<>(SB), RODATA|NOPTR, $64")
+	edgeKernel(w, "kernavx2e", false)
+	edgeKernel(w, "kernavx2en", true)
+}
+
+// edgeKernel writes one 4×24 AVX2 kernel.
+//
+// Registers: CX steps left, SI the A cursor (aRows: row 0; rows 1-3 at
+// R10, 2·R10 and BX), R10 lda in bytes, DI the B cursor, R8 the C row, R9
+// ldc in bytes. Accumulator (i, v) is Y(3i+v), B vectors 12-14, the
+// broadcast 15; in the epilogue alpha is 12, beta 13, the mask 14 and 15
+// a temporary, with R12 the rows left, R11 the full vectors and AX the
+// partial vector's lanes.
+func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
+	e := emitter{w: w}
+	const mr, vecs, unroll = 4, 3, 4
+	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*vecs+v) }
+	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda int)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-88\n", name)
+	e.p("MOVQ kc+0(FP), CX")
+	e.p("MOVQ a+8(FP), SI")
+	e.p("MOVQ b+16(FP), DI")
+	e.p("MOVQ c+24(FP), R8")
+	e.p("MOVQ ldc+32(FP), R9")
+	e.p("SHLQ $2, R9")
+	e.p("MOVQ lda+80(FP), R10")
+	e.p("SHLQ $2, R10")
+	if aRows {
+		e.p("LEAQ (SI)(R10*2), BX")
+		e.p("ADDQ R10, BX") // SI + 3·lda
+	}
+	// The C tile is touched only after the k loop, its rows far apart.
+	e.p("MOVQ R8, R12")
+	for i := 0; i < mr; i++ {
+		e.p("PREFETCHT0 (R12)")
+		e.p("PREFETCHT0 64(R12)")
+		e.p("ADDQ R9, R12")
+	}
+	for i := 0; i < mr*vecs; i++ {
+		e.p("VXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	aAddr := func(i, u int) string {
+		if !aRows {
+			return fmt.Sprintf("%d(SI)", 4*i)
+		}
+		switch i {
+		case 0:
+			return fmt.Sprintf("%d(SI)", 4*u)
+		case 1:
+			return fmt.Sprintf("%d(SI)(R10*1)", 4*u)
+		case 2:
+			return fmt.Sprintf("%d(SI)(R10*2)", 4*u)
+		}
+		return fmt.Sprintf("%d(BX)", 4*u)
+	}
+	step := func(u int) {
+		for v := 0; v < vecs; v++ {
+			e.p("VMOVUPS %d(DI), Y%d", 4*(u*8*vecs+8*v), 12+v)
+		}
+		for i := 0; i < mr; i++ {
+			e.p("VBROADCASTSS %s, Y15", aAddr(i, u))
+			for v := 0; v < vecs; v++ {
+				e.p("VFMADD231PS Y%d, Y15, %s", 12+v, acc(i, v))
+			}
+		}
+		if !aRows {
+			e.p("ADDQ R10, SI")
+		}
+	}
+	advance := func(steps int) {
+		e.p("ADDQ $%d, DI", 4*8*vecs*steps)
+		if aRows {
+			e.p("ADDQ $%d, SI", 4*steps)
+			e.p("ADDQ $%d, BX", 4*steps)
+		}
+	}
+	e.p("CMPQ CX, $%d", unroll)
+	e.p("JLT tail")
+	e.label("loop")
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	advance(unroll)
+	e.p("SUBQ $%d, CX", unroll)
+	e.p("CMPQ CX, $%d", unroll)
+	e.p("JGE loop")
+	e.label("tail")
+	e.p("TESTQ CX, CX")
+	e.p("JEQ done")
+	e.label("one")
+	step(0)
+	advance(1)
+	e.p("DECQ CX")
+	e.p("JNE one")
+	e.label("done")
+	e.p("VBROADCASTSS alpha+40(FP), Y12")
+	e.p("VBROADCASTSS beta+44(FP), Y13")
+	e.p("MOVQ rows+56(FP), R12")
+	e.p("MOVQ full+64(FP), R11")
+	e.p("MOVQ rem+72(FP), AX")
+	e.p("MOVQ $8, DX")
+	e.p("SUBQ AX, DX")
+	e.p("LEAQ edgemask<>(SB), BX")
+	e.p("VMOVDQU (BX)(DX*4), Y14")
+	e.p("MOVQ load+48(FP), DX")
+	e.p("TESTQ DX, DX")
+	e.p("JEQ st_row0")
+	// rows emits the epilogue; load selects the beta·C term. Each row
+	// stores its full vectors, then the partial one (if any lanes).
+	rows := func(load bool, tag string) {
+		for i := 0; i < mr; i++ {
+			row := fmt.Sprintf("%s_row%d", tag, i)
+			part := func(v int) string { return fmt.Sprintf("%s_p%d", row, v) }
+			e.label(row)
+			for v := 0; v < vecs; v++ {
+				e.p("CMPQ R11, $%d", v)
+				e.p("JEQ %s", part(v))
+				e.p("VMULPS Y12, %s, %s", acc(i, v), acc(i, v))
+				if load {
+					e.p("VFMADD231PS %d(R8), Y13, %s", 32*v, acc(i, v))
+				}
+				e.p("VMOVUPS %s, %d(R8)", acc(i, v), 32*v)
+			}
+			e.p("JMP %s_next", row)
+			for v := 0; v < vecs; v++ {
+				e.label(part(v))
+				e.p("TESTQ AX, AX")
+				e.p("JEQ %s_next", row)
+				e.p("VMULPS Y12, %s, %s", acc(i, v), acc(i, v))
+				if load {
+					e.p("VMASKMOVPS %d(R8), Y14, Y15", 32*v)
+					e.p("VFMADD231PS Y15, Y13, %s", acc(i, v))
+				}
+				e.p("VMASKMOVPS %s, Y14, %d(R8)", acc(i, v), 32*v)
+				if v < vecs-1 {
+					e.p("JMP %s_next", row)
+				}
+			}
+			e.label(row + "_next")
+			e.p("DECQ R12")
+			e.p("JEQ end")
+			e.p("ADDQ R9, R8")
+		}
+		e.p("JMP end")
+	}
+	rows(true, "ld")
+	rows(false, "st")
+	e.label("end")
+	e.p("VZEROUPPER")
+	e.p("RET")
+}
