@@ -27,7 +27,7 @@ func init() {
 	// B sliver; ng: a group of B slivers (ng·nr·kc floats) stays in L2.
 	kernels[isa.AVX512] = &kernel{mr: 12, nr: 32, kcMax: 384, ng: 16, fn: avx512Micro, edges: true}
 	kernels[isa.AVX2] = &kernel{mr: 6, nr: 16, kcMax: 256, ng: 16, fn: avx2Micro}
-	narrow[isa.AVX2] = &kernel{mr: 4, nr: 24, kcMax: 256, ng: 16, fn: avx2EdgeMicro, edges: true, packB: true}
+	narrow[isa.AVX2] = &kernel{mr: 4, nr: 24, kcMax: 128, ng: 16, fn: avx2EdgeMicro, edges: true, packB: true}
 }
 
 func b2i(b bool) int {

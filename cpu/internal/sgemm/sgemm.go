@@ -82,6 +82,9 @@ const directBMaxRows = 256
 // directANMaxCols is the block width up to which A is read in place.
 const directANMaxCols = 256
 
+// pieceFlops is the least work of a piece that the participants claim.
+const pieceFlops = 1 << 17
+
 // parallelFlops is the product size (2·m·n·k) below which Sgemm does not
 // wake the pool's workers.
 const parallelFlops = 1 << 22
@@ -149,6 +152,7 @@ type job struct {
 	pool           *pool.Pool
 
 	mb, nb, kc int  // block sizes (the last block of each may be smaller)
+	per        int  // A slivers per piece of work
 	directB    bool // B is read in place (see plan)
 	directA    bool // A slivers are read in place where aInPlace allows (see plan)
 
@@ -173,6 +177,10 @@ func (j *job) plan() {
 	// untransposed A's 12 rows must not share L1 sets (ld a multiple of
 	// 512 floats puts them all in one set).
 	j.directA = kr.edges && (j.nb <= directANMaxCols || (!j.transA && j.lda%512 != 0))
+	// A piece of work (per A slivers times a group of B slivers) is
+	// worth at least pieceFlops, so that claiming it costs little next to
+	// computing it.
+	j.per = max(1, pieceFlops/(2*kr.mr*min(j.nb, kr.ng*kr.nr)*j.kc))
 	aLen := roundUp(j.mb, kr.mr) * j.kc
 	bLen := roundUp(j.nb, kr.nr) * j.kc
 	j.apack = grow(j.apack, aLen)
@@ -216,6 +224,7 @@ func (j *job) Do(w, workers int) {
 	for m0 := 0; m0 < j.m; m0 += j.mb {
 		mb := min(j.mb, j.m-m0)
 		mt := (mb + kr.mr - 1) / kr.mr
+		ac := (mt + j.per - 1) / j.per // pieces of per A slivers
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nb := min(j.nb, j.n-n0)
 			nt := (nb + kr.nr - 1) / kr.nr
@@ -226,15 +235,17 @@ func (j *job) Do(w, workers int) {
 				j.waitPhase(ph)
 				c := &j.ctrs[ph]
 				for {
-					t, ok := c.Claim(mt + nt)
+					t, ok := c.Claim(ac + nt)
 					if !ok {
 						break
 					}
-					if t < mt {
-						if !j.aInPlace(m0+t*kr.mr, p0, kc) {
-							j.packA(ap[t*kr.mr*kc:(t+1)*kr.mr*kc], m0+t*kr.mr, min(kr.mr, mb-t*kr.mr), p0, kc)
+					if t < ac {
+						for i := t * j.per; i < min((t+1)*j.per, mt); i++ {
+							if !j.aInPlace(m0+i*kr.mr, p0, kc) {
+								j.packA(ap[i*kr.mr*kc:(i+1)*kr.mr*kc], m0+i*kr.mr, min(kr.mr, mb-i*kr.mr), p0, kc)
+							}
 						}
-					} else if t -= mt; !j.directB {
+					} else if t -= ac; !j.directB {
 						j.packB(bp[t*kr.nr*kc:(t+1)*kr.nr*kc], n0+t*kr.nr, min(kr.nr, nb-t*kr.nr), p0, kc)
 					}
 					c.Done()
@@ -243,12 +254,14 @@ func (j *job) Do(w, workers int) {
 				j.waitPhase(ph)
 				c = &j.ctrs[ph]
 				for {
-					t, ok := c.Claim(groups * mt)
+					t, ok := c.Claim(groups * ac)
 					if !ok {
 						break
 					}
-					g, i := t/mt, t%mt
-					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, i, g*kr.ng, min((g+1)*kr.ng, nt))
+					g, t := t/ac, t%ac
+					for i := t * j.per; i < min((t+1)*j.per, mt); i++ {
+						j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, i, g*kr.ng, min((g+1)*kr.ng, nt))
+					}
 					c.Done()
 				}
 				ph++
@@ -273,11 +286,12 @@ func (j *job) phases() {
 	j.totals = j.totals[:0]
 	for m0 := 0; m0 < j.m; m0 += j.mb {
 		mt := (min(j.mb, j.m-m0) + kr.mr - 1) / kr.mr
+		ac := (mt + j.per - 1) / j.per
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nt := (min(j.nb, j.n-n0) + kr.nr - 1) / kr.nr
 			groups := (nt + kr.ng - 1) / kr.ng
 			for p0 := 0; p0 < j.k; p0 += j.kc {
-				j.totals = append(j.totals, mt+nt, groups*mt)
+				j.totals = append(j.totals, ac+nt, groups*ac)
 			}
 		}
 	}
