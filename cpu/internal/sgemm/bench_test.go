@@ -50,7 +50,7 @@ func BenchmarkSgemm2048(b *testing.B) {
 // BenchmarkSgemmShapes covers the training shapes: W2 (batch 128,
 // 784-512-512-10) forward, dW and dX products, W3 (batch 1024, 2048 wide),
 // and the workshop's 1055×41·41×20 (1.7 MFLOP: ≈ 4 µs at peak, so fixed
-// costs decide it).
+// costs decide it), also 200 wide (10 restarts side by side).
 func BenchmarkSgemmShapes(b *testing.B) {
 	for _, s := range []struct {
 		tA, tB  bool
@@ -59,6 +59,7 @@ func BenchmarkSgemmShapes(b *testing.B) {
 		{false, false, 128, 512, 784}, {true, false, 784, 512, 128}, {false, true, 128, 784, 512},
 		{false, false, 1024, 2048, 2048}, {true, false, 2048, 2048, 1024}, {false, true, 1024, 2048, 2048},
 		{false, false, 1055, 20, 41}, {true, false, 41, 20, 1055},
+		{false, false, 1055, 200, 41}, {true, false, 41, 200, 1055}, // 10 restarts' first layer
 	} {
 		b.Run(fmt.Sprintf("%dx%dx%d_tA=%v_tB=%v", s.m, s.n, s.k, s.tA, s.tB), func(b *testing.B) {
 			benchGemm(b, s.tA, s.tB, s.m, s.n, s.k)

@@ -7,7 +7,7 @@
 // to a fixed pool of worker goroutines. The AVX-512 kernel also reads A and
 // an untransposed B in place, with masked edges, where packing would not
 // pay (short or narrow blocks: the small-shape path); so does the AVX2
-// kernel for products at most 24 columns wide (4×24 tiles, where the 6×16
+// kernel for products at most 256 columns wide (4×24 tiles, where the 6×16
 // kernel would compute 32 columns of a width of 20). Products with a unit
 // dimension (n == 1 or m == 1: matrix-vector; k == 1: rank-1) skip all of
 // this for vector kernels of their own (thin.go).
@@ -44,8 +44,9 @@ type kernel struct {
 	// edges: fn handles partial tiles and any strides itself, so A and an
 	// untransposed B can be read in place instead of packed.
 	edges bool
-	// packB: fn reads B only as a packed sliver (ldb = nr), edges or not.
-	packB bool
+	// wideB: fn reads all nr columns of every k step of B, also past an
+	// edge tile's columns (those feed lanes it never stores).
+	wideB bool
 }
 
 // Block limits on the rows and columns packed at once (the packed panels
@@ -57,15 +58,16 @@ const (
 
 var kernels [isa.AVX512 + 1]*kernel
 
-// narrow holds, per level, a kernel for products at most its nr columns
-// wide, where the level's kernel would waste much of its tile (nil: the
-// level's kernel serves them too).
+// narrow holds, per level, a kernel for products at most directANMaxCols
+// wide, which reuse each A sliver for few B slivers: it reads A in place
+// rather than pack it, and its tile suits widths that the level's kernel
+// would pad much (nil: the level's kernel serves them too).
 var narrow [isa.AVX512 + 1]*kernel
 
 // kernelFor picks the kernel for a product n columns wide.
 func kernelFor(n int) *kernel {
 	l := isa.Current()
-	if nk := narrow[l]; nk != nil && n <= nk.nr {
+	if nk := narrow[l]; nk != nil && n <= directANMaxCols {
 		return nk
 	}
 	return kernels[l]
@@ -157,7 +159,7 @@ type job struct {
 	directA    bool // A slivers are read in place where aInPlace allows (see plan)
 
 	apack, bpack []float32      // packed panels
-	tiles        [][]float32    // per-worker scratch tile for edges
+	tiles        [][]float32    // per-worker scratch: an edge tile of C or B
 	ctrs         []pool.Counter // one per phase of Do
 	totals       []int          // pieces per phase
 }
@@ -172,7 +174,7 @@ func (j *job) plan() {
 	// B packing costs about as much per element as 32 flops of the
 	// kernel, and each packed element serves 2·mb flops: for short blocks
 	// (few A slivers) the kernel reads an untransposed B in place.
-	j.directB = kr.edges && !kr.packB && !j.transB && j.mb <= directBMaxRows
+	j.directB = kr.edges && !j.transB && j.mb <= directBMaxRows
 	// Likewise A, packed for reuse across many B slivers; in place, an
 	// untransposed A's 12 rows must not share L1 sets (ld a multiple of
 	// 512 floats puts them all in one set).
@@ -190,8 +192,12 @@ func (j *job) plan() {
 	for len(j.tiles) < workers {
 		j.tiles = append(j.tiles, nil)
 	}
+	tile := kr.mr * kr.nr
+	if kr.wideB {
+		tile = max(tile, j.kc*kr.nr)
+	}
 	for w := range j.tiles {
-		j.tiles[w] = grow(j.tiles[w], kr.mr*kr.nr)
+		j.tiles[w] = grow(j.tiles[w], tile)
 	}
 }
 
@@ -327,10 +333,7 @@ func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first
 		beta, load = j.beta, j.beta != 0
 	}
 	tile := j.tiles[w]
-	as, bs, ldb := kr.mr*kc, kr.nr*kc, kr.nr
-	if j.directB {
-		ldb = j.ldb
-	}
+	as, bs := kr.mr*kc, kr.nr*kc
 	r0 := m0 + i*kr.mr
 	rows := min(kr.mr, mb-i*kr.mr)
 	a, lda, aRows := ap[i*as:(i+1)*as], kr.mr, false
@@ -346,8 +349,14 @@ func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first
 		c0 := n0 + t*kr.nr
 		cols := min(kr.nr, nb-t*kr.nr)
 		var b []float32
+		ldb := kr.nr
 		if j.directB {
-			b = j.b[p0*j.ldb+c0:]
+			b, ldb = j.b[p0*j.ldb+c0:], j.ldb
+			if kr.wideB && len(b) < (kc-1)*ldb+kr.nr {
+				// The tile's full width runs past B's end: copy it.
+				copyRuns(tile, b, ldb, cols, kr.nr, kc)
+				b, ldb = tile, kr.nr
+			}
 		} else {
 			b = bp[t*bs : (t+1)*bs]
 		}

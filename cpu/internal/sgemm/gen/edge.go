@@ -8,8 +8,10 @@ package main
 // sliver with lda = 4 or a transposed A; kernavx2en: A(i,p) = a[i*lda+p],
 // an untransposed A) and store edge tiles: only the first rows rows and
 // the first 8·full+rem columns of C are read and written, the partial
-// vector through a VMASKMOVPS mask from edgemask. B is always a packed
-// sliver (B(p,j) = b[p*24+j], zero-padded), so its loads need no mask.
+// vector through a VMASKMOVPS mask from edgemask. B(p,j) = b[p*ldb+j] (a
+// packed sliver with ldb = 24, or an untransposed B in place): its loads
+// are not masked, so all 24 columns of every step must be readable (the
+// columns past cols feed only lanes that are never stored).
 
 import (
 	"bytes"
@@ -36,8 +38,8 @@ func edgeKernels(w *bytes.Buffer) {
 // edgeKernel writes one 4×24 AVX2 kernel.
 //
 // Registers: CX steps left, SI the A cursor (aRows: row 0; rows 1-3 at
-// R10, 2·R10 and BX), R10 lda in bytes, DI the B cursor, R8 the C row, R9
-// ldc in bytes. Accumulator (i, v) is Y(3i+v), B vectors 12-14, the
+// R10, 2·R10 and BX), R10 lda in bytes, DI the B cursor, R13 ldb in bytes,
+// R8 the C row, R9 ldc in bytes. Accumulator (i, v) is Y(3i+v), B vectors 12-14, the
 // broadcast 15; in the epilogue alpha is 12, beta 13, the mask 14 and 15
 // a temporary, with R12 the rows left, R11 the full vectors and AX the
 // partial vector's lanes.
@@ -45,8 +47,8 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e := emitter{w: w}
 	const mr, vecs, unroll = 4, 3, 4
 	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*vecs+v) }
-	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda int)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-88\n", name)
+	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb int)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-96\n", name)
 	e.p("MOVQ kc+0(FP), CX")
 	e.p("MOVQ a+8(FP), SI")
 	e.p("MOVQ b+16(FP), DI")
@@ -55,6 +57,8 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e.p("SHLQ $2, R9")
 	e.p("MOVQ lda+80(FP), R10")
 	e.p("SHLQ $2, R10")
+	e.p("MOVQ ldb+88(FP), R13")
+	e.p("SHLQ $2, R13")
 	if aRows {
 		e.p("LEAQ (SI)(R10*2), BX")
 		e.p("ADDQ R10, BX") // SI + 3·lda
@@ -85,8 +89,9 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	}
 	step := func(u int) {
 		for v := 0; v < vecs; v++ {
-			e.p("VMOVUPS %d(DI), Y%d", 4*(u*8*vecs+8*v), 12+v)
+			e.p("VMOVUPS %d(DI), Y%d", 32*v, 12+v)
 		}
+		e.p("ADDQ R13, DI")
 		for i := 0; i < mr; i++ {
 			e.p("VBROADCASTSS %s, Y15", aAddr(i, u))
 			for v := 0; v < vecs; v++ {
@@ -98,7 +103,6 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 		}
 	}
 	advance := func(steps int) {
-		e.p("ADDQ $%d, DI", 4*8*vecs*steps)
 		if aRows {
 			e.p("ADDQ $%d, SI", 4*steps)
 			e.p("ADDQ $%d, BX", 4*steps)
