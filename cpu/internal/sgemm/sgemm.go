@@ -159,7 +159,7 @@ type job struct {
 	directA    bool // A slivers are read in place where aInPlace allows (see plan)
 
 	apack, bpack []float32      // packed panels
-	tiles        [][]float32    // per-worker scratch: an edge tile of C or B
+	tiles        [][]float32    // per-worker scratch tile for edges
 	ctrs         []pool.Counter // one per phase of Do
 	totals       []int          // pieces per phase
 }
@@ -192,12 +192,8 @@ func (j *job) plan() {
 	for len(j.tiles) < workers {
 		j.tiles = append(j.tiles, nil)
 	}
-	tile := kr.mr * kr.nr
-	if kr.wideB {
-		tile = max(tile, j.kc*kr.nr)
-	}
 	for w := range j.tiles {
-		j.tiles[w] = grow(j.tiles[w], tile)
+		j.tiles[w] = grow(j.tiles[w], kr.mr*kr.nr)
 	}
 }
 
@@ -251,7 +247,7 @@ func (j *job) Do(w, workers int) {
 								j.packA(ap[i*kr.mr*kc:(i+1)*kr.mr*kc], m0+i*kr.mr, min(kr.mr, mb-i*kr.mr), p0, kc)
 							}
 						}
-					} else if t -= ac; !j.directB {
+					} else if t -= ac; !j.directB || j.bOverrun(n0+t*kr.nr, p0, kc) {
 						j.packB(bp[t*kr.nr*kc:(t+1)*kr.nr*kc], n0+t*kr.nr, min(kr.nr, nb-t*kr.nr), p0, kc)
 					}
 					c.Done()
@@ -309,6 +305,13 @@ func (j *job) phases() {
 	}
 }
 
+// bOverrun reports whether a kernel that reads whole B slivers in place
+// (wideB) would read past B's end for the sliver at column c0 and k steps
+// [p0, p0+kc): such a sliver is packed even when B is read in place.
+func (j *job) bOverrun(c0, p0, kc int) bool {
+	return j.kern.wideB && (p0+kc-1)*j.ldb+c0+j.kern.nr > len(j.b)
+}
+
 // aInPlace reports whether the kernel reads the A sliver starting at row r0
 // for k steps [p0, p0+kc) in place: with directA, when all mr rows it reads
 // lie inside A (the rows past a short edge sliver are read but not used).
@@ -348,17 +351,9 @@ func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first
 	for t := t0; t < t1; t++ {
 		c0 := n0 + t*kr.nr
 		cols := min(kr.nr, nb-t*kr.nr)
-		var b []float32
-		ldb := kr.nr
-		if j.directB {
+		b, ldb := bp[t*bs:(t+1)*bs], kr.nr
+		if j.directB && !j.bOverrun(c0, p0, kc) {
 			b, ldb = j.b[p0*j.ldb+c0:], j.ldb
-			if kr.wideB && len(b) < (kc-1)*ldb+kr.nr {
-				// The tile's full width runs past B's end: copy it.
-				copyRuns(tile, b, ldb, cols, kr.nr, kc)
-				b, ldb = tile, kr.nr
-			}
-		} else {
-			b = bp[t*bs : (t+1)*bs]
 		}
 		off := r0*j.ldc + c0
 		if kr.edges || (rows == kr.mr && cols == kr.nr) {
@@ -469,11 +464,7 @@ func copyRuns(dst, src []float32, ld, n, width, kc int) {
 	}
 	for p := 0; p < kc; p++ {
 		d := dst[p*width : p*width+width]
-		for i, v := range src[p*ld : p*ld+n] {
-			d[i] = v
-		}
-		for i := n; i < width; i++ {
-			d[i] = 0
-		}
+		copy(d[:n], src[p*ld:p*ld+n])
+		clear(d[n:])
 	}
 }
