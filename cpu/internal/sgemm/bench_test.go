@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/cpu/internal/isa"
+	"github.com/gputrain/gputrain/cpu/internal/pool"
 )
 
 // benchGemm reports GFLOP/s for one shape at the current level.
@@ -96,5 +97,29 @@ func BenchmarkSgemmThin(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkSplit times one product computed by the caller alone and by the
+// pool (its workers hot from the previous iteration), for the sizes around
+// parallelFlops: where the pool starts to win is the break-even.
+func BenchmarkSplit(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range [][3]int{{1055, 20, 41}, {1055, 40, 41}, {1055, 80, 41}, {1055, 200, 41}, {128, 128, 128}, {128, 256, 256}} {
+		m, n, k := s[0], s[1], s[2]
+		a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		for _, par := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%dx%d_%.1fMflop/pool=%v", m, n, k, 2*float64(m*n*k)/1e6, par), func(b *testing.B) {
+				j := &job{kern: kernelFor(n), m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bb, ldb: n, c: c, ldc: n}
+				for b.Loop() {
+					j.plan()
+					if par {
+						pool.Default().Run(j)
+					} else {
+						j.Do(0, 1)
+					}
+				}
+			})
+		}
 	}
 }
