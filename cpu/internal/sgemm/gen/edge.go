@@ -8,7 +8,10 @@ package main
 // sliver with lda = 4 or a transposed A; kernavx2en: A(i,p) = a[i*lda+p],
 // an untransposed A) and store edge tiles: only the first rows rows and
 // the first 8·full+rem columns of C are read and written, the partial
-// vector through a VMASKMOVPS mask from edgemask. B(p,j) = b[p*ldb+j] (a
+// vector's lanes in pieces of 4, 2 and 1 (VMASKMOVPS stores are slow on
+// AMD's cores, and the workshop's width of 20 puts one in every row).
+// Each element goes through the same multiply and fused multiply-add
+// whichever piece holds it. B(p,j) = b[p*ldb+j] (a
 // packed sliver with ldb = 24, or an untransposed B in place): its loads
 // are not masked, so all 24 columns of every step must be readable (the
 // columns past cols feed only lanes that are never stored).
@@ -18,19 +21,8 @@ import (
 	"fmt"
 )
 
-// edgeKernels writes both AVX2 edge kernels and their mask table.
+// edgeKernels writes both AVX2 edge kernels.
 func edgeKernels(w *bytes.Buffer) {
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "// edgemask: eight set lanes then eight clear ones; the mask for r lanes")
-	fmt.Fprintln(w, "// starts at byte 4·(8−r).")
-	for i := 0; i < 16; i++ {
-		v := uint32(0xffffffff)
-		if i >= 8 {
-			v = 0
-		}
-		fmt.Fprintf(w, "DATA edgemask<>+%d(SB)/4, $0x%08x\n", 4*i, v)
-	}
-	fmt.Fprintln(w, "GLOBL edgemask<>(SB), RODATA|NOPTR, $64")
 	edgeKernel(w, "kernavx2e", false)
 	edgeKernel(w, "kernavx2en", true)
 }
@@ -40,9 +32,9 @@ func edgeKernels(w *bytes.Buffer) {
 // Registers: CX steps left, SI the A cursor (aRows: row 0; rows 1-3 at
 // R10, 2·R10 and BX), R10 lda in bytes, DI the B cursor, R13 ldb in bytes,
 // R8 the C row, R9 ldc in bytes. Accumulator (i, v) is Y(3i+v), B vectors 12-14, the
-// broadcast 15; in the epilogue alpha is 12, beta 13, the mask 14 and 15
-// a temporary, with R12 the rows left, R11 the full vectors and AX the
-// partial vector's lanes.
+// broadcast 15; in the epilogue alpha is 12, beta 13, 14 the upper half
+// of a partial vector and 15 a temporary, with R12 the rows left, R11 the
+// full vectors, AX the partial vector's lanes and DX its cursor.
 func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e := emitter{w: w}
 	const mr, vecs, unroll = 4, 3, 4
@@ -132,10 +124,6 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e.p("MOVQ rows+56(FP), R12")
 	e.p("MOVQ full+64(FP), R11")
 	e.p("MOVQ rem+72(FP), AX")
-	e.p("MOVQ $8, DX")
-	e.p("SUBQ AX, DX")
-	e.p("LEAQ edgemask<>(SB), BX")
-	e.p("VMOVDQU (BX)(DX*4), Y14")
 	e.p("MOVQ load+48(FP), DX")
 	e.p("TESTQ DX, DX")
 	e.p("JEQ st_row0")
@@ -160,12 +148,39 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 				e.label(part(v))
 				e.p("TESTQ AX, AX")
 				e.p("JEQ %s_next", row)
-				e.p("VMULPS Y12, %s, %s", acc(i, v), acc(i, v))
+				y := acc(i, v)
+				x := "X" + y[1:]
+				e.p("VMULPS Y12, %s, %s", y, y)
+				e.p("VEXTRACTF128 $1, %s, X14", y)
+				e.p("LEAQ %d(R8), DX", 32*v)
+				// The 128-bit forms clear the upper half of y, saved in X14.
+				e.p("TESTQ $4, AX")
+				e.p("JEQ %s_2", part(v))
 				if load {
-					e.p("VMASKMOVPS %d(R8), Y14, Y15", 32*v)
-					e.p("VFMADD231PS Y15, Y13, %s", acc(i, v))
+					e.p("VMOVUPS (DX), X15")
+					e.p("VFMADD231PS X15, X13, %s", x)
 				}
-				e.p("VMASKMOVPS %s, Y14, %d(R8)", acc(i, v), 32*v)
+				e.p("VMOVUPS %s, (DX)", x)
+				e.p("VMOVAPS X14, %s", x)
+				e.p("ADDQ $16, DX")
+				e.label(part(v) + "_2")
+				e.p("TESTQ $2, AX")
+				e.p("JEQ %s_1", part(v))
+				if load {
+					e.p("VMOVSD (DX), X15")
+					e.p("VFMADD231PS X15, X13, %s", x)
+				}
+				e.p("VMOVSD %s, (DX)", x)
+				e.p("VMOVHLPS %s, %s, %s", x, x, x)
+				e.p("ADDQ $8, DX")
+				e.label(part(v) + "_1")
+				e.p("TESTQ $1, AX")
+				e.p("JEQ %s_next", row)
+				if load {
+					e.p("VMOVSS (DX), X15")
+					e.p("VFMADD231SS X15, X13, %s", x)
+				}
+				e.p("VMOVSS %s, (DX)", x)
 				if v < vecs-1 {
 					e.p("JMP %s_next", row)
 				}
