@@ -149,38 +149,9 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 				e.p("TESTQ AX, AX")
 				e.p("JEQ %s_next", row)
 				y := acc(i, v)
-				x := "X" + y[1:]
 				e.p("VMULPS Y12, %s, %s", y, y)
-				e.p("VEXTRACTF128 $1, %s, X14", y)
 				e.p("LEAQ %d(R8), DX", 32*v)
-				// The 128-bit forms clear the upper half of y, saved in X14.
-				e.p("TESTQ $4, AX")
-				e.p("JEQ %s_2", part(v))
-				if load {
-					e.p("VMOVUPS (DX), X15")
-					e.p("VFMADD231PS X15, X13, %s", x)
-				}
-				e.p("VMOVUPS %s, (DX)", x)
-				e.p("VMOVAPS X14, %s", x)
-				e.p("ADDQ $16, DX")
-				e.label(part(v) + "_2")
-				e.p("TESTQ $2, AX")
-				e.p("JEQ %s_1", part(v))
-				if load {
-					e.p("VMOVSD (DX), X15")
-					e.p("VFMADD231PS X15, X13, %s", x)
-				}
-				e.p("VMOVSD %s, (DX)", x)
-				e.p("VMOVHLPS %s, %s, %s", x, x, x)
-				e.p("ADDQ $8, DX")
-				e.label(part(v) + "_1")
-				e.p("TESTQ $1, AX")
-				e.p("JEQ %s_next", row)
-				if load {
-					e.p("VMOVSS (DX), X15")
-					e.p("VFMADD231SS X15, X13, %s", x)
-				}
-				e.p("VMOVSS %s, (DX)", x)
+				partialStore(e, y, "AX", "DX", "13", load, part(v), row+"_next")
 				if v < vecs-1 {
 					e.p("JMP %s_next", row)
 				}
@@ -197,4 +168,43 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e.label("end")
 	e.p("VZEROUPPER")
 	e.p("RET")
+}
+
+// partialStore stores the first lanes (1-7, in register lanes) of ymm
+// register y at the address in register addr, in pieces of 4, 2 and 1
+// lanes (advancing addr), then jumps to done. With load, each piece first
+// adds beta (register number beta, broadcast) times the old values, as the
+// whole-vector code does. X14 (and, with load, X15) is overwritten;
+// labels start with tag.
+func partialStore(e emitter, y, lanes, addr, beta string, load bool, tag, done string) {
+	x := "X" + y[1:]
+	// The 128-bit forms clear y's upper half: keep it in X14.
+	e.p("VEXTRACTF128 $1, %s, X14", y)
+	e.p("TESTQ $4, %s", lanes)
+	e.p("JEQ %s_2", tag)
+	if load {
+		e.p("VMOVUPS (%s), X15", addr)
+		e.p("VFMADD231PS X15, X%s, %s", beta, x)
+	}
+	e.p("VMOVUPS %s, (%s)", x, addr)
+	e.p("VMOVAPS X14, %s", x)
+	e.p("ADDQ $16, %s", addr)
+	e.label(tag + "_2")
+	e.p("TESTQ $2, %s", lanes)
+	e.p("JEQ %s_1", tag)
+	if load {
+		e.p("VMOVSD (%s), X15", addr)
+		e.p("VFMADD231PS X15, X%s, %s", beta, x)
+	}
+	e.p("VMOVSD %s, (%s)", x, addr)
+	e.p("VMOVHLPS %s, %s, %s", x, x, x)
+	e.p("ADDQ $8, %s", addr)
+	e.label(tag + "_1")
+	e.p("TESTQ $1, %s", lanes)
+	e.p("JEQ %s", done)
+	if load {
+		e.p("VMOVSS (%s), X15", addr)
+		e.p("VFMADD231SS X15, X%s, %s", beta, x)
+	}
+	e.p("VMOVSS %s, (%s)", x, addr)
 }
