@@ -105,7 +105,7 @@ func BenchmarkSgemmThin(b *testing.B) {
 // parallelFlops: where the pool starts to win is the break-even.
 func BenchmarkSplit(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, s := range [][3]int{{1055, 20, 41}, {1055, 40, 41}, {1055, 80, 41}, {1055, 200, 41}, {128, 128, 128}, {128, 256, 256}} {
+	for _, s := range [][3]int{{1055, 20, 10}, {1055, 20, 20}, {1055, 20, 41}, {1055, 40, 41}, {1055, 80, 41}, {1055, 200, 41}, {128, 128, 128}} {
 		m, n, k := s[0], s[1], s[2]
 		a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
 		for _, par := range []bool{false, true} {
