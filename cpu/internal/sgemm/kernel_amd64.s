@@ -1234,18 +1234,23 @@ end:
 	VZEROUPPER
 	RET
 
-// func kernavx2e(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb int)
-TEXT ·kernavx2e(SB), NOSPLIT, $0-96
-	MOVQ kc+0(FP), CX
+// func kernavx2e(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb, slivers, astep int)
+TEXT ·kernavx2e(SB), NOSPLIT, $24-112
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), R8
+	MOVQ slivers+96(FP), AX
+	MOVQ AX, left-24(SP)
 	MOVQ ldc+32(FP), R9
 	SHLQ $2, R9
 	MOVQ lda+80(FP), R10
 	SHLQ $2, R10
 	MOVQ ldb+88(FP), R13
 	SHLQ $2, R13
+sliver:
+	MOVQ SI, a0-8(SP)
+	MOVQ R8, c0-16(SP)
+	MOVQ kc+0(FP), CX
+	MOVQ b+16(FP), DI
 	MOVQ R8, R12
 	PREFETCHT0 (R12)
 	PREFETCHT0 64(R12)
@@ -1391,7 +1396,11 @@ one:
 done:
 	VBROADCASTSS alpha+40(FP), Y12
 	VBROADCASTSS beta+44(FP), Y13
+	MOVQ $4, R12
+	CMPQ left-24(SP), $1
+	JNE rowsset
 	MOVQ rows+56(FP), R12
+rowsset:
 	MOVQ full+64(FP), R11
 	MOVQ rem+72(FP), AX
 	MOVQ load+48(FP), DX
@@ -2148,21 +2157,34 @@ st_row3_next:
 	ADDQ R9, R8
 	JMP end
 end:
+	DECQ left-24(SP)
+	JEQ ret
+	MOVQ a0-8(SP), SI
+	ADDQ astep+104(FP), SI
+	MOVQ c0-16(SP), R8
+	LEAQ (R8)(R9*4), R8
+	JMP sliver
+ret:
 	VZEROUPPER
 	RET
 
-// func kernavx2en(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb int)
-TEXT ·kernavx2en(SB), NOSPLIT, $0-96
-	MOVQ kc+0(FP), CX
+// func kernavx2en(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb, slivers, astep int)
+TEXT ·kernavx2en(SB), NOSPLIT, $24-112
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), R8
+	MOVQ slivers+96(FP), AX
+	MOVQ AX, left-24(SP)
 	MOVQ ldc+32(FP), R9
 	SHLQ $2, R9
 	MOVQ lda+80(FP), R10
 	SHLQ $2, R10
 	MOVQ ldb+88(FP), R13
 	SHLQ $2, R13
+sliver:
+	MOVQ SI, a0-8(SP)
+	MOVQ R8, c0-16(SP)
+	MOVQ kc+0(FP), CX
+	MOVQ b+16(FP), DI
 	LEAQ (SI)(R10*2), BX
 	ADDQ R10, BX
 	MOVQ R8, R12
@@ -2309,7 +2331,11 @@ one:
 done:
 	VBROADCASTSS alpha+40(FP), Y12
 	VBROADCASTSS beta+44(FP), Y13
+	MOVQ $4, R12
+	CMPQ left-24(SP), $1
+	JNE rowsset
 	MOVQ rows+56(FP), R12
+rowsset:
 	MOVQ full+64(FP), R11
 	MOVQ rem+72(FP), AX
 	MOVQ load+48(FP), DX
@@ -3066,5 +3092,13 @@ st_row3_next:
 	ADDQ R9, R8
 	JMP end
 end:
+	DECQ left-24(SP)
+	JEQ ret
+	MOVQ a0-8(SP), SI
+	ADDQ astep+104(FP), SI
+	MOVQ c0-16(SP), R8
+	LEAQ (R8)(R9*4), R8
+	JMP sliver
+ret:
 	VZEROUPPER
 	RET

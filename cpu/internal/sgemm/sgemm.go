@@ -44,6 +44,10 @@ type kernel struct {
 	// edges: fn handles partial tiles and any strides itself, so A and an
 	// untransposed B can be read in place instead of packed.
 	edges bool
+	// column, where set, is fn for slivers tiles down a column of C at
+	// once: A sliver s at a[s·astep:], all but the last with mr rows (A
+	// read in place only).
+	column func(slivers, astep, kc int, a []float32, lda int, aRows bool, b []float32, ldb int, c []float32, ldc, rows, cols int, alpha, beta float32, load bool)
 	// wideB: fn reads all nr columns of every k step of B, also past an
 	// edge tile's columns (those feed lanes it never stores).
 	wideB bool
@@ -261,9 +265,7 @@ func (j *job) Do(w, workers int) {
 						break
 					}
 					g, t := t/ac, t%ac
-					for i := t * j.per; i < min((t+1)*j.per, mt); i++ {
-						j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, i, g*kr.ng, min((g+1)*kr.ng, nt))
-					}
+					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, t*j.per, min((t+1)*j.per, mt), g*kr.ng, min((g+1)*kr.ng, nt))
 					c.Done()
 				}
 				ph++
@@ -326,56 +328,80 @@ func (j *job) aInPlace(r0, p0, kc int) bool {
 	return (r0+mr-1)*j.lda+p0+kc <= len(j.a)
 }
 
-// compute runs the micro-kernel for A sliver i of the block at (m0, n0)
-// against B slivers [t0, t1): the A sliver is reused from L1 across the
-// group, whose B slivers stay in L2.
-func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first bool, i, t0, t1 int) {
+// compute runs the micro-kernel for A slivers [i0, i1) of the block at
+// (m0, n0) against B slivers [t0, t1): each A sliver is reused from L1
+// across the group, whose B slivers stay in L2. A kernel with a column
+// entry computes all the slivers' tiles of one B sliver in one call when
+// they are all read in place.
+func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first bool, i0, i1, t0, t1 int) {
 	kr := j.kern
 	alpha, beta, load := j.alpha, float32(1), true
 	if first {
 		beta, load = j.beta, j.beta != 0
 	}
-	tile := j.tiles[w]
-	as, bs := kr.mr*kc, kr.nr*kc
-	r0 := m0 + i*kr.mr
-	rows := min(kr.mr, mb-i*kr.mr)
-	a, lda, aRows := ap[i*as:(i+1)*as], kr.mr, false
-	if j.aInPlace(r0, p0, kc) {
-		lda = j.lda
-		if j.transA {
-			a = j.a[p0*j.lda+r0:]
-		} else {
-			a, aRows = j.a[r0*j.lda+p0:], true
+	if kr.column != nil && i1-i0 > 1 && j.aInPlace(m0+(i1-1)*kr.mr, p0, kc) {
+		r0 := m0 + i0*kr.mr
+		a, lda, aRows, astep := j.inPlaceA(r0, p0)
+		rows := min(kr.mr, mb-(i1-1)*kr.mr) // the last sliver's
+		for t := t0; t < t1; t++ {
+			c0 := n0 + t*kr.nr
+			b, ldb := j.bSliver(bp, c0, t, p0, kc)
+			kr.column(i1-i0, astep, kc, a, lda, aRows, b, ldb, j.c[r0*j.ldc+c0:], j.ldc, rows, min(kr.nr, nb-t*kr.nr), alpha, beta, load)
 		}
+		return
 	}
-	for t := t0; t < t1; t++ {
-		c0 := n0 + t*kr.nr
-		cols := min(kr.nr, nb-t*kr.nr)
-		b, ldb := bp[t*bs:(t+1)*bs], kr.nr
-		if j.directB && !j.bOverrun(c0, p0, kc) {
-			b, ldb = j.b[p0*j.ldb+c0:], j.ldb
+	tile := j.tiles[w]
+	for i := i0; i < i1; i++ {
+		r0 := m0 + i*kr.mr
+		rows := min(kr.mr, mb-i*kr.mr)
+		a, lda, aRows := ap[i*kr.mr*kc:(i+1)*kr.mr*kc], kr.mr, false
+		if j.aInPlace(r0, p0, kc) {
+			a, lda, aRows, _ = j.inPlaceA(r0, p0)
 		}
-		off := r0*j.ldc + c0
-		if kr.edges || (rows == kr.mr && cols == kr.nr) {
-			kr.fn(kc, a, lda, aRows, b, ldb, j.c[off:], j.ldc, rows, cols, alpha, beta, load)
-			continue
-		}
-		kr.fn(kc, a, kr.mr, false, b, kr.nr, tile, kr.nr, kr.mr, kr.nr, 1, 0, false)
-		for r := 0; r < rows; r++ {
-			dst := j.c[off+r*j.ldc : off+r*j.ldc+cols]
-			src := tile[r*kr.nr : r*kr.nr+cols]
-			if load {
-				for x, v := range src {
-					dst[x] = alpha*v + beta*dst[x]
-				}
-			} else {
-				for x, v := range src {
-					dst[x] = alpha * v
+		for t := t0; t < t1; t++ {
+			c0 := n0 + t*kr.nr
+			cols := min(kr.nr, nb-t*kr.nr)
+			b, ldb := j.bSliver(bp, c0, t, p0, kc)
+			off := r0*j.ldc + c0
+			if kr.edges || (rows == kr.mr && cols == kr.nr) {
+				kr.fn(kc, a, lda, aRows, b, ldb, j.c[off:], j.ldc, rows, cols, alpha, beta, load)
+				continue
+			}
+			kr.fn(kc, a, kr.mr, false, b, kr.nr, tile, kr.nr, kr.mr, kr.nr, 1, 0, false)
+			for r := 0; r < rows; r++ {
+				dst := j.c[off+r*j.ldc : off+r*j.ldc+cols]
+				src := tile[r*kr.nr : r*kr.nr+cols]
+				if load {
+					for x, v := range src {
+						dst[x] = alpha*v + beta*dst[x]
+					}
+				} else {
+					for x, v := range src {
+						dst[x] = alpha * v
+					}
 				}
 			}
 		}
 	}
+}
 
+// inPlaceA returns the A sliver starting at row r0 and k step p0 as the
+// kernels read it in place, and the distance to the next sliver's start.
+func (j *job) inPlaceA(r0, p0 int) (a []float32, lda int, aRows bool, astep int) {
+	if j.transA {
+		return j.a[p0*j.lda+r0:], j.lda, false, j.kern.mr
+	}
+	return j.a[r0*j.lda+p0:], j.lda, true, j.kern.mr * j.lda
+}
+
+// bSliver returns B sliver t (at column c0, k steps from p0) as the kernel
+// reads it: in place with directB, else packed.
+func (j *job) bSliver(bp []float32, c0, t, p0, kc int) ([]float32, int) {
+	kr := j.kern
+	if j.directB && !j.bOverrun(c0, p0, kc) {
+		return j.b[p0*j.ldb+c0:], j.ldb
+	}
+	return bp[t*kr.nr*kc : (t+1)*kr.nr*kc], kr.nr
 }
 
 // packA writes rows [r0, r0+rows) × k range [p0, p0+kc) of op(A) into dst

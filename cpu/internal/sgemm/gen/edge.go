@@ -6,7 +6,9 @@ package main
 // waste a third of its columns and pay for packing A. Like the AVX-512
 // kernels they read A in place (kernavx2e: A(i,p) = a[p*lda+i], a packed
 // sliver with lda = 4 or a transposed A; kernavx2en: A(i,p) = a[i*lda+p],
-// an untransposed A) and store edge tiles: only the first rows rows and
+// an untransposed A), for slivers tiles down a column of C at once (A
+// astep bytes further for each; all but the last with 4 rows), and store
+// edge tiles: only the first rows rows and
 // the first 8·full+rem columns of C are read and written, the partial
 // vector's lanes in pieces of 4, 2 and 1 (VMASKMOVPS stores are slow on
 // AMD's cores, and the workshop's width of 20 puts one in every row).
@@ -39,18 +41,24 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e := emitter{w: w}
 	const mr, vecs, unroll = 4, 3, 4
 	acc := func(i, v int) string { return fmt.Sprintf("Y%d", i*vecs+v) }
-	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb int)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-96\n", name)
-	e.p("MOVQ kc+0(FP), CX")
+	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32, load, rows, full, rem, lda, ldb, slivers, astep int)\n", name)
+	// Locals: the current sliver's A and C and the slivers left.
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $24-112\n", name)
 	e.p("MOVQ a+8(FP), SI")
-	e.p("MOVQ b+16(FP), DI")
 	e.p("MOVQ c+24(FP), R8")
+	e.p("MOVQ slivers+96(FP), AX")
+	e.p("MOVQ AX, left-24(SP)")
 	e.p("MOVQ ldc+32(FP), R9")
 	e.p("SHLQ $2, R9")
 	e.p("MOVQ lda+80(FP), R10")
 	e.p("SHLQ $2, R10")
 	e.p("MOVQ ldb+88(FP), R13")
 	e.p("SHLQ $2, R13")
+	e.label("sliver")
+	e.p("MOVQ SI, a0-8(SP)")
+	e.p("MOVQ R8, c0-16(SP)")
+	e.p("MOVQ kc+0(FP), CX")
+	e.p("MOVQ b+16(FP), DI")
 	if aRows {
 		e.p("LEAQ (SI)(R10*2), BX")
 		e.p("ADDQ R10, BX") // SI + 3·lda
@@ -121,7 +129,12 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	e.label("done")
 	e.p("VBROADCASTSS alpha+40(FP), Y12")
 	e.p("VBROADCASTSS beta+44(FP), Y13")
+	// Every sliver but the last has all mr rows.
+	e.p("MOVQ $%d, R12", mr)
+	e.p("CMPQ left-24(SP), $1")
+	e.p("JNE rowsset")
 	e.p("MOVQ rows+56(FP), R12")
+	e.label("rowsset")
 	e.p("MOVQ full+64(FP), R11")
 	e.p("MOVQ rem+72(FP), AX")
 	e.p("MOVQ load+48(FP), DX")
@@ -166,6 +179,14 @@ func edgeKernel(w *bytes.Buffer, name string, aRows bool) {
 	rows(true, "ld")
 	rows(false, "st")
 	e.label("end")
+	e.p("DECQ left-24(SP)")
+	e.p("JEQ ret")
+	e.p("MOVQ a0-8(SP), SI")
+	e.p("ADDQ astep+104(FP), SI")
+	e.p("MOVQ c0-16(SP), R8")
+	e.p("LEAQ (R8)(R9*%d), R8", mr)
+	e.p("JMP sliver")
+	e.label("ret")
 	e.p("VZEROUPPER")
 	e.p("RET")
 }
