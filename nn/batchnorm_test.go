@@ -298,7 +298,7 @@ func TestRestartsMatchSeparateRuns(t *testing.T) {
 	}
 }
 
-// TestTenRestartsOnTheWorkshop checks the acceptance: ten restarts
+// TestTenRestartsOnTheWorkshop checks what restarts are for: ten restarts
 // of the workshop network report a mean training accuracy in [0.915, 0.95]
 // with a non-zero spread, and keep the best restart.
 func TestTenRestartsOnTheWorkshop(t *testing.T) {
