@@ -58,7 +58,7 @@ func (t *Trainer) capture(full bool) (*TrainerState, error) {
 	if st.DropoutRNG, err = t.dropPCG.MarshalBinary(); err != nil {
 		return nil, err
 	}
-	if !t.fullBatch() && t.iter%t.perEpoch != 0 {
+	if !t.fullBatch() && !t.plan.StartsEpoch(t.iter) {
 		st.Perm = slices.Clone(t.permHost)
 	}
 	if full {
@@ -106,7 +106,7 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 	if err := t.dropPCG.UnmarshalBinary(st.DropoutRNG); err != nil {
 		return fmt.Errorf("dropout generator state: %v", err)
 	}
-	if !t.fullBatch() && st.Step%t.perEpoch != 0 {
+	if !t.fullBatch() && !t.plan.StartsEpoch(st.Step) {
 		if !isPerm(st.Perm, t.n) {
 			return fmt.Errorf("the saved row order is not a permutation of the %d training rows", t.n)
 		}

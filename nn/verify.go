@@ -126,7 +126,10 @@ func Verify(devs []device.Device, cfg TrainConfig, x, y []float32, n int, tol To
 			return nil, err
 		}
 	}
-	rw, rb := refTrain(cfg, x, y, n)
+	rw, rb, err := refTrain(cfg, x, y, n)
+	if err != nil {
+		return nil, err
+	}
 	ref := [2][][]float64{rw, rb}
 	var out []Comparison
 	var first [2][][]float64
