@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/gputrain/gputrain/internal/atomicfile"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // ExportFormat identifies the export's JSON header.
@@ -100,7 +100,7 @@ func (p *Problem) Export(dir string, steps int) (*Header, error) {
 	if order != nil {
 		arrays = append(arrays, array{t: Tensor{Name: "order", DType: "int32", Shape: []int{len(order)}}, i32: order})
 	}
-	tensors := nn.ParamTensors(p.Arch, p.Init)
+	tensors := job.ParamTensors(p.Arch, p.Init)
 	for l := 0; l < p.Arch.Layers(); l++ {
 		for _, kind := range []string{"weight", "bias"} {
 			name := fmt.Sprintf("layers.%d.%s", l, kind)

@@ -31,7 +31,7 @@ func TestBatchPlanCoversEveryRowOncePerEpoch(t *testing.T) {
 		t.Errorf("batch sizes %v", sizes)
 	}
 	order := p.Order(7, 4) // updates 0…3 begin two epochs
-	if len(order) != 20 || !isPerm(order[:10], 10) || !isPerm(order[10:], 10) || slices.Equal(order[:10], order[10:]) {
+	if len(order) != 20 || !IsPermutation(order[:10], 10) || !IsPermutation(order[10:], 10) || slices.Equal(order[:10], order[10:]) {
 		t.Errorf("order %v", order)
 	}
 	if !NewBatchPlan(10, 0).FullBatch() || !NewBatchPlan(10, 11).FullBatch() || NewBatchPlan(10, 0).Order(7, 4) != nil {

@@ -2,9 +2,10 @@ package nn
 
 import (
 	"fmt"
-	"github.com/gputrain/gputrain/device"
 	"math"
 	"math/bits"
+
+	"github.com/gputrain/gputrain/device"
 )
 
 // MemoryEstimate is the memory a training run needs, in bytes, by part.

@@ -55,9 +55,9 @@ func (c OptimConfig) stateCount() int {
 	return map[Optimizer]int{Momentum: 1, Adam: 2}[c.Kind]
 }
 
-// stateNames names the optimizer's state tensors as PyTorch's optimizers
+// StateNames names the optimizer's state tensors as PyTorch's optimizers
 // do in their state dicts.
-func (c OptimConfig) stateNames() []string {
+func (c OptimConfig) StateNames() []string {
 	switch c.Kind {
 	case Momentum:
 		return []string{"momentum_buffer"}
@@ -101,7 +101,7 @@ func (u *updater) apply(lr float64) {
 		}
 		if u.an != nil {
 			u.an.check(p.name, p.p, p.n)
-			for s, name := range c.stateNames() {
+			for s, name := range c.StateNames() {
 				u.an.check(p.name+" "+name, u.state[i][s], p.n)
 			}
 		}
@@ -143,7 +143,7 @@ func (u *updater) upload(arch Arch, state []Params, step int) error {
 		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, u.cfg.stateCount())
 	}
 	for s := range state {
-		if err := state[s].checkShapes(arch, u.replicas); err != nil {
+		if err := state[s].CheckShapes(arch, u.replicas); err != nil {
 			return fmt.Errorf("optimizer state: %v", err)
 		}
 		for i, t := range trainableTensors(&state[s]) {

@@ -33,6 +33,10 @@ const (
 	bnMomentum = 0.1
 )
 
+// BatchNormEps is the ε batch normalisation adds to the variance, for
+// exporting the layers to other frameworks.
+const BatchNormEps = bnEps
+
 // Sizes returns the layer widths from input to output.
 func (a Arch) Sizes() []int {
 	s := append([]int{a.Inputs}, a.Hidden...)
@@ -131,8 +135,9 @@ func (p Params) shell() Params {
 	return c
 }
 
-// stack puts replicas side by side (see Params).
-func stack(replicas []Params) Params {
+// StackReplicas puts replicas side by side (see Params), the inverse of
+// Replica.
+func StackReplicas(replicas []Params) Params {
 	c := replicas[0].shell()
 	dst, _ := c.tensors()
 	for _, r := range replicas {
@@ -273,11 +278,9 @@ func RestartSeed(seed uint64, r int) uint64 {
 	return seed + uint64(r)*0x9E3779B97F4A7C15
 }
 
-// CheckShapes reports whether p fits arch.
-func (p Params) CheckShapes(arch Arch) error { return p.checkShapes(arch, 1) }
-
-// checkShapes reports whether p holds count replicas of arch's parameters.
-func (p Params) checkShapes(arch Arch, count int) error {
+// CheckShapes reports whether p holds count replicas of arch's parameters
+// (count 1: one network).
+func (p Params) CheckShapes(arch Arch, count int) error {
 	sizes := arch.Sizes()
 	if len(p.W) != arch.Layers() || len(p.B) != arch.Layers() {
 		return fmt.Errorf("parameters have %d layers, the network %s has %d", len(p.W), arch, arch.Layers())

@@ -12,8 +12,8 @@ import (
 // random streams (dropout seeds) and the BatchPlan (which rows each update
 // uses) from the package, and works out the dropout masks, class weights,
 // loss scale and learning rates itself, so a bug in the trainer's helpers
-// cannot move the reference with it. The tests compare the two, and "gputrain verify"
-// trains with it to check every device.
+// cannot move the reference with it. The tests compare the two, and
+// "gputrain verify" trains with it to check every device.
 type ref64 struct {
 	arch    Arch
 	w, b    [][]float64 // w[l] is fan_in × fan_out, row-major

@@ -73,8 +73,9 @@ func (t *Trainer) capture(full bool) (*TrainerState, error) {
 	return st, nil
 }
 
-// isPerm reports whether p is a permutation of 0…n−1.
-func isPerm(p []int32, n int) bool {
+// IsPermutation reports whether p is a permutation of 0…n−1, as a saved
+// row order must be.
+func IsPermutation(p []int32, n int) bool {
 	if len(p) != n {
 		return false
 	}
@@ -107,7 +108,7 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 		return fmt.Errorf("dropout generator state: %v", err)
 	}
 	if !t.fullBatch() && !t.plan.StartsEpoch(st.Step) {
-		if !isPerm(st.Perm, t.n) {
+		if !IsPermutation(st.Perm, t.n) {
 			return fmt.Errorf("the saved row order is not a permutation of the %d training rows", t.n)
 		}
 		copy(t.permHost, st.Perm)
@@ -132,7 +133,7 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 			t.es.best = math.Inf(1)
 		}
 		if bp := st.Early.BestParams; bp != nil {
-			if err := bp.checkShapes(t.cfg.Arch, t.replicas); err != nil {
+			if err := bp.CheckShapes(t.cfg.Arch, t.replicas); err != nil {
 				return fmt.Errorf("best parameters: %v", err)
 			}
 			p := bp.Clone()

@@ -193,10 +193,9 @@ func (e *DivergenceError) advice() string {
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an
-// update boundary. The experiment layer attaches a checkpoint.
+// update boundary; State then gives what a checkpoint needs.
 type InterruptedError struct {
 	Step, Total int
-	Checkpoint  *Checkpoint // set by RunExperimentContext
 }
 
 // Error says where the run stopped.
@@ -303,7 +302,7 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	for r := range inits {
 		inits[r] = InitParams(cfg.Arch, cfg.Init, RestartSeed(cfg.Seed, r))
 	}
-	params := stack(inits)
+	params := StackReplicas(inits)
 	if cfg.InitFrom != nil {
 		params = cfg.InitFrom.Clone()
 	}

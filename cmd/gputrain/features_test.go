@@ -13,17 +13,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // sameModelParams checks that two model files hold bit-identical parameters.
 func sameModelParams(t *testing.T, a, b string) {
 	t.Helper()
-	ma, err := nn.LoadModel(a)
+	ma, err := job.LoadModel(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := nn.LoadModel(b)
+	mb, err := job.LoadModel(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestCheckpointEveryAndResume(t *testing.T) {
 			if code, _, stderr := gputrain(t, args...); code != 0 {
 				t.Fatalf("straight run: exit %d: %s", code, stderr)
 			}
-			ck, err := nn.LoadCheckpoint(ckpt)
+			ck, err := job.LoadCheckpoint(ckpt)
 			if err != nil || ck.State.Step != c.step {
 				t.Fatalf("checkpoint: %v, step %v", err, ck)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -92,7 +93,7 @@ func (p *printer) layout(ds *data.Dataset) {
 	}
 }
 
-func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
+func (p *printer) header(ds *data.Dataset, e job.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
 	if (e.BatchNorm && len(e.Hidden) > 0) || (e.Dropout > 0 && len(e.Hidden) > 0) {
 		// The loss curve is in training mode; the evaluations are not.
@@ -158,7 +159,7 @@ func (p *printer) prep(fold int, pr *data.Prep) {
 	}
 }
 
-func (p *printer) begin(rs nn.RunStart, resumedFrom string) {
+func (p *printer) begin(rs job.RunStart, resumedFrom string) {
 	p.start, p.total = rs.Step, rs.Total
 	for _, r := range rs.Records {
 		if r.HasVal {
@@ -337,7 +338,7 @@ func (p *printer) stopBar() {
 }
 
 // finish prints the last loss, the model and the evaluations.
-func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bool) {
+func (p *printer) finish(res *job.Result, elapsed time.Duration, autoThreshold bool) {
 	if !p.quiet && p.last != nil {
 		if p.minibatch {
 			p.flushEpoch(true)
@@ -448,7 +449,7 @@ func (l *jsonLog) write(rec map[string]any) {
 }
 
 // manifest writes the run's manifest, and a resumed run's earlier records.
-func (l *jsonLog) manifest(rs nn.RunStart, resumedFrom string) {
+func (l *jsonLog) manifest(rs job.RunStart, resumedFrom string) {
 	if l == nil {
 		return
 	}
@@ -508,7 +509,7 @@ func (l *jsonLog) event(kind string, fields map[string]any) {
 }
 
 // result writes the final evaluations.
-func (l *jsonLog) result(res *nn.Result) {
+func (l *jsonLog) result(res *job.Result) {
 	if l == nil {
 		return
 	}
