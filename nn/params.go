@@ -1,7 +1,10 @@
-// Package nn is gputrain's device-agnostic core: multilayer perceptrons,
-// their initialisation, losses, optimizers, the training loop and
-// evaluation. It drives a device.Device and never touches a backend
-// directly.
+// Package nn is gputrain's device-agnostic training engine: multilayer
+// perceptrons, their initialisation, losses, optimizers, learning-rate
+// schedules, the minibatch plan, the training loop with its resumable
+// state, evaluation, and the float64 reference that checks them. It drives
+// a device.Device and never touches a backend directly. What a training
+// job adds around the engine (data splits and preprocessing, model and
+// checkpoint files, provenance) lives in nn/job, which imports nn.
 package nn
 
 import (
