@@ -38,7 +38,7 @@ func TestScheduleLR(t *testing.T) {
 			t.Errorf("%+v update %d: lr %v, want %v", c.s, c.i, got, c.want)
 		}
 	}
-	if err := (Schedule{Kind: StepLR, Gamma: 0.5}).Validate(); err == nil || !strings.Contains(err.Error(), "--lr-step-size") {
+	if err := (Schedule{Kind: StepLR, Gamma: 0.5}).Validate(); err == nil || !strings.Contains(err.Error(), "step size ≥ 1") {
 		t.Errorf("step schedule without a step size: %v", err)
 	}
 	if _, err := ParseSchedule("linear"); err == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Optimizer names an update rule.
@@ -18,13 +19,13 @@ const (
 	Adam     Optimizer = "adam"
 )
 
-// ParseOptimizer checks an --optimizer value.
+// ParseOptimizer checks an optimizer's name.
 func ParseOptimizer(s string) (Optimizer, error) {
 	switch Optimizer(s) {
 	case GD, SGD, Momentum, Adam:
 		return Optimizer(s), nil
 	}
-	return "", fmt.Errorf("invalid --optimizer %q: want gd, sgd, momentum or adam", s)
+	return "", invalidName(advice.Optimizer, s, "gd, sgd, momentum or adam")
 }
 
 // OptimConfig holds an optimizer and its hyperparameters.

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Arch describes a fully connected network: Inputs → Hidden... → Outputs.
@@ -179,13 +180,23 @@ const (
 	InitHe Init = "he"
 )
 
-// ParseInit checks an --init value.
+// ParseInit checks an initialisation scheme's name.
 func ParseInit(s string) (Init, error) {
 	switch Init(s) {
 	case InitNormal, InitGlorot, InitHe:
 		return Init(s), nil
 	}
-	return "", fmt.Errorf("invalid --init %q: want normal, glorot or he", s)
+	return "", invalidName(advice.Init, s, "normal, glorot or he")
+}
+
+// ParseActivation checks a hidden-layer activation's name.
+func ParseActivation(s string) (device.Activation, error) {
+	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
+		if a.String() == s {
+			return a, nil
+		}
+	}
+	return 0, invalidName(advice.Activation, s, "tanh, relu, sigmoid or identity")
 }
 
 // NewRand returns the generator for a seed and a purpose; each purpose (init,

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/metrics"
 )
 
@@ -23,13 +24,20 @@ const (
 	Sum  Reduction = "sum"
 )
 
-// ParseReduction checks a --loss-reduction value.
+// ParseReduction checks a loss reduction's name.
 func ParseReduction(s string) (Reduction, error) {
 	switch Reduction(s) {
 	case Mean, Sum:
 		return Reduction(s), nil
 	}
-	return "", fmt.Errorf("invalid --loss-reduction %q: want mean or sum", s)
+	return "", invalidName(advice.Reduction, s, "mean or sum")
+}
+
+// invalidName reports a name outside the set a setting accepts.
+func invalidName(setting advice.Setting, s, want string) error {
+	return advice.New(func(name advice.Namer) string {
+		return fmt.Sprintf("invalid %s %q: want %s", name(setting), s, want)
+	})
 }
 
 // TrainConfig is everything a training run needs besides the data.
@@ -155,23 +163,26 @@ type DivergenceError struct {
 	FirstLoss float64
 	LR        float64
 	Anomaly   *Anomaly
-	// Detected is set when --detect-anomaly found the problem (Loss is then
-	// not known).
+	// Detected is set when anomaly detection (TrainConfig.DetectAnomaly)
+	// found the problem (Loss is then not known).
 	Detected bool
 	// DataScale, when set, names the data column whose scale more likely
 	// caused the divergence than the learning rate did.
-	DataScale string
+	DataScale advice.Text
 
 	iter  int  // the loop iteration that computed the bad loss
 	final bool // the bad loss is the full-batch loss after the last update
 }
 
 // Error names the step, the loss or the tensor, and the learning rate.
-func (e *DivergenceError) Error() string {
+func (e *DivergenceError) Error() string { return e.Message(advice.Words) }
+
+// Message is Error with the settings it advises on named by name.
+func (e *DivergenceError) Message(name advice.Namer) string {
 	var what string
 	switch {
 	case e.Detected:
-		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); %s", e.Step, e.Anomaly, e.LR, e.advice())
+		return fmt.Sprintf("training diverged at step %d: %v (found by %s, lr %g); %s", e.Step, e.Anomaly, name(advice.AnomalyCheck), e.LR, e.advice(name))
 	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
 		what = fmt.Sprintf("the loss is %v", e.Loss)
 		if e.Anomaly != nil {
@@ -180,16 +191,16 @@ func (e *DivergenceError) Error() string {
 	default:
 		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice())
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice(name))
 }
 
 // advice says what to change: the data's scale when it is the likely
 // cause, else the learning rate.
-func (e *DivergenceError) advice() string {
-	if e.DataScale != "" {
-		return e.DataScale
+func (e *DivergenceError) advice(name advice.Namer) string {
+	if e.DataScale != nil {
+		return e.DataScale(name)
 	}
-	return "try a smaller --lr"
+	return "try a smaller " + name(advice.LearningRate)
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an

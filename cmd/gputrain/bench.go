@@ -263,7 +263,7 @@ func (j benchJob) each(spec string, asJSON bool, stdout, stderr io.Writer) error
 		for _, kind := range device.Kinds() {
 			list, err := device.List(kind)
 			if err != nil {
-				fmt.Fprintf(stderr, "gputrain bench: skipping %s: %s\n", kind, oneLine(err.Error()))
+				fmt.Fprintf(stderr, "gputrain bench: skipping %s: %s\n", kind, errText(err))
 				continue
 			}
 			for i := range list {

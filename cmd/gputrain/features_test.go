@@ -271,6 +271,10 @@ func TestNonFiniteNamesTheTensorCLI(t *testing.T) {
 		if code != 1 || strings.Count(stderr, "\n") != 1 || !regexp.MustCompile(`^gputrain: training diverged at step 1: .*layers\.0 input·weight became [-+]Inf in the forward pass of update 2`).MatchString(stderr) {
 			t.Errorf("%v: exit %d, stderr %q", extra, code, stderr)
 		}
+		// The library's advice, in the CLI's words: its flags.
+		if !strings.HasSuffix(stderr, "rescale it, or standardise the features (--standardize)\n") {
+			t.Errorf("%v: stderr %q does not name the flags to change", extra, stderr)
+		}
 	}
 }
 

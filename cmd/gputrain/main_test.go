@@ -113,7 +113,7 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 
 func TestDivergenceExitsNonZeroNamingTheStep(t *testing.T) {
 	code, _, stderr := gputrain(t, "--lr", "1e3", "--quiet")
-	if code != 1 || !regexp.MustCompile(`^gputrain: training diverged at step \d+: `).MatchString(stderr) {
+	if code != 1 || !regexp.MustCompile(`^gputrain: training diverged at step \d+: .*; try a smaller --lr\n$`).MatchString(stderr) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -176,7 +176,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
 	if e.Hidden, err = parseHidden(f.hidden); err != nil {
 		return job.Experiment{}, err
 	}
-	if e.Activation, err = job.ParseActivation(f.activation); err != nil {
+	if e.Activation, err = nn.ParseActivation(f.activation); err != nil {
 		return bad(err)
 	}
 	if e.Reduction, err = nn.ParseReduction(f.reduction); err != nil {
@@ -478,7 +478,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if errors.As(err, &ie) {
 			return interrupted(ie, ckPath, exp.CV >= 2, log)
 		}
-		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		log.event("error", map[string]any{"error": errText(err)})
 		var se *data.SplitError
 		if errors.As(err, &se) {
 			return splitFlagError(fs, se)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/internal/safetensors"
 	"github.com/gputrain/gputrain/metrics"
@@ -247,7 +248,9 @@ func decodeCheckpoint(b []byte) (*Checkpoint, error) {
 	switch f.Metadata["format"] {
 	case CheckpointFormatTag:
 	case FormatTag:
-		return nil, fmt.Errorf("not a checkpoint but a gputrain model (to start a new run from its parameters use --init-from)")
+		return nil, advice.New(func(name advice.Namer) string {
+			return fmt.Sprintf("not a checkpoint but a gputrain model (to start a new run from its parameters use %s)", name(advice.InitFrom))
+		})
 	default:
 		return nil, fmt.Errorf("not a gputrain checkpoint: its metadata has no %q format tag", CheckpointFormatTag)
 	}

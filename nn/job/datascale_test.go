@@ -52,7 +52,7 @@ func TestDataScale(t *testing.T) {
 		{"labels near 1e30", scaleData(t, 1, 1e30), regression(1e-4, true), `the label column "price" holds values up to`, ""},
 		{"labels near 1e8", scaleData(t, 1, 1e8), regression(1e-2, true), "", `the data's scale is the likely cause, not the learning rate: the label column "price" reaches`},
 		{"raw feature near 1e6", scaleData(t, 1e6, 1), regression(1e-2, false), "", `column "b" reaches`},
-		{"learning rate", scaleData(t, 1, 1), regression(10, true), "", "try a smaller --lr"},
+		{"learning rate", scaleData(t, 1, 1), regression(10, true), "", "try a smaller learning rate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

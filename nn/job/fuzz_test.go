@@ -133,7 +133,7 @@ func TestDamagedCheckpoints(t *testing.T) {
 		_, err := decodeCheckpoint(b)
 		checkOneLine(t, err)
 	}
-	if _, err := decodeModel(checkpoint); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := decodeModel(checkpoint); err == nil || !strings.Contains(err.Error(), "a resumed training run") {
 		t.Errorf("a checkpoint given as a model: %v", err)
 	}
 }

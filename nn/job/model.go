@@ -11,6 +11,7 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/internal/safetensors"
 	"github.com/gputrain/gputrain/nn"
@@ -43,16 +44,6 @@ type archJSON struct {
 	Activation string `json:"activation"`
 	Loss       string `json:"loss"`
 	BatchNorm  bool   `json:"batch_norm,omitempty"`
-}
-
-// ParseActivation checks an --activation value.
-func ParseActivation(s string) (device.Activation, error) {
-	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
-		if a.String() == s {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("invalid --activation %q: want tanh, relu, sigmoid or identity", s)
 }
 
 func parseLoss(s string) (device.Loss, error) {
@@ -227,7 +218,9 @@ func decodeModel(b []byte) (*Model, error) {
 	switch f.Metadata["format"] {
 	case FormatTag:
 	case CheckpointFormatTag:
-		return nil, fmt.Errorf("not a gputrain model but a training checkpoint: continue it with \"gputrain train --resume FILE\" (its --out is the model)")
+		return nil, advice.New(func(name advice.Namer) string {
+			return fmt.Sprintf("not a gputrain model but a training checkpoint: continue it with %s (%s is the model)", name(advice.Resume), name(advice.Output))
+		})
 	default:
 		return nil, fmt.Errorf("not a gputrain model: its metadata has no %q format tag", FormatTag)
 	}
@@ -260,7 +253,7 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 	}
 	m.Arch = nn.Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
 	var err error
-	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
+	if m.Arch.Activation, err = nn.ParseActivation(a.Activation); err != nil {
 		return nil, err
 	}
 	if m.Arch.Loss, err = parseLoss(a.Loss); err != nil {

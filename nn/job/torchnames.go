@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/safetensors"
 	"github.com/gputrain/gputrain/nn"
 )
@@ -129,7 +130,9 @@ func paramsFromStateDict(arch nn.Arch, tensors map[string]safetensors.Tensor) (n
 	}
 	for _, name := range slices.Sorted(maps.Keys(tensors)) {
 		if strings.HasPrefix(name, "bn.") && !arch.BatchNorm {
-			return nn.Params{}, fmt.Errorf("the file has batch normalisation (%q) but the network %s has none: add --batch-norm", from[name], arch)
+			return nn.Params{}, advice.New(func(n advice.Namer) string {
+				return fmt.Sprintf("the file has batch normalisation (%q) but the network %s has none: add %s", from[name], arch, n(advice.BatchNorm))
+			})
 		}
 	}
 	p, err := ParamsFromTensors(arch, tensors)

@@ -123,7 +123,7 @@ func TestParamsFromStateDict(t *testing.T) {
 	for _, n := range bnOf("1.") {
 		bn[n] = safetensors.Tensor{Shape: []int{3}, F32: make([]float32, 3)}
 	}
-	if _, err := paramsFromStateDict(nn.Arch{Inputs: 2, Outputs: 3}, bn); err == nil || !strings.Contains(err.Error(), "add --batch-norm") {
+	if _, err := paramsFromStateDict(nn.Arch{Inputs: 2, Outputs: 3}, bn); err == nil || !strings.Contains(err.Error(), "add batch normalisation") {
 		t.Errorf("batch norm for a network without: err %v", err)
 	}
 }
