@@ -10,6 +10,7 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
@@ -131,7 +132,7 @@ func (f *columnFlags) register(fs *pflag.FlagSet) {
 // those --features names) and says so on w, as well as rows skipped for a
 // missing label.
 func (f *columnFlags) apply(ds *data.Dataset, w io.Writer) (*data.Dataset, *data.PrepConfig, error) {
-	if note := ds.SkippedNote(); note != "" {
+	if note := ds.SkippedNote(flagName); note != "" {
 		fmt.Fprintln(w, "note:      "+note)
 	}
 	cfg := &data.PrepConfig{MaxCategories: f.maxCategories, MissingIndicator: f.missingIndicator}
@@ -146,7 +147,7 @@ func (f *columnFlags) apply(ds *data.Dataset, w io.Writer) (*data.Dataset, *data
 		return nil, nil, err
 	}
 	if strings.TrimSpace(f.categorical) != "" {
-		idx, err := ds.ResolveColumns("--categorical", f.categorical)
+		idx, err := ds.ResolveColumns(advice.Categorical, f.categorical)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -135,9 +135,15 @@ var flags = map[advice.Setting]string{
 	advice.AnomalyCheck: "--detect-anomaly",
 	advice.BatchNorm:    "--batch-norm",
 	advice.BatchSize:    "--batch-size",
+	advice.Categorical:  "--categorical",
+	advice.Features:     "--features",
+	advice.Header:       "--header",
 	advice.Hidden:       "--hidden",
+	advice.IDColumn:     "--id-col",
+	advice.Ignore:       "--ignore",
 	advice.Init:         "--init",
 	advice.InitFrom:     "--init-from",
+	advice.Label:        "--label",
 	advice.LearningRate: "--lr",
 	advice.LRGamma:      "--lr-gamma",
 	advice.LRMin:        "--lr-min",
@@ -149,6 +155,7 @@ var flags = map[advice.Setting]string{
 	advice.Restarts:     "--restarts",
 	advice.Resume:       `"gputrain train --resume FILE"`,
 	advice.Standardize:  "standardise the features (--standardize)",
+	advice.Strict:       "--strict",
 	advice.WarmupSteps:  "--warmup-steps",
 }
 

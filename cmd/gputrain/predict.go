@@ -14,6 +14,7 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
@@ -156,7 +157,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	var notes bytes.Buffer
 	var ids []string
 	if idCol != "" {
-		idx, err := ds.ResolveColumns("--id-col", idCol)
+		idx, err := ds.ResolveColumns(advice.IDColumn, idCol)
 		if err != nil {
 			return err
 		}
@@ -332,7 +333,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var notes bytes.Buffer // written only on success: an error stays one line
-	if note := ds.SkippedNote(); note != "" {
+	if note := ds.SkippedNote(flagName); note != "" {
 		fmt.Fprintln(&notes, "gputrain: note: "+note)
 	}
 	if ds, err = modelColumns(ds, m, &notes); err != nil {

@@ -80,13 +80,13 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 // column was taken.
 func (p *printer) layout(ds *data.Dataset) {
 	l := ds.Layout
-	if p.quiet || l.HeaderRule == "" {
+	if p.quiet || l.HeaderRule == nil {
 		return
 	}
 	if l.Header {
-		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule)
+		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule(flagName))
 	} else {
-		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule)
+		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule(flagName))
 	}
 	if p.labelDefault && l.LabelColumn > 0 {
 		fmt.Fprintf(p.w, "label:     column %d (%q), the last; choose another with --label NAME or --label NUMBER\n", l.LabelColumn, ds.LabelName)

@@ -19,9 +19,15 @@ const (
 	AnomalyCheck Setting = "anomaly detection"
 	BatchNorm    Setting = "batch normalisation"
 	BatchSize    Setting = "batch size"
+	Categorical  Setting = "categorical columns"
+	Features     Setting = "feature columns"
+	Header       Setting = "header setting"
 	Hidden       Setting = "hidden"
+	IDColumn     Setting = "id column"
+	Ignore       Setting = "ignored columns"
 	Init         Setting = "initialisation"
 	InitFrom     Setting = "initial parameters from a file"
+	Label        Setting = "label"
 	LearningRate Setting = "learning rate"
 	LRGamma      Setting = "step decay factor"
 	LRMin        Setting = "minimum learning rate"
@@ -33,6 +39,7 @@ const (
 	Restarts     Setting = "restarts"
 	Resume       Setting = "a resumed training run"
 	Standardize  Setting = "standardise the features"
+	Strict       Setting = "strict reading"
 	WarmupSteps  Setting = "warm-up"
 )
 
