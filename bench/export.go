@@ -23,7 +23,7 @@ type Tensor struct {
 }
 
 // Header is the JSON description written next to an export's raw data.
-// Parameters are in PyTorch's layout, as nn.ParamTensors names them:
+// Parameters are in PyTorch's layout, as job.ParamTensors names them:
 // "layers.L.weight" is fan_out × fan_in, "layers.L.bias" fan_out.
 type Header struct {
 	Format     string      `json:"format"`

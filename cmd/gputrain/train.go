@@ -165,7 +165,7 @@ func inRange(v, lo, hi int) bool { return v >= lo && v <= hi }
 // itoa formats an int.
 func itoa(v int) string { return strconv.Itoa(v) }
 
-// experiment validates the flags and turns them into an nn.Experiment.
+// experiment validates the flags and turns them into a job.Experiment.
 func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
 	var e job.Experiment
 	var err error
