@@ -71,11 +71,6 @@ func (s Schedule) Validate() error {
 	return nil
 }
 
-// invalidValue reports a setting's value outside its range.
-func invalidValue(setting advice.Setting, want string) error {
-	return advice.New(func(name advice.Namer) string { return fmt.Sprintf("invalid %s: want %s", name(setting), want) })
-}
-
 // LR returns the learning rate of update i (0-based) of a run of total
 // updates with base rate base.
 func (s Schedule) LR(base float64, i, total int) float64 {

@@ -33,13 +33,6 @@ func ParseReduction(s string) (Reduction, error) {
 	return "", invalidName(advice.Reduction, s, "mean or sum")
 }
 
-// invalidName reports a name outside the set a setting accepts.
-func invalidName(setting advice.Setting, s, want string) error {
-	return advice.New(func(name advice.Namer) string {
-		return fmt.Sprintf("invalid %s %q: want %s", name(setting), s, want)
-	})
-}
-
 // TrainConfig is everything a training run needs besides the data.
 type TrainConfig struct {
 	Arch      Arch
