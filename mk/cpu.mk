@@ -1,4 +1,4 @@
-# CPU backend targets (issue 7). The kernels in cpu/internal/{sgemm,vec}
+# CPU backend targets. The kernels in cpu/internal/{sgemm,vec}
 # are Go assembly written by generators; `make cpu-generate` rewrites them.
 
 .PHONY: cpu-generate cpu-test-levels cpu-bench
@@ -12,8 +12,8 @@ cpu-generate:
 # levels and on a build without any assembly.
 cpu-test-levels:
 	$(GO) test ./cpu/...
-	GPUTRAIN_CPU_KERNELS=avx2 $(GO) test ./nn/
-	GPUTRAIN_CPU_KERNELS=generic $(GO) test ./nn/
+	GPUTRAIN_CPU_KERNELS=avx2 $(GO) test ./nn/...
+	GPUTRAIN_CPU_KERNELS=generic $(GO) test ./nn/...
 	$(GO) test -tags purego ./cpu/...
 
 # Side-by-side timings: the CPU backend's benchmarks, then numpy/OpenBLAS

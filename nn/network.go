@@ -62,7 +62,7 @@ func NewNetwork(dev device.Device, arch Arch, params Params, maxRows int, dropou
 // newReplicas allocates count replicas of a network side by side; params
 // holds count replicas (see Params).
 func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int, dropout float64) (*Network, error) {
-	if err := params.checkShapes(arch, count); err != nil {
+	if err := params.CheckShapes(arch, count); err != nil {
 		return nil, err
 	}
 	n := &Network{dev: dev, arch: arch, replicas: count, maxRows: maxRows, dropout: float32(dropout)}
@@ -220,7 +220,7 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 			pre = ly.z
 		}
 		if l == 0 {
-			n.dev.Gemm(false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
+			device.Gemm(n.dev, false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
 		} else {
 			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
 		}
@@ -274,7 +274,7 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 		in, ldIn, strideIn := n.input(x, l, train)
 		// dW_r = in_rᵀ·dZ_r (for the first layer, all replicas in one product)
 		if l == 0 {
-			n.dev.Gemm(true, false, ly.in, wide, rows, 1, in, ly.da, 0, ly.dw)
+			device.Gemm(n.dev, true, false, ly.in, wide, rows, 1, in, ly.da, 0, ly.dw)
 		} else {
 			n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
 		}
@@ -313,7 +313,7 @@ func (n *Network) tensorBufs() []device.Buffer {
 
 // upload copies p (holding every replica) into the network.
 func (n *Network) upload(p Params) error {
-	if err := p.checkShapes(n.arch, n.replicas); err != nil {
+	if err := p.CheckShapes(n.arch, n.replicas); err != nil {
 		return err
 	}
 	ts, _ := p.tensors()

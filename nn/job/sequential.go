@@ -1,0 +1,61 @@
+package job
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
+)
+
+// torchActivations are the PyTorch modules of the activations.
+var torchActivations = map[device.Activation]string{
+	device.Tanh: "Tanh()", device.ReLU: "ReLU()", device.Sigmoid: "Sigmoid()", device.Identity: "Identity()",
+}
+
+// SequentialCode is the PyTorch module computing arch's network (logits):
+// for each hidden layer Linear, BatchNorm1d (with batch normalisation) and
+// the activation, then the output Linear.
+func SequentialCode(arch nn.Arch) string {
+	sizes := arch.Sizes()
+	var mods []string
+	for l := 0; l < arch.Layers(); l++ {
+		mods = append(mods, fmt.Sprintf("torch.nn.Linear(%d, %d)", sizes[l], sizes[l+1]))
+		if l == arch.Layers()-1 {
+			break
+		}
+		if arch.BatchNorm {
+			mods = append(mods, fmt.Sprintf("torch.nn.BatchNorm1d(%d)", sizes[l+1]))
+		}
+		mods = append(mods, "torch.nn."+torchActivations[arch.Activation])
+	}
+	return "torch.nn.Sequential(\n    " + strings.Join(mods, ",\n    ") + ",\n)"
+}
+
+// SequentialTensors names the parameters as the state_dict of the module
+// SequentialCode describes ("0.weight", "0.bias", "1.running_mean", …), so
+// that load_state_dict takes them as they are. BatchNorm1d's
+// num_batches_tracked is written as 0: with its fixed momentum PyTorch
+// does not use it, but a strict load wants it.
+func SequentialTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor {
+	named := ParamTensors(arch, p)
+	out := map[string]safetensors.Tensor{}
+	per := 2 // modules per hidden layer: Linear, activation
+	if arch.BatchNorm {
+		per = 3
+	}
+	for l := 0; l < arch.Layers(); l++ {
+		at := l * per
+		for _, f := range []string{"weight", "bias"} {
+			out[fmt.Sprintf("%d.%s", at, f)] = named[fmt.Sprintf("layers.%d.%s", l, f)]
+		}
+		if l < arch.Layers()-1 && arch.BatchNorm {
+			for i, f := range []string{"weight", "bias", "running_mean", "running_var"} {
+				out[fmt.Sprintf("%d.%s", at+1, f)] = named[bnNames(l)[i]]
+			}
+			out[fmt.Sprintf("%d.num_batches_tracked", at+1)] = safetensors.Tensor{Shape: []int{}, I64: []int64{0}}
+		}
+	}
+	return out
+}
