@@ -1,0 +1,42 @@
+package data
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// Regression labels that are text: the error names the first of them,
+// also when it is the first row.
+func TestRegressionTextLabelNamesTheFirst(t *testing.T) {
+	_, err := EncodeWith(labelled(t, "abc", "def", "1"), nil, TaskRegression)
+	checkErr(t, err, `x.csv:2:2: label "abc" in column "experimental_class" is not a number (regression needs numeric labels)`)
+	// In memory there is no line to point at: the row number stands in.
+	d, err := FromRows([][]float64{{1}, {2}}, []string{"a", "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = EncodeWith(d, nil, TaskRegression)
+	if err == nil || !strings.Contains(err.Error(), `row 1: label "a" in column "y" is not a number`) {
+		t.Fatalf("in memory: %v", err)
+	}
+}
+
+// A class too small for stratified k-fold is named by its value as
+// written: 12, not a rounding of it.
+func TestKFoldNamesTheClass(t *testing.T) {
+	_, err := KFold([]float64{12, 12, 3, 3, 3}, 3, true, 1)
+	if err == nil || !strings.Contains(err.Error(), "class 12 has only 2 rows") {
+		t.Fatalf("%v, want it to name class 12 with 2 rows", err)
+	}
+}
+
+// Missing-value markers match whatever their case, also those beginning
+// with the first and last capital letters.
+func TestNAValuesAnyCase(t *testing.T) {
+	d := single(t, "a,class\nABSENT,x\nZilch,y\n1,x\n", "class", Options{NAValues: []string{"absent", "zilch"}})
+	got := rows(d)
+	if !math.IsNaN(got[0][0]) || !math.IsNaN(got[1][0]) || got[2][0] != 1 {
+		t.Fatalf("rows %v, want NaN, NaN, 1", got)
+	}
+}
