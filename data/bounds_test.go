@@ -32,11 +32,12 @@ func TestKFoldNamesTheClass(t *testing.T) {
 }
 
 // Missing-value markers match whatever their case, also those beginning
-// with the first and last capital letters.
+// with the first and last capital letters, and a Greek one whose capital
+// begins with another byte (Ω is CE A9, ω CF 89).
 func TestNAValuesAnyCase(t *testing.T) {
-	d := single(t, "a,class\nABSENT,x\nZilch,y\n1,x\n", "class", Options{NAValues: []string{"absent", "zilch"}})
+	d := single(t, "a,class\nABSENT,x\nZilch,y\nΩmit,x\n1,y\n", "class", Options{NAValues: []string{"absent", "zilch", "ωmit"}})
 	got := rows(d)
-	if !math.IsNaN(got[0][0]) || !math.IsNaN(got[1][0]) || got[2][0] != 1 {
-		t.Fatalf("rows %v, want NaN, NaN, 1", got)
+	if !math.IsNaN(got[0][0]) || !math.IsNaN(got[1][0]) || !math.IsNaN(got[2][0]) || got[3][0] != 1 {
+		t.Fatalf("rows %v, want NaN, NaN, NaN, 1", got)
 	}
 }
