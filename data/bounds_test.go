@@ -41,3 +41,18 @@ func TestNAValuesAnyCase(t *testing.T) {
 		t.Fatalf("rows %v, want NaN, NaN, NaN, 1", got)
 	}
 }
+
+// A category is the shortest exact spelling of a number: 12.0 and 12 are
+// one, 12 and 13 are two.
+func TestCellKey(t *testing.T) {
+	for _, c := range []struct {
+		text   string
+		v      float64
+		isText bool
+		want   string
+	}{{"12.0", 0, true, "12"}, {"13", 0, true, "13"}, {"", 12, false, "12"}, {"", 0.125, false, "0.125"}, {"red", 0, true, "red"}} {
+		if got := cellKey(c.text, c.v, c.isText); got != c.want {
+			t.Errorf("cellKey(%q, %v, %v) = %q, want %q", c.text, c.v, c.isText, got, c.want)
+		}
+	}
+}
