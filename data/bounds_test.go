@@ -2,6 +2,7 @@ package data
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,29 @@ func TestCellKey(t *testing.T) {
 		if got := cellKey(c.text, c.v, c.isText); got != c.want {
 			t.Errorf("cellKey(%q, %v, %v) = %q, want %q", c.text, c.v, c.isText, got, c.want)
 		}
+	}
+}
+
+// The most frequent value imputed: the smallest of those tied for most
+// frequent (scikit-learn's rule), missing cells counted apart.
+func TestNumericFillMostFrequentTie(t *testing.T) {
+	d := single(t, "a,class\n2,x\n1,x\nNA,x\n2,x\n3,x\n1,x\n", "class", Options{})
+	// Repeated: the counts are in a map, whose order changes from run to
+	// run; the answer must not.
+	for range 20 {
+		fill, missing := numericFill(d.column(0), []int{0, 1, 2, 3, 4, 5}, ImputeMostFrequent)
+		if fill != 1 || missing != 1 {
+			t.Fatalf("fill %v, %d missing; want 1, 1", fill, missing)
+		}
+	}
+}
+
+// Categories are ranked by count, then by name: the most frequent fills
+// the missing cells, and MaxCategories keeps the first ones.
+func TestFitCategoriesOrder(t *testing.T) {
+	col := PrepColumn{Name: "c", Missing: 1}
+	fitCategories(&col, map[string]int{"a": 1, "b": 3, "c": 3}, PrepConfig{Impute: ImputeMostFrequent, MaxCategories: 2})
+	if col.FillCategory != "b" || !reflect.DeepEqual(col.Categories, []string{"b", "c"}) || !col.Other {
+		t.Fatalf("fill %q, categories %v, other %v; want b, [b c], true", col.FillCategory, col.Categories, col.Other)
 	}
 }
