@@ -81,3 +81,34 @@ func TestFitCategoriesOrder(t *testing.T) {
 		t.Fatalf("fill %q, categories %v, other %v; want b, [b c], true", col.FillCategory, col.Categories, col.Other)
 	}
 }
+
+// A numeric-only preprocessing says nothing of categories.
+func TestDescribeNumericOnly(t *testing.T) {
+	d := single(t, "a,b,class\n1,2,x\n3,4,y\n", "class", Options{})
+	p, err := FitPrep(d, []int{0, 1}, PrepConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Describe(); got != "2 numeric → 2 inputs" {
+		t.Fatalf("Describe() = %q", got)
+	}
+}
+
+// The category of a numeric cell is read from its own row and column.
+func TestNumericCategoryCell(t *testing.T) {
+	d := single(t, "a,b,class\n1,2,x\n3,4,y\n5,6,x\n", "class", Options{})
+	col := d.column(1)
+	for i, want := range []string{"2", "4", "6"} {
+		if got := col.category(i); got != want {
+			t.Errorf("row %d: category %q, want %q", i, got, want)
+		}
+	}
+	// In memory (no text at all) the cells read as numbers.
+	m, err := FromRows([][]float64{{1.5}, {2}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.ColumnText(0); !reflect.DeepEqual(got, []string{"1.5", "2"}) {
+		t.Errorf("ColumnText = %q", got)
+	}
+}
