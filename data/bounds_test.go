@@ -112,3 +112,19 @@ func TestNumericCategoryCell(t *testing.T) {
 		t.Errorf("ColumnText = %q", got)
 	}
 }
+
+// fitCategories on its bounds: a column with no category at all gets a
+// missing slot even when imputing the most frequent, and MaxCategories
+// categories are all kept without an "other" slot.
+func TestFitCategoriesBounds(t *testing.T) {
+	col := PrepColumn{Name: "c", Missing: 2}
+	fitCategories(&col, map[string]int{}, PrepConfig{Impute: ImputeMostFrequent})
+	if !col.MissingSlot || col.FillCategory != "" {
+		t.Errorf("all missing: slot %v, fill %q; want a missing slot", col.MissingSlot, col.FillCategory)
+	}
+	col = PrepColumn{Name: "c"}
+	fitCategories(&col, map[string]int{"a": 1, "b": 2, "c": 3}, PrepConfig{MaxCategories: 3})
+	if col.Other || len(col.Categories) != 3 {
+		t.Errorf("3 categories of at most 3: %v, other %v", col.Categories, col.Other)
+	}
+}
