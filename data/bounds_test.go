@@ -128,3 +128,12 @@ func TestFitCategoriesBounds(t *testing.T) {
 		t.Errorf("3 categories of at most 3: %v, other %v", col.Categories, col.Other)
 	}
 }
+
+// A scaler fitted on no rows is the identity: mean 0, scale 1.
+func TestFitScalerNoRows(t *testing.T) {
+	d := single(t, "a,class\n5,x\n7,y\n", "class", Options{})
+	s := FitScaler(d, []int{})
+	if s.Mean[0] != 0 || s.Scale[0] != 1 {
+		t.Fatalf("mean %v, scale %v; want 0, 1", s.Mean, s.Scale)
+	}
+}
