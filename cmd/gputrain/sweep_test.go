@@ -82,10 +82,15 @@ func TestSweepEqualsSeparateTrainRuns(t *testing.T) {
 		{"cross-validation", []string{"--cv", "3"}, func(r int) string { return "fold " + string(rune('1'+r)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := filepath.Join(dir, "sweep.jsonl")
-			args := append([]string{"sweep", "--quiet", "--steps", "60", "--lr", "1e-4,1e-3", "--dropout", "0,0.3", "--log", log}, c.split...)
+			log, plots := filepath.Join(dir, "sweep.jsonl"), filepath.Join(dir, "plots-"+c.split[0])
+			args := append([]string{"sweep", "--quiet", "--steps", "60", "--lr", "1e-4,1e-3", "--dropout", "0,0.3", "--log", log, "--plots", plots}, c.split...)
 			if code, _, stderr := gputrain(t, args...); code != exitOK {
 				t.Fatalf("sweep: exit %d: %s", code, stderr)
+			}
+			for _, chart := range []string{"sweep_lr_loss.png", "sweep_dropout_accuracy.svg"} {
+				if _, err := os.Stat(filepath.Join(plots, chart)); err != nil {
+					t.Errorf("--plots: %v", err)
+				}
 			}
 			recs := sweepRecords(t, log)
 			if len(recs) != 4 {
