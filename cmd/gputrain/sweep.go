@@ -11,11 +11,13 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/charts"
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/sweep"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
@@ -48,6 +50,10 @@ Outputs: a line per finished trial, the leaderboard (best first), with
 that reproduces it, each metric's mean ± sd over its runs), with --out the
 best configuration's model, with --plots the loss and the task's first
 metric against each swept flag.
+
+Several devices: --device cuda:0,cuda:1 (or --device all) spreads the
+trials over them, each device taking the next trial when it finishes one;
+the results are those of one device.
 
 Many machines: --shard I/N runs trial i when i mod N = I (I from 0); a
 Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a
@@ -129,6 +135,7 @@ func (f *sweepFlags) register(fs *pflag.FlagSet) {
 	for _, name := range notForSweeps {
 		_ = fs.MarkHidden(name)
 	}
+	fs.Lookup("device").Usage = "compute device: auto, cpu, cuda or cuda:N; or several, comma-separated (cuda:0,cuda:1), or all: the trials are spread over them, each device taking the next trial when it finishes one"
 	fs.Lookup("out").Usage = "save the best configuration's model to this safetensors file"
 	fs.Lookup("log").Usage = "write every trial's result to this file as JSON Lines (the input of gputrain sweep merge)"
 	fs.Lookup("plots").Usage = "write PNG and SVG charts of the loss and the task's first metric against each swept flag to this directory"
@@ -195,11 +202,15 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	dev, err := openDevice(f.device)
+	devs, err := openDevices(f.device)
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
+	defer func() {
+		for _, d := range devs {
+			d.Close()
+		}
+	}()
 	fingerprint := s.fingerprint(fs, ds)
 	var log *os.File
 	if f.logPath != "" {
@@ -223,45 +234,36 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	mine := s.mine()
 	if !f.quiet {
-		fmt.Fprintf(stdout, "sweep:     %s, %s on %s; fingerprint %s\n", s.describe(), s.shardNote(len(mine)), dev.Describe(), fingerprint)
+		fmt.Fprintf(stdout, "sweep:     %s, %s; fingerprint %s\n", s.describe(), s.shardNote(len(mine)), fingerprint)
+		for _, d := range devs {
+			fmt.Fprintf(stdout, "device:    %s\n", d.Describe())
+		}
 	}
 	if err := writeLog(map[string]any{"type": "sweep", "sweep": fingerprint, "trials": len(s.trials), "shard": s.shard.String(),
-		"params": s.plan.Params, "base": s.base, "device": dev.Name(), "version": nn.Version, "time": time.Now().UTC().Format(time.RFC3339)}); err != nil {
+		"params": s.plan.Params, "base": s.base, "devices": deviceNames(devs), "version": nn.Version, "time": time.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return err
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	var recs []sweep.Record
-	var best *nn.Model
-	for n, t := range mine {
-		exp := s.experiments[t.Index]
-		exp.Prep = prep
-		start := time.Now()
-		res, err := nn.RunExperimentContext(ctx, dev, ds, exp, nn.Hooks{})
-		if err != nil {
-			var ie *nn.InterruptedError
-			if errors.As(err, &ie) {
-				return fmt.Errorf("interrupted in trial %d (%d of this shard's %d finished, in --log when given)", t.Index, n, len(mine))
-			}
-			var se *data.SplitError
-			if errors.As(err, &se) {
-				return splitFlagError(fs, se)
-			}
-			return fmt.Errorf("trial %d (%s): %w", t.Index, t, err)
-		}
-		rec := trialRecord(fingerprint, len(s.trials), t, s.commands[t.Index], exp.Seed, res)
-		rec.Elapsed = time.Since(start).Round(time.Millisecond).Seconds()
-		if err := writeLog(rec); err != nil {
-			return err
-		}
-		if len(recs) == 0 || sweep.Better(rec, recs[bestIndex(recs)]) {
-			best = res.Model
-		}
-		recs = append(recs, rec)
+	recs, best, err := s.runTrials(ctx, devs, ds, prep, mine, func(t sweep.Trial, dev device.Device, res *nn.Result, elapsed time.Duration) (sweep.Record, error) {
+		rec := trialRecord(fingerprint, len(s.trials), t, s.commands[t.Index], s.experiments[t.Index].Seed, res)
+		rec.Elapsed = elapsed.Round(time.Millisecond).Seconds()
 		if !f.quiet {
-			fmt.Fprintf(stdout, "trial %d/%d  %s: %s (%.1f s)\n", t.Index+1, len(s.trials), orNone(t.String()), summaryLine(rec), rec.Elapsed)
+			on := ""
+			if len(devs) > 1 {
+				on = " on " + dev.Name()
+			}
+			fmt.Fprintf(stdout, "trial %d/%d%s  %s: %s (%.1f s)\n", t.Index+1, len(s.trials), on, orNone(t.String()), summaryLine(rec), rec.Elapsed)
 		}
+		return rec, writeLog(rec)
+	})
+	if err != nil {
+		var se *data.SplitError
+		if errors.As(err, &se) {
+			return splitFlagError(fs, se)
+		}
+		return err
 	}
 	if err := printLeaderboard(stdout, recs, f.quiet); err != nil {
 		return err
@@ -286,15 +288,133 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// bestIndex is the index of the best of recs.
-func bestIndex(recs []sweep.Record) int {
-	b := 0
-	for i := range recs {
-		if sweep.Better(recs[i], recs[b]) {
-			b = i
+// runTrials trains the trials, each device taking the next trial as it
+// finishes one (one after another on a single device), and returns the
+// records done makes of them (called one at a time, in the order trials
+// finish) and the best trial's model. The first failure stops the other
+// devices at their next update.
+func (s *sweepRun) runTrials(ctx context.Context, devs []device.Device, ds *data.Dataset, prep *data.PrepConfig, trials []sweep.Trial,
+	done func(sweep.Trial, device.Device, *nn.Result, time.Duration) (sweep.Record, error)) ([]sweep.Record, *nn.Model, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		recs     []sweep.Record
+		best     *nn.Model
+		bestRec  sweep.Record
+		firstErr error
+		finished int
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			cancel()
 		}
 	}
-	return b
+	next := make(chan sweep.Trial)
+	for _, dev := range devs {
+		wg.Add(1)
+		go func(dev device.Device) {
+			defer wg.Done()
+			for t := range next {
+				exp := s.experiments[t.Index]
+				exp.Prep = prep
+				start := time.Now()
+				res, err := nn.RunExperimentContext(ctx, dev, ds, exp, nn.Hooks{})
+				elapsed := time.Since(start)
+				mu.Lock()
+				switch {
+				case firstErr != nil:
+					// Stopped because another device failed.
+				case err != nil:
+					var ie *nn.InterruptedError
+					if errors.As(err, &ie) {
+						fail(fmt.Errorf("interrupted in trial %d (%d of this shard's %d trials finished, in --log when given)", t.Index, finished, len(trials)))
+					} else {
+						fail(fmt.Errorf("trial %d (%s) on %s: %w", t.Index, orNone(t.String()), dev.Name(), err))
+					}
+				default:
+					rec, err := done(t, dev, res, elapsed)
+					if err != nil {
+						fail(err)
+						break
+					}
+					if len(recs) == 0 || sweep.Better(rec, bestRec) {
+						best, bestRec = res.Model, rec
+					}
+					recs = append(recs, rec)
+					finished++
+				}
+				mu.Unlock()
+			}
+		}(dev)
+	}
+feed:
+	for _, t := range trials {
+		select {
+		case next <- t:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		// Interrupted while no trial was running.
+		return nil, nil, fmt.Errorf("interrupted (%d of this shard's %d trials finished, in --log when given)", finished, len(trials))
+	}
+	return recs, best, nil
+}
+
+// openDevices opens the sweep's --device: one device, a comma list of
+// them (cuda:0,cuda:1), or all: every device of the most preferred kind
+// that has one (on a CPU build, the CPU).
+func openDevices(spec string) ([]device.Device, error) {
+	specs := strings.Split(spec, ",")
+	if strings.TrimSpace(spec) == "all" {
+		specs = nil
+		for _, kind := range device.Kinds() {
+			list, err := device.List(kind)
+			if err != nil || len(list) == 0 {
+				continue
+			}
+			if len(list) == 1 {
+				specs = []string{kind}
+			}
+			for i := 0; len(list) > 1 && i < len(list); i++ {
+				specs = append(specs, fmt.Sprintf("%s:%d", kind, i))
+			}
+			break
+		}
+		if specs == nil {
+			return nil, usageError{errors.New("--device all: no usable device")}
+		}
+	}
+	var devs []device.Device
+	for _, sp := range specs {
+		d, err := openDevice(strings.TrimSpace(sp))
+		if err != nil {
+			for _, o := range devs {
+				o.Close()
+			}
+			return nil, err
+		}
+		devs = append(devs, d)
+	}
+	return devs, nil
+}
+
+// deviceNames lists the devices' names.
+func deviceNames(devs []device.Device) []string {
+	var names []string
+	for _, d := range devs {
+		names = append(names, d.Name())
+	}
+	return names
 }
 
 // orNone shows a trial without swept flags.
@@ -437,7 +557,11 @@ func (s *sweepRun) describe() string {
 	if len(dims) == 0 {
 		return "1 trial (no swept flag)"
 	}
-	return fmt.Sprintf("%d trials (grid: %s)", len(s.trials), strings.Join(dims, " × "))
+	what := "trials"
+	if len(s.trials) == 1 {
+		what = "trial"
+	}
+	return fmt.Sprintf("%d %s (grid: %s)", len(s.trials), what, strings.Join(dims, " × "))
 }
 
 // shardNote says which share of the trials this run takes.

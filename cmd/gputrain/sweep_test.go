@@ -140,6 +140,14 @@ func TestSweepShardsMergeToTheSweep(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("sweep: exit %d: %s", code, stderr)
 	}
+	// Trials spread over several devices (here two CPU devices, on a CPU
+	// build all of them is the one CPU) give the same leaderboard.
+	for _, devs := range []string{"cpu,cpu", "all"} {
+		code, spread, stderr := gputrain(t, append(common, "--device", devs)...)
+		if code != exitOK || spread != whole {
+			t.Fatalf("--device %s: exit %d: %s\n%s\nwant\n%s", devs, code, stderr, spread, whole)
+		}
+	}
 	var logs []string
 	for i, shard := range []string{"0/3", "1/3", "auto"} {
 		log := filepath.Join(dir, "shard"+string(rune('0'+i))+".jsonl")
@@ -197,6 +205,7 @@ func TestSweepBadInputIsOneLineExit2(t *testing.T) {
 		{"shard beyond count", []string{"--shard", "3/2"}, `^invalid --shard "3/2": want I/N with 0 ≤ I < N`},
 		{"shards outside kubernetes", []string{"--shards", "4"}, `^--shards 4 goes with a Kubernetes Indexed Job`},
 		{"single-run flag", []string{"--checkpoint-every", "10"}, `^--checkpoint-every is a flag of single runs`},
+		{"bad device in a list", []string{"--device", "cpu,gpu"}, `^--device gpu: invalid device "gpu"`},
 		{"merge of different sweeps", []string{"merge", logA, logB}, `^.*b\.jsonl holds trials of sweep \w+ \(1 trials\), .*a\.jsonl of sweep \w+ \(1 trials\): shards of different sweeps cannot be merged$`},
 		{"merge of no file", []string{"merge"}, `^sweep merge needs the --log files`},
 		{"merge of a missing file", []string{"merge", filepath.Join(dir, "none.jsonl")}, `none\.jsonl: no such file or directory$`},
