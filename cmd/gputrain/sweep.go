@@ -131,6 +131,14 @@ func (f *sweepFlags) register(fs *pflag.FlagSet) {
 		o := &occurrences{def: fl.DefValue}
 		fl.Value = o
 		f.swept[s.name] = o
+		switch {
+		case s.listSep != ",":
+			fl.Usage += `; sweep: configurations separated by "` + s.listSep + `" or by repeating the flag, or lo:hi[:log], one layer's width drawn --trials times`
+		case s.kind == sweep.Choice:
+			fl.Usage += "; sweep: a comma list"
+		default:
+			fl.Usage += "; sweep: a comma list, or lo:hi[:log] drawn --trials times"
+		}
 	}
 	for _, name := range notForSweeps {
 		_ = fs.MarkHidden(name)
