@@ -247,7 +247,7 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "device:    %s\n", d.Describe())
 		}
 	}
-	if err := writeLog(map[string]any{"type": "sweep", "sweep": fingerprint, "trials": len(s.trials), "shard": s.shard.String(),
+	if err := writeLog(map[string]any{"type": sweep.HeaderType, "sweep": fingerprint, "trials": len(s.trials), "shard": s.shard.String(),
 		"params": s.plan.Params, "base": s.base, "devices": deviceNames(devs), "version": nn.Version, "time": time.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return err
 	}
@@ -651,7 +651,7 @@ func printLeaderboard(w io.Writer, recs []sweep.Record, quiet bool) error {
 		fmt.Fprintln(w)
 	}
 	if len(ranked) == 0 {
-		_, err := fmt.Fprintln(w, "leaderboard: no trials in this shard")
+		_, err := fmt.Fprintln(w, "leaderboard: no trials")
 		return err
 	}
 	fmt.Fprintf(w, "leaderboard: %d of %d trials, best first by the mean %s loss (mean ± sd over %s):\n", len(ranked), ranked[0].Trials, ranked[0].Split, runsWord(ranked[0]))
@@ -664,7 +664,11 @@ func printLeaderboard(w io.Writer, recs []sweep.Record, quiet bool) error {
 
 // runsWord names what a record's runs are.
 func runsWord(r sweep.Record) string {
-	if r.Split == "cross-validation" {
+	restarts := len(r.Runs) > 0 && strings.Contains(r.Runs[len(r.Runs)-1].Name, "restart")
+	switch {
+	case r.Split == "cross-validation" && restarts:
+		return "folds × restarts"
+	case r.Split == "cross-validation":
 		return "folds"
 	}
 	return "restarts"
@@ -696,12 +700,12 @@ func sweepMergeCommand(args []string, stdout io.Writer) error {
 		if err != nil {
 			return usageError{fmt.Errorf("%s: %v", path, unwrapPathError(err))}
 		}
-		recs, err := sweep.Read(file, path)
+		src, err := sweep.Read(file, path)
 		file.Close()
 		if err != nil {
 			return usageError{err}
 		}
-		sources = append(sources, sweep.Source{Name: path, Records: recs})
+		sources = append(sources, src)
 	}
 	recs, missing, err := sweep.Merge(sources)
 	if err != nil {
@@ -720,7 +724,7 @@ func sweepMergeCommand(args []string, stdout io.Writer) error {
 		for _, i := range missing {
 			ids = append(ids, strconv.Itoa(i))
 		}
-		return fmt.Errorf("%d of the sweep's %d trials are in none of the files (trials %s): a shard did not finish, or its file was not given", len(missing), recs[0].Trials, strings.Join(ids, ", "))
+		return fmt.Errorf("%d of the sweep's %d trials are in none of the files (trials %s): a shard did not finish, or its file was not given", len(missing), len(recs)+len(missing), strings.Join(ids, ", "))
 	}
 	return nil
 }

@@ -21,11 +21,11 @@ func sweepRecords(t *testing.T, path string) []sweep.Record {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := sweep.Read(f, path)
+	src, err := sweep.Read(f, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return recs
+	return src.Records
 }
 
 // trainResult reads the evaluations of a train run's --log result record:

@@ -158,63 +158,94 @@ func Rank(recs []Record) {
 	})
 }
 
-// Read collects the trial records of a --log file (other records, such
-// as the sweep's header, are skipped). name is the file's name for errors.
-func Read(r io.Reader, name string) ([]Record, error) {
+// HeaderType is the type field of the record a sweep's --log starts
+// with: it names the sweep (fields sweep and trials, as in a Record) before
+// any trial finishes, so that a shard that ran no trial still says which
+// sweep it belongs to.
+const HeaderType = "sweep"
+
+// Source is one --log file of a sweep: the sweep it belongs to and its
+// trial records.
+type Source struct {
+	Name    string
+	Sweep   string // the fingerprint; "" for a file with neither header nor trial
+	Trials  int    // in the whole sweep
+	Records []Record
+}
+
+// Read reads a --log file: its header and trial records (other records are
+// skipped). A file whose records name different sweeps is refused. name is
+// the file's name for errors.
+func Read(r io.Reader, name string) (Source, error) {
+	src := Source{Name: name}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	var out []Record
 	for line := 1; sc.Scan(); line++ {
 		b := sc.Bytes()
 		if len(strings.TrimSpace(string(b))) == 0 {
 			continue
 		}
 		var head struct {
-			Type string `json:"type"`
+			Type   string `json:"type"`
+			Sweep  string `json:"sweep"`
+			Trials int    `json:"trials"`
 		}
 		if err := json.Unmarshal(b, &head); err != nil {
-			return nil, fmt.Errorf("%s line %d: not a JSON record: %v", name, line, err)
+			return src, fmt.Errorf("%s line %d: not a JSON record: %v", name, line, err)
 		}
-		if head.Type != TrialType {
+		if head.Type != TrialType && head.Type != HeaderType {
+			continue
+		}
+		if head.Sweep == "" || head.Trials < 1 {
+			return src, fmt.Errorf("%s line %d: a %s record without its sweep and number of trials", name, line, head.Type)
+		}
+		if src.Sweep == "" {
+			src.Sweep, src.Trials = head.Sweep, head.Trials
+		} else if head.Sweep != src.Sweep || head.Trials != src.Trials {
+			return src, fmt.Errorf("%s line %d: a record of sweep %s (%d trials) in a file of sweep %s (%d trials)", name, line, head.Sweep, head.Trials, src.Sweep, src.Trials)
+		}
+		if head.Type == HeaderType {
 			continue
 		}
 		var rec Record
 		if err := json.Unmarshal(b, &rec); err != nil {
-			return nil, fmt.Errorf("%s line %d: not a trial record: %v", name, line, err)
+			return src, fmt.Errorf("%s line %d: not a trial record: %v", name, line, err)
 		}
-		if rec.Sweep == "" || rec.Trials < 1 || rec.Trial < 0 || rec.Trial >= rec.Trials {
-			return nil, fmt.Errorf("%s line %d: a trial record without a valid sweep, trial and trials", name, line)
+		if rec.Trial < 0 || rec.Trial >= rec.Trials {
+			return src, fmt.Errorf("%s line %d: trial %d of a sweep of %d trials", name, line, rec.Trial, rec.Trials)
 		}
-		out = append(out, rec)
+		src.Records = append(src.Records, rec)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return src, fmt.Errorf("%s: %v", name, err)
 	}
-	return out, nil
+	return src, nil
 }
 
-// Source is one shard's records and where they came from.
-type Source struct {
-	Name    string
-	Records []Record
-}
-
-// Merge joins the records of a sweep's shards. It refuses records of
+// Merge joins the records of a sweep's shards. It refuses files of
 // different sweeps and one trial recorded twice with different results;
 // it returns the records in trial order and the indices of the trials no
-// shard recorded.
+// file holds.
 func Merge(sources []Source) (recs []Record, missing []int, err error) {
+	var first *Source
+	for i := range sources {
+		src := &sources[i]
+		if src.Sweep == "" {
+			return nil, nil, fmt.Errorf("%s: not the --log of a gputrain sweep (no sweep or trial record)", src.Name)
+		}
+		if first == nil {
+			first = src
+		} else if src.Sweep != first.Sweep || src.Trials != first.Trials {
+			return nil, nil, fmt.Errorf("%s holds trials of sweep %s (%d trials), %s of sweep %s (%d trials): shards of different sweeps cannot be merged", src.Name, src.Sweep, src.Trials, first.Name, first.Sweep, first.Trials)
+		}
+	}
+	if first == nil {
+		return nil, nil, fmt.Errorf("no --log file to merge")
+	}
 	byTrial := map[int]Record{}
 	from := map[int]string{}
-	first, firstName := Record{}, ""
 	for _, src := range sources {
 		for _, r := range src.Records {
-			if firstName == "" {
-				first, firstName = r, src.Name
-			}
-			if r.Sweep != first.Sweep || r.Trials != first.Trials {
-				return nil, nil, fmt.Errorf("%s holds trials of sweep %s (%d trials), %s of sweep %s (%d trials): shards of different sweeps cannot be merged", src.Name, r.Sweep, r.Trials, firstName, first.Sweep, first.Trials)
-			}
 			if prev, ok := byTrial[r.Trial]; ok {
 				if !sameResult(prev, r) {
 					return nil, nil, fmt.Errorf("trial %d is in %s and in %s with different results", r.Trial, from[r.Trial], src.Name)
@@ -223,9 +254,6 @@ func Merge(sources []Source) (recs []Record, missing []int, err error) {
 			}
 			byTrial[r.Trial], from[r.Trial] = r, src.Name
 		}
-	}
-	if firstName == "" {
-		return nil, nil, fmt.Errorf("no trial records in %s", names(sources))
 	}
 	for i := 0; i < first.Trials; i++ {
 		r, ok := byTrial[i]
@@ -245,14 +273,6 @@ func sameResult(a, b Record) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
-}
-
-func names(sources []Source) string {
-	var s []string
-	for _, src := range sources {
-		s = append(s, src.Name)
-	}
-	return strings.Join(s, ", ")
 }
 
 // WriteLeaderboard writes the records best first as a table: rank, trial,

@@ -199,16 +199,16 @@ func TestRecordsMergeAndRank(t *testing.T) {
 		}
 		w.Write(append(b, '\n'))
 		if i == 0 {
-			w.WriteString(`{"type":"sweep","sweep":"abc"}` + "\n")
+			w.WriteString(`{"type":"sweep","sweep":"abc","trials":4}` + "\n")
 		}
 	}
 	var sources []Source
 	for name, buf := range map[string]*bytes.Buffer{"0.jsonl": &shard0, "1.jsonl": &shard1} {
-		recs, err := Read(buf, name)
+		src, err := Read(buf, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sources = append(sources, Source{name, recs})
+		sources = append(sources, src)
 	}
 	recs, missing, err := Merge(sources)
 	if err != nil || len(missing) != 0 || len(recs) != 4 {
@@ -228,11 +228,11 @@ func TestRecordsMergeAndRank(t *testing.T) {
 		t.Fatalf("leaderboard %q, %v", table.String(), err)
 	}
 
-	other := Source{"other.jsonl", []Record{record("xyz", 4, 1, 0.5)}}
+	other := Source{"other.jsonl", "xyz", 4, []Record{record("xyz", 4, 1, 0.5)}}
 	if _, _, err := Merge(append(sources, other)); err == nil || !strings.Contains(err.Error(), "different sweeps") {
 		t.Fatalf("merging another sweep: %v", err)
 	}
-	changed := Source{"again.jsonl", []Record{record("abc", 4, 1, 0.9)}}
+	changed := Source{"again.jsonl", "abc", 4, []Record{record("abc", 4, 1, 0.9)}}
 	if _, _, err := Merge(append(sources, changed)); err == nil || !strings.Contains(err.Error(), "different results") {
 		t.Fatalf("merging a trial with another result: %v", err)
 	}
@@ -242,6 +242,25 @@ func TestRecordsMergeAndRank(t *testing.T) {
 	}
 	if _, err := Read(strings.NewReader("{not json\n"), "bad.jsonl"); err == nil || !strings.Contains(err.Error(), "bad.jsonl line 1") {
 		t.Fatalf("reading a damaged file: %v", err)
+	}
+	// A shard that ran no trial names its sweep in its header: merged with
+	// the others it adds nothing, with another sweep's it is refused.
+	empty, err := Read(strings.NewReader(`{"type":"sweep","sweep":"abc","trials":4}`+"\n"), "empty.jsonl")
+	if err != nil || empty.Sweep != "abc" || len(empty.Records) != 0 {
+		t.Fatalf("reading a shard without trials: %+v, %v", empty, err)
+	}
+	if recs, missing, err := Merge(append(sources, empty)); err != nil || len(recs) != 4 || len(missing) != 0 {
+		t.Fatalf("merging a shard without trials: %d records, missing %v, %v", len(recs), missing, err)
+	}
+	empty.Sweep = "xyz"
+	if _, _, err := Merge(append(sources, empty)); err == nil || !strings.Contains(err.Error(), "empty.jsonl holds trials of sweep xyz") {
+		t.Fatalf("merging another sweep's empty shard: %v", err)
+	}
+	if _, err := Read(strings.NewReader(`{"type":"sweep","sweep":"abc","trials":4}`+"\n"+`{"type":"sweep","sweep":"abd","trials":4}`+"\n"), "mixed.jsonl"); err == nil || !strings.Contains(err.Error(), "mixed.jsonl line 2") {
+		t.Fatalf("reading a file of two sweeps: %v", err)
+	}
+	if _, _, err := Merge([]Source{{Name: "other.log"}}); err == nil || !strings.Contains(err.Error(), "not the --log of a gputrain sweep") {
+		t.Fatalf("merging a file of no sweep: %v", err)
 	}
 }
 
