@@ -13,11 +13,19 @@
 #   scripts/slurm-check.sh bin/gputrain
 #
 # Environment: SLURM_CHECK_PORT (slurmctld's port, slurmd's is the next;
-# default 16817).
+# default: the first pair from 16817 on that nothing listens on, so that
+# two checks on one machine do not meet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gputrain=$(realpath "${1:-bin/gputrain}")
-port=${SLURM_CHECK_PORT:-16817}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=${SLURM_CHECK_PORT:-}
+if [ -z "$port" ]; then
+	for p in $(seq 16817 2 16899); do
+		if ! listening "$p" && ! listening $((p + 1)); then port=$p; break; fi
+	done
+	[ -n "$port" ] || { echo "slurm-check: FAILED: no free port pair in 16817-16900 (set SLURM_CHECK_PORT)" >&2; exit 1; }
+fi
 # The sweep: 8 configurations of the workshop network, short runs.
 sweep=(--lr 1e-4,3e-4,1e-3,3e-3 --dropout 0,0.2 --steps 300 --val-split 0.2 --restarts 2)
 
