@@ -6,11 +6,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/gputrain/gputrain/internal/sweep"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // sweepRecords reads the trial records of a sweep's --log.
@@ -84,6 +86,10 @@ func TestSweepEqualsSeparateTrainRuns(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			log, plots := filepath.Join(dir, "sweep.jsonl"), filepath.Join(dir, "plots-"+c.split[0])
 			args := append([]string{"sweep", "--quiet", "--steps", "60", "--lr", "1e-4,1e-3", "--dropout", "0,0.3", "--log", log, "--plots", plots}, c.split...)
+			best := filepath.Join(dir, "best.safetensors")
+			if c.split[0] == "--val-split" {
+				args = append(args, "--out", best)
+			}
 			if code, _, stderr := gputrain(t, args...); code != exitOK {
 				t.Fatalf("sweep: exit %d: %s", code, stderr)
 			}
@@ -106,6 +112,19 @@ func TestSweepEqualsSeparateTrainRuns(t *testing.T) {
 					t.Fatalf("%s: exit %d: %s", rec.Command, code, stderr)
 				}
 				want := trainResult(t, trainLog)
+				if c.split[0] == "--val-split" && rec.Trial == bestTrial(recs) {
+					// --out saved the best configuration's model: the one
+					// its train command saves.
+					alone := filepath.Join(dir, "alone.safetensors")
+					if code, _, stderr := gputrain(t, append(cmd[1:], "--quiet", "--out", alone)...); code != exitOK {
+						t.Fatalf("%s --out: exit %d: %s", rec.Command, code, stderr)
+					}
+					a, err1 := nn.LoadModel(best)
+					b, err2 := nn.LoadModel(alone)
+					if err1 != nil || err2 != nil || !reflect.DeepEqual(a.Params, b.Params) {
+						t.Errorf("--out's model differs from the best trial's train --out (%v, %v)", err1, err2)
+					}
+				}
 				for r, run := range rec.Runs {
 					ev, ok := want[c.eval(r)]
 					if !ok {
@@ -127,6 +146,13 @@ func TestSweepEqualsSeparateTrainRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bestTrial is the index of the best of recs.
+func bestTrial(recs []sweep.Record) int {
+	ranked := append([]sweep.Record(nil), recs...)
+	sweep.Rank(ranked)
+	return ranked[0].Trial
 }
 
 // TestSweepShardsMergeToTheSweep splits a random search over three shards
