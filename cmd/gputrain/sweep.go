@@ -219,7 +219,7 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			d.Close()
 		}
 	}()
-	fingerprint := s.fingerprint(fs, ds)
+	fingerprint := s.fingerprint(ds)
 	var log *os.File
 	if f.logPath != "" {
 		if log, err = os.Create(f.logPath); err != nil {
@@ -540,7 +540,7 @@ func (s *sweepRun) mine() []sweep.Trial {
 
 // fingerprint identifies the sweep: the shared flags, the swept values as
 // given, the data, gputrain's version; not the outputs or the shard.
-func (s *sweepRun) fingerprint(fs *pflag.FlagSet, ds *data.Dataset) string {
+func (s *sweepRun) fingerprint(ds *data.Dataset) string {
 	settings := map[string]string{"version": nn.Version, "trials": strconv.Itoa(s.f.trials)}
 	for _, a := range s.base {
 		settings["flag "+a.Flag] = a.Value
