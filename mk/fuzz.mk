@@ -22,6 +22,8 @@ FUZZ_TARGETS := \
 	./data:FuzzParseSingle \
 	./data:FuzzParseXY \
 	./internal/safetensors:FuzzDecode \
+	./internal/sweep:FuzzParseParam \
+	./internal/sweep:FuzzRead \
 	./nn:FuzzDecodeModel \
 	./nn:FuzzDecodeCheckpoint \
 	./nn:FuzzStateDict \

@@ -106,8 +106,8 @@ func parseRange(flag, s string, kind Kind) (Range, error) {
 	if r.Hi, err = strconv.ParseFloat(strings.TrimSpace(parts[1]), 64); err != nil || math.IsNaN(r.Hi) || math.IsInf(r.Hi, 0) {
 		return bad("hi is not a number")
 	}
-	if r.Int && (r.Lo != math.Trunc(r.Lo) || r.Hi != math.Trunc(r.Hi)) {
-		return bad("this flag takes whole numbers")
+	if r.Int && (r.Lo != math.Trunc(r.Lo) || r.Hi != math.Trunc(r.Hi) || r.Lo < math.MinInt32 || r.Hi > math.MaxInt32) {
+		return bad("this flag takes whole numbers from -2147483648 to 2147483647")
 	}
 	switch {
 	case r.Lo > r.Hi:
@@ -132,7 +132,7 @@ func (r Range) draw(rng *rand.Rand) string {
 		}
 		return strconv.FormatInt(int64(math.Min(v, r.Hi)), 10)
 	}
-	v := r.Lo + u*(r.Hi-r.Lo)
+	v := r.Lo*(1-u) + r.Hi*u // not Lo + u·(Hi−Lo), which overflows for far-apart ends
 	if r.Log {
 		v = math.Exp(math.Log(r.Lo) + u*(math.Log(r.Hi)-math.Log(r.Lo)))
 	}

@@ -99,6 +99,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"1:x"}, Real, "hi is not a number"},
 		{[]string{"1:2:3"}, Real, "log or lin"},
 		{[]string{"1.5:4"}, Integer, "whole numbers"},
+		{[]string{"1:1e10"}, Integer, "whole numbers"},
 		{[]string{"1:4"}, Choice, "takes a list"},
 		{[]string{"0.1,,0.2"}, Real, "an empty value"},
 		{[]string{"0.1", "1:2"}, Real, "cannot be combined"},
