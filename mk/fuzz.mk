@@ -22,11 +22,11 @@ FUZZ_TARGETS := \
 	./data:FuzzParseSingle \
 	./data:FuzzParseXY \
 	./internal/safetensors:FuzzDecode \
-	./internal/sweep:FuzzParseParam \
-	./internal/sweep:FuzzRead \
-	./nn:FuzzDecodeModel \
-	./nn:FuzzDecodeCheckpoint \
-	./nn:FuzzStateDict \
+	./cmd/gputrain/internal/sweep:FuzzParseParam \
+	./cmd/gputrain/internal/sweep:FuzzRead \
+	./nn/job:FuzzDecodeModel \
+	./nn/job:FuzzDecodeCheckpoint \
+	./nn/job:FuzzStateDict \
 	./cmd/gputrain:FuzzParseHidden \
 	./cmd/gputrain:FuzzFlagValues \
 	./cmd/gputrain:FuzzRun

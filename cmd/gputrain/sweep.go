@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/gputrain/gputrain/charts"
+	"github.com/gputrain/gputrain/cmd/gputrain/internal/sweep"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
-	"github.com/gputrain/gputrain/internal/sweep"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
 
@@ -161,7 +162,7 @@ type sweepRun struct {
 	trials      []sweep.Trial
 	shard       sweep.Shard
 	shardSource string
-	experiments map[int]nn.Experiment // the shard's trials' experiments
+	experiments map[int]job.Experiment // the shard's trials' experiments
 	commands    map[int]string
 }
 
@@ -248,13 +249,13 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if err := writeLog(map[string]any{"type": sweep.HeaderType, "sweep": fingerprint, "trials": len(s.trials), "shard": s.shard.String(),
-		"params": s.plan.Params, "base": s.base, "devices": deviceNames(devs), "version": nn.Version, "time": time.Now().UTC().Format(time.RFC3339)}); err != nil {
+		"params": s.plan.Params, "base": s.base, "devices": deviceNames(devs), "version": job.Version, "time": time.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return err
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	recs, best, err := s.runTrials(ctx, devs, ds, prep, mine, func(t sweep.Trial, dev device.Device, res *nn.Result, elapsed time.Duration) (sweep.Record, error) {
+	recs, best, err := s.runTrials(ctx, devs, ds, prep, mine, func(t sweep.Trial, dev device.Device, res *job.Result, elapsed time.Duration) (sweep.Record, error) {
 		rec := trialRecord(fingerprint, len(s.trials), t, s.commands[t.Index], s.experiments[t.Index].Seed, res)
 		rec.Elapsed = elapsed.Round(time.Millisecond).Seconds()
 		if !f.quiet {
@@ -302,13 +303,13 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 // finish) and the best trial's model. The first failure stops the other
 // devices at their next update.
 func (s *sweepRun) runTrials(ctx context.Context, devs []device.Device, ds *data.Dataset, prep *data.PrepConfig, trials []sweep.Trial,
-	done func(sweep.Trial, device.Device, *nn.Result, time.Duration) (sweep.Record, error)) ([]sweep.Record, *nn.Model, error) {
+	done func(sweep.Trial, device.Device, *job.Result, time.Duration) (sweep.Record, error)) ([]sweep.Record, *job.Model, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		mu       sync.Mutex
 		recs     []sweep.Record
-		best     *nn.Model
+		best     *job.Model
 		bestRec  sweep.Record
 		firstErr error
 		finished int
@@ -329,14 +330,14 @@ func (s *sweepRun) runTrials(ctx context.Context, devs []device.Device, ds *data
 				exp := s.experiments[t.Index]
 				exp.Prep = prep
 				start := time.Now()
-				res, err := nn.RunExperimentContext(ctx, dev, ds, exp, nn.Hooks{})
+				res, err := job.RunExperimentContext(ctx, dev, ds, exp, job.Hooks{})
 				elapsed := time.Since(start)
 				mu.Lock()
 				switch {
 				case firstErr != nil:
 					// Stopped because another device failed.
 				case err != nil:
-					var ie *nn.InterruptedError
+					var ie *job.InterruptedError
 					if errors.As(err, &ie) {
 						fail(fmt.Errorf("interrupted in trial %d (%d of this shard's %d trials finished, in --log when given)", t.Index, finished, len(trials)))
 					} else {
@@ -478,7 +479,7 @@ func planSweep(fs *pflag.FlagSet, f *sweepFlags, getenv func(string) string) (*s
 		}
 		s.base = append(s.base, sweep.Assignment{Flag: fl.Name, Value: fl.Value.String()})
 	})
-	s.experiments, s.commands = map[int]nn.Experiment{}, map[int]string{}
+	s.experiments, s.commands = map[int]job.Experiment{}, map[int]string{}
 	// Every trial is checked, not only the shard's, so that a bad value
 	// stops every shard alike.
 	for _, t := range s.trials {
@@ -496,7 +497,7 @@ func planSweep(fs *pflag.FlagSet, f *sweepFlags, getenv func(string) string) (*s
 // trialExperiment builds a trial's experiment as "gputrain train" would
 // from the shared flags and the trial's values, and the train command
 // line that reproduces it.
-func (s *sweepRun) trialExperiment(t sweep.Trial) (nn.Experiment, string, error) {
+func (s *sweepRun) trialExperiment(t sweep.Trial) (job.Experiment, string, error) {
 	fs := newFlagSet("train", trainHelp, io.Discard)
 	f := &trainFlags{}
 	f.register(fs)
@@ -504,15 +505,15 @@ func (s *sweepRun) trialExperiment(t sweep.Trial) (nn.Experiment, string, error)
 	cmd := []string{"gputrain", "train"}
 	for _, a := range append(append([]sweep.Assignment(nil), s.base...), t.Values...) {
 		if err := fs.Set(a.Flag, a.Value); err != nil {
-			return nn.Experiment{}, "", usageError{fmt.Errorf("invalid --%s value %q: %v", a.Flag, a.Value, err)}
+			return job.Experiment{}, "", usageError{fmt.Errorf("invalid --%s value %q: %v", a.Flag, a.Value, err)}
 		}
 		cmd = append(cmd, "--"+a.Flag, sweep.Quote(a.Value))
 	}
-	bad := func(err error) (nn.Experiment, string, error) {
+	bad := func(err error) (job.Experiment, string, error) {
 		if len(t.Values) == 0 {
-			return nn.Experiment{}, "", err
+			return job.Experiment{}, "", err
 		}
-		return nn.Experiment{}, "", usageError{fmt.Errorf("trial %s: %v", t, err)}
+		return job.Experiment{}, "", usageError{fmt.Errorf("trial %s: %v", t, err)}
 	}
 	if err := f.layersFromInitFile(fs); err != nil {
 		return bad(err)
@@ -541,7 +542,7 @@ func (s *sweepRun) mine() []sweep.Trial {
 // fingerprint identifies the sweep: the shared flags, the swept values as
 // given, the data, gputrain's version; not the outputs or the shard.
 func (s *sweepRun) fingerprint(ds *data.Dataset) string {
-	settings := map[string]string{"version": nn.Version, "trials": strconv.Itoa(s.f.trials)}
+	settings := map[string]string{"version": job.Version, "trials": strconv.Itoa(s.f.trials)}
 	for _, a := range s.base {
 		settings["flag "+a.Flag] = a.Value
 	}
@@ -550,7 +551,7 @@ func (s *sweepRun) fingerprint(ds *data.Dataset) string {
 			settings["swept "+name] = strings.Join(o.vals, "\x00")
 		}
 	}
-	return sweep.Fingerprint(settings, nn.DataHash(ds))
+	return sweep.Fingerprint(settings, job.DataHash(ds))
 }
 
 // describe says what the sweep tries: "24 trials (grid: 4 lr × 3 …)".
@@ -587,7 +588,7 @@ func (s *sweepRun) shardNote(n int) string {
 // trialRecord summarises a trial's result on the split configurations are
 // ranked by: the held-out folds with --cv, the validation rows when there
 // are some, else the training rows.
-func trialRecord(fingerprint string, trials int, t sweep.Trial, cmd string, seed uint64, res *nn.Result) sweep.Record {
+func trialRecord(fingerprint string, trials int, t sweep.Trial, cmd string, seed uint64, res *job.Result) sweep.Record {
 	var names []string
 	var runs [][]metrics.Value
 	var seeds []uint64
@@ -611,7 +612,7 @@ func trialRecord(fingerprint string, trials int, t sweep.Trial, cmd string, seed
 		}
 		restarts := res.Restarts
 		if len(restarts) == 0 {
-			restarts = []nn.RestartResult{{Seed: seed, Evals: res.Evals}}
+			restarts = []job.RestartResult{{Seed: seed, Evals: res.Evals}}
 		}
 		for r, rr := range restarts {
 			for _, ev := range rr.Evals {

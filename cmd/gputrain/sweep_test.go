@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gputrain/gputrain/internal/sweep"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/cmd/gputrain/internal/sweep"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // sweepRecords reads the trial records of a sweep's --log.
@@ -119,8 +119,8 @@ func TestSweepEqualsSeparateTrainRuns(t *testing.T) {
 					if code, _, stderr := gputrain(t, append(cmd[1:], "--quiet", "--out", alone)...); code != exitOK {
 						t.Fatalf("%s --out: exit %d: %s", rec.Command, code, stderr)
 					}
-					a, err1 := nn.LoadModel(best)
-					b, err2 := nn.LoadModel(alone)
+					a, err1 := job.LoadModel(best)
+					b, err2 := job.LoadModel(alone)
 					if err1 != nil || err2 != nil || !reflect.DeepEqual(a.Params, b.Params) {
 						t.Errorf("--out's model differs from the best trial's train --out (%v, %v)", err1, err2)
 					}
