@@ -11,7 +11,8 @@ import (
 // ranked on a 20% validation split. BenchmarkSweepGrid24 ÷
 // BenchmarkSweepPlainRun is what the sweep costs against one train run
 // (README, Hyper-parameter sweeps); trials run one after another, so it is
-// about 24 until configurations train side by side as replicas.
+// 24 or more (dropout and weight decay add work to most trials) until
+// configurations train side by side as replicas.
 var grid24 = []string{"--lr", "1e-4,3e-4,1e-3,3e-3", "--weight-decay", "0,1e-3,1e-2", "--dropout", "0,0.2"}
 
 func benchCLI(b *testing.B, args ...string) {
