@@ -10,7 +10,8 @@
 #     one-line message (not gorgonia.org/cu's, not a loader error, not a crash);
 #   - runs the CUDA backend's tests on the CPU emulator (make cuda-emu-test:
 #     the kernels compiled as C++ behind a stand-in libcuda), the preflight's
-#     other messages, and a short training run on the emulated device;
+#     other messages, a short training run on the emulated device, and a
+#     sweep spread over two emulated devices (make sweep-emu-test);
 #   - dry-runs make gpu-check's one device call on the emulator with a fake
 #     $OUT, normally and with a step made to hang, on short budgets
 #     (scripts/gpu-check-dryrun.sh: within budget, ≤ 4 files, the summary's
@@ -67,6 +68,8 @@ expect_no_gpu "no driver library" 'no NVIDIA driver' GPUTRAIN_LIBCUDA=/nonexiste
 
 echo "== CUDA backend tests on the CPU emulator (make cuda-emu-test)"
 make cuda-emu-test
+echo "== a sweep spread over two emulated CUDA devices (make sweep-emu-test)"
+make sweep-emu-test
 fake=$PWD/bin/fakecuda.so
 expect_no_gpu "emulated: no device" 'no CUDA device' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_INIT=100
 expect_no_gpu "emulated: none reported" 'no CUDA device' GPUTRAIN_LIBCUDA="$fake" FAKECUDA_DEVICES=0

@@ -22,6 +22,8 @@ FUZZ_TARGETS := \
 	./data:FuzzParseSingle \
 	./data:FuzzParseXY \
 	./internal/safetensors:FuzzDecode \
+	./cmd/gputrain/internal/sweep:FuzzParseParam \
+	./cmd/gputrain/internal/sweep:FuzzRead \
 	./nn/job:FuzzDecodeModel \
 	./nn/job:FuzzDecodeCheckpoint \
 	./nn/job:FuzzStateDict \

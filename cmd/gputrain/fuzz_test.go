@@ -134,6 +134,8 @@ func FuzzRun(f *testing.F) {
 		"--data x.csv --features 1,b --impute median --missing-indicator --max-categories 2 --na-values ?,- --strict",
 		"predict --model m --data x.csv --id-col 1",
 		"eval --model m --json",
+		"sweep --lr 1e-4,1e-3 --dropout 0:0.5 --trials 3 --steps 3 --val-split 0.2 --log l --plots p --out m",
+		"sweep merge l",
 	} {
 		f.Add(s)
 	}

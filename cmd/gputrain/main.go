@@ -3,6 +3,7 @@
 //
 //	gputrain                      train the shipped biodeg example (same as "gputrain train")
 //	gputrain train [flags]        train a network
+//	gputrain sweep [flags]        train one network per hyper-parameter configuration and rank them
 //	gputrain predict [flags]      apply a saved model to new data
 //	gputrain eval [flags]         score a saved model on labelled data
 //	gputrain export [flags]       write a saved model as ONNX
@@ -87,6 +88,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	switch cmd {
 	case "train":
 		err = trainCommand(ctx, rest, stdout, stderr)
+	case "sweep":
+		err = sweepCommand(ctx, rest, stdout)
 	case "predict":
 		err = predictCommand(rest, stdout, stderr)
 	case "eval":
@@ -102,7 +105,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	case "inspect":
 		err = inspectCommand(rest, stdout)
 	default:
-		err = usageError{fmt.Errorf("unknown command %q: want train, predict, eval, export, inspect, devices, bench or verify (see gputrain --help)", cmd)}
+		err = usageError{fmt.Errorf("unknown command %q: want train, sweep, predict, eval, export, inspect, devices, bench or verify (see gputrain --help)", cmd)}
 	}
 	if err == nil {
 		return exitOK

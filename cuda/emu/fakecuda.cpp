@@ -214,6 +214,12 @@ CUresult run_grid(const char *name, std::function<void()> body, emu_dim3 grid, e
 		fprintf(stderr, "fakecuda: launch %s grid %ux%ux%u block %ux%ux%u\n", name, grid.x, grid.y,
 		        grid.z, block.x, block.y, block.z);
 	}
+	// One grid at a time, whichever device launches it: the block below,
+	// gridDim, blockDim and __shared__ (static) memory are process-wide, and
+	// gputrain drives each device from its own thread (several devices in
+	// one process: gputrain sweep --device all).
+	static std::mutex launch_mu;
+	std::lock_guard<std::mutex> lock(launch_mu);
 	static Block b;  // fiber stacks are kept from launch to launch
 	b.body = std::move(body);
 	b.kernel = name;
