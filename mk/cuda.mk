@@ -92,7 +92,7 @@ $(EMU_DIR)/%.o: kernels/%.cu $(CUDA_HDRS) cuda/emu/emu.h
 	@mkdir -p $(EMU_DIR)
 	$(EMU_CXX) $(EMU_CXXFLAGS) -include cuda/emu/emu.h -x c++ -c $< -o $@
 
-$(EMU_DIR)/fakecuda.o: cuda/emu/fakecuda.cpp
+$(EMU_DIR)/fakecuda.o: cuda/emu/fakecuda.cpp cuda/emu/kernels_gen.h
 	@mkdir -p $(EMU_DIR)
 	$(EMU_CXX) $(EMU_CXXFLAGS) -c $< -o $@
 
