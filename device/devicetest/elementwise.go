@@ -55,18 +55,3 @@ func testDropout(t *testing.T, d device.Device) {
 		t.Errorf("DropoutKeep drops %.4f of elements, want 0.3 ± 0.01", frac)
 	}
 }
-
-func testMul(t *testing.T, d device.Device) {
-	rng := rand.New(rand.NewPCG(11, 1))
-	for _, n := range Shapes {
-		a, b := random(rng, n), random(rng, n)
-		ab, bb := upload(t, d, a), upload(t, d, b)
-		out := poisoned(t, d, n)
-		d.Mul(ab, bb, out, n)
-		want := make([]float64, n)
-		for i := range want {
-			want[i] = float64(a[i]) * float64(b[i])
-		}
-		check(t, fmt.Sprintf("mul n=%d", n), download(t, d, out, n), want, 1e-7, 0)
-	}
-}
