@@ -50,11 +50,8 @@ var gemmOps = []Op{{
 	// float32 accumulation of K products of magnitude ≤ 1: the error grows
 	// like K·eps.
 	Tol:   func(s Shape) (float64, float64) { return 1e-5, 1e-6 * float64(s.K) },
-	Flops: func(s Shape) float64 { return GemmFlops(s.M, s.N, s.K) },
+	Flops: func(s Shape) float64 { return 2 * float64(s.M) * float64(s.N) * float64(s.K) },
 	Bytes: func(s Shape) float64 {
 		return 4 * (float64(s.M)*float64(s.K) + float64(s.K)*float64(s.N) + float64(s.M)*float64(s.N))
 	},
 }}
-
-// GemmFlops is the arithmetic of an m×n×k product: 2·m·n·k.
-func GemmFlops(m, n, k int) float64 { return 2 * float64(m) * float64(n) * float64(k) }
