@@ -72,7 +72,7 @@ func (k Kernel) MinBytes() float64 {
 // "OP:SIZE" for the others (e.g. "mul:1e6", "sgd:100000000").
 func ParseKernel(s string) (Kernel, error) {
 	name, arg, ok := strings.Cut(strings.TrimSpace(s), ":")
-	bad := fmt.Errorf("invalid kernel %q: want gemm:N, gemm:MxNxK, OP:ROWSxCOLS or OP:SIZE (e.g. gemm:2048, mul:1e6, bias_act_relu:1024x512; gputrain bench --list names every OP)", s)
+	bad := fmt.Errorf("invalid kernel %q: want gemm:N, gemm:MxNxK, OP:ROWSxCOLS or OP:SIZE (e.g. gemm:2048, mul:1e6, bias_act_relu:1024x512)", s)
 	op, known := opspec.Lookup(name)
 	if !ok || !known {
 		return Kernel{}, bad
