@@ -9,10 +9,17 @@ import (
 	"github.com/gputrain/gputrain/device/opspec"
 )
 
+// activationDevice is what this family's tests need of a device: the family and
+// buffers.
+type activationDevice interface {
+	device.Memory
+	device.Activations
+}
+
 // activations are every device.Activation.
 var activations = opspec.Activations()
 
-func testBiasActivation(t *testing.T, d device.Device) {
+func testBiasActivation(t *testing.T, d activationDevice) {
 	rng := rand.New(rand.NewPCG(5, 1))
 	for _, act := range activations {
 		for _, rows := range Shapes {
@@ -37,7 +44,7 @@ func testBiasActivation(t *testing.T, d device.Device) {
 	}
 }
 
-func testActivationBackward(t *testing.T, d device.Device) {
+func testActivationBackward(t *testing.T, d activationDevice) {
 	rng := rand.New(rand.NewPCG(6, 1))
 	for _, act := range activations {
 		for _, n := range Shapes {

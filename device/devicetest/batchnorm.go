@@ -10,6 +10,14 @@ import (
 	"github.com/gputrain/gputrain/device/opspec"
 )
 
+// batchNormDevice is what this family's tests need of a device: the family,
+// buffers, and the activation backward its gradient check chains.
+type batchNormDevice interface {
+	device.Memory
+	device.BatchNorm
+	device.Activations
+}
+
 // batchCols are the column counts: 1, 7, the workshop's 20 and 41.
 var batchCols = []int{1, 7, 20, 41}
 
@@ -26,7 +34,7 @@ const (
 // the order of |mean|/std·2⁻²⁴ in x̂, inherent in float32 statistics, not the
 // backend's). Tolerances: saveMean, saveInvStd, runMean, runVar 1e-6
 // relative + 1e-7; out 1e-5 relative + 1e-6 (float32 activations).
-func testBatchNormTrain(t *testing.T, d device.Device) {
+func testBatchNormTrain(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(24, 1))
 	i := 0
 	for _, rows := range BatchRows {
@@ -76,7 +84,7 @@ func testBatchNormTrain(t *testing.T, d device.Device) {
 // testBatchNormEval checks the output against act(gamma·(z−runMean)/
 // sqrt(runVar+eps) + beta) in float64 (1e-5 relative + 1e-6), into a
 // separate buffer and in place.
-func testBatchNormEval(t *testing.T, d device.Device) {
+func testBatchNormEval(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(25, 1))
 	i := 0
 	for _, rows := range BatchRows {
@@ -115,7 +123,7 @@ func testBatchNormEval(t *testing.T, d device.Device) {
 // (dz = dy). Tolerances: dgamma, dbeta 1e-5 relative + 1e-6·rows (float64
 // sums of rows terms); dz 1e-5 relative + 1e-6·max|dz| (the bracket cancels
 // by design: Σ_r dz = 0).
-func testBatchNormBackward(t *testing.T, d device.Device) {
+func testBatchNormBackward(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(26, 1))
 	for _, rows := range BatchRows {
 		for _, cols := range batchCols {
@@ -187,7 +195,7 @@ func bnLoss64(act device.Activation, z, gamma, beta, w []float64, rows, cols int
 // central differences of L computed in float64 (step 1e-5), within 1e-3
 // relative + 1e-4·max|∂L|. A wrong term of the backward formula is off by
 // O(1).
-func testBatchNormGradient(t *testing.T, d device.Device) {
+func testBatchNormGradient(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(27, 1))
 	for _, tc := range []struct {
 		act        device.Activation

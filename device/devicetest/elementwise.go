@@ -9,6 +9,13 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
+// elementwiseDevice is what this family's tests need of a device: the family and
+// buffers.
+type elementwiseDevice interface {
+	device.Memory
+	device.Elementwise
+}
+
 // keep is the dropout rule written out independently of
 // device.DropoutKeep, so that a device and the expected mask cannot share
 // a bug: the top 24 bits of the SplitMix64 finaliser of seed + i·φ, as a
@@ -21,7 +28,7 @@ func keep(seed uint64, i int, p float32) bool {
 	return float32(z>>40)/(1<<24) >= p
 }
 
-func testDropout(t *testing.T, d device.Device) {
+func testDropout(t *testing.T, d elementwiseDevice) {
 	rng := rand.New(rand.NewPCG(10, 1))
 	for _, p := range []float32{0.1, 0.5} {
 		for _, n := range Shapes {

@@ -9,6 +9,13 @@ import (
 	"github.com/gputrain/gputrain/device/opspec"
 )
 
+// linalgDevice is what this family's tests need of a device: the family and
+// buffers.
+type linalgDevice interface {
+	device.Memory
+	device.Linalg
+}
+
 // gemmShapes covers the workshop's shapes (1055×41 · 41×20, 20×1), the
 // backward transposes, tiny and one-past-tile sizes.
 var gemmShapes = [][3]int{
@@ -16,7 +23,7 @@ var gemmShapes = [][3]int{
 	{1055, 41, 20}, {1055, 20, 1}, {65, 63, 129}, {129, 4097 / 64, 7}, {33, 257, 65},
 }
 
-func testGemm(t *testing.T, d device.Device) {
+func testGemm(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(3, 1))
 	for _, s := range gemmShapes {
 		m, n, k := s[0], s[1], s[2]
@@ -36,7 +43,7 @@ func testGemm(t *testing.T, d device.Device) {
 	}
 }
 
-func testGemmBetaZero(t *testing.T, d device.Device) {
+func testGemmBetaZero(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(4, 1))
 	m, n, k := 41, 20, 7
 	a, b := random(rng, m*k), random(rng, k*n)
@@ -120,7 +127,7 @@ var transCases = [][2]bool{{false, false}, {true, false}, {false, true}, {true, 
 // NaN-poisoned C and beta −0.5 over random C alternately. Elements of C's
 // buffer outside every C_g must keep their bits. Tolerance as Gemm's:
 // |err| ≤ 1e-5·|want| + 1e-6·k.
-func testGemmStrided(t *testing.T, d device.Device) {
+func testGemmStrided(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(21, 1))
 	shapes := [][3]int{{1, 1, 1}, {7, 20, 41}, {20, 7, 1}, {33, 65, 17}, {1055, 20, 41}, {41, 20, 1055}}
 	run := 0

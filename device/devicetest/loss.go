@@ -10,6 +10,13 @@ import (
 	"github.com/gputrain/gputrain/device/opspec"
 )
 
+// lossDevice is what this family's tests need of a device: the family and
+// buffers.
+type lossDevice interface {
+	device.Memory
+	device.Losses
+}
+
 // lossProblem draws logits (rows × width, large: a naive log(sigmoid) would
 // overflow) and targets for loss with cols outputs per model: 0/1 or values
 // (rows × cols), or class indices (rows).
@@ -44,7 +51,7 @@ func targetRow(loss device.Loss, y []float32, r, cols int) []float32 {
 	return y[r*cols : (r+1)*cols]
 }
 
-func testLossGrad(t *testing.T, d device.Device) {
+func testLossGrad(t *testing.T, d lossDevice) {
 	rng := rand.New(rand.NewPCG(8, 1))
 	for _, loss := range opspec.Losses() {
 		for _, rows := range Shapes {
@@ -78,7 +85,7 @@ func testLossGrad(t *testing.T, d device.Device) {
 // reference (gradient: 1e-4 relative + 1e-7; loss: 1e-5 relative + 1e-5, as
 // LossGrad's test), that nothing outside lossOut[lossAt : lossAt+groups] is
 // written.
-func testLossGradGroups(t *testing.T, d device.Device) {
+func testLossGradGroups(t *testing.T, d lossDevice) {
 	rng := rand.New(rand.NewPCG(23, 1))
 	// One logit per model (the workshop's restarts), several per model (the
 	// group's columns interleave with the others'), and a 10-class softmax.
