@@ -7,22 +7,39 @@ import (
 	"strings"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/device/opspec"
 )
 
-// Kernel is one device operation timed on its own: a matrix product or an
-// element-wise operation.
+// Kernel is one device operation timed on its own: any entry of the
+// operation table (package device/opspec) at one shape.
 type Kernel struct {
-	Op      string // "gemm", "mul" (out = a·b) or "sgd" (p −= lr·g)
-	M, N, K int    // gemm: C (M×N) = A (M×K) · B (K×N)
-	Size    int    // element-wise: elements
+	Op      string // the table's name: "gemm", "mul", "sgd", "bias_act_tanh", …
+	M, N, K int    // gemm: C (M×N) = A (M×K) · B (K×N); matrix ops: M rows × N columns
+	Size    int    // one-dimensional ops: elements
 	Label   string // where the shape comes from, e.g. "w2 layer 1"; may be empty
 }
 
-// Name renders the kernel as "gemm 128x512x784", "mul 1e6" (powers of ten)
-// or "sgd 123456".
+// spec returns the kernel's table entry and shape.
+func (k Kernel) spec() (opspec.Op, opspec.Shape, error) {
+	op, ok := opspec.Lookup(k.Op)
+	if !ok {
+		return opspec.Op{}, opspec.Shape{}, fmt.Errorf("unknown kernel op %q", k.Op)
+	}
+	switch op.Dims {
+	case 1:
+		return op, opspec.Shape{M: k.Size}, nil
+	case 2:
+		return op, opspec.Shape{M: k.M, N: k.N}, nil
+	}
+	return op, opspec.Shape{M: k.M, N: k.N, K: k.K}, nil
+}
+
+// Name renders the kernel as "gemm 128x512x784", "bias_act_relu 1024x512",
+// "mul 1e6" (powers of ten) or "sgd 123456".
 func (k Kernel) Name() string {
-	if k.Op == "gemm" {
-		return fmt.Sprintf("gemm %dx%dx%d", k.M, k.N, k.K)
+	op, s, err := k.spec()
+	if err != nil || op.Dims > 1 {
+		return k.Op + " " + s.String()
 	}
 	size := strconv.Itoa(k.Size)
 	if e := len(size) - 1; e > 0 && size == "1"+strings.Repeat("0", e) {
@@ -31,71 +48,61 @@ func (k Kernel) Name() string {
 	return k.Op + " " + size
 }
 
-// Flops is the kernel's arithmetic: 2·M·N·K for gemm, one operation per
-// element for mul, two (a fused multiply-add) for sgd.
+// Flops is the kernel's arithmetic per call, from the operation table.
 func (k Kernel) Flops() float64 {
-	switch k.Op {
-	case "gemm":
-		return GemmFlops(k.M, k.N, k.K)
-	case "sgd":
-		return 2 * float64(k.Size)
+	op, s, err := k.spec()
+	if err != nil {
+		return 0
 	}
-	return float64(k.Size)
+	return op.Flops(s)
 }
 
-// MinBytes is the kernel's compulsory memory traffic: read A and B and
-// write C once for gemm; read two arrays and write one for mul and sgd.
+// MinBytes is the kernel's compulsory memory traffic per call (each operand
+// read or written once), from the operation table.
 func (k Kernel) MinBytes() float64 {
-	if k.Op == "gemm" {
-		return 4 * (float64(k.M)*float64(k.K) + float64(k.K)*float64(k.N) + float64(k.M)*float64(k.N))
+	op, s, err := k.spec()
+	if err != nil {
+		return 0
 	}
-	return 12 * float64(k.Size)
+	return op.Bytes(s)
 }
 
 // ParseKernel parses "gemm:1024" (square), "gemm:128x512x784" (M×N×K),
-// "mul:1e6" or "sgd:100000000".
+// "OP:ROWSxCOLS" for the matrix ops (e.g. "bias_act_tanh:1024x512") and
+// "OP:SIZE" for the others (e.g. "mul:1e6", "sgd:100000000").
 func ParseKernel(s string) (Kernel, error) {
-	op, arg, ok := strings.Cut(strings.TrimSpace(s), ":")
-	bad := fmt.Errorf("invalid kernel %q: want gemm:N, gemm:MxNxK, mul:SIZE or sgd:SIZE (e.g. gemm:2048, mul:1e6)", s)
-	if !ok {
+	name, arg, ok := strings.Cut(strings.TrimSpace(s), ":")
+	bad := fmt.Errorf("invalid kernel %q: want gemm:N, gemm:MxNxK, OP:ROWSxCOLS or OP:SIZE (e.g. gemm:2048, mul:1e6, bias_act_relu:1024x512)", s)
+	op, known := opspec.Lookup(name)
+	if !ok || !known {
 		return Kernel{}, bad
 	}
-	positive := func(t string) (int, bool) {
-		v, err := strconv.ParseFloat(t, 64)
+	var dims []int
+	for _, p := range strings.Split(arg, "x") {
+		v, err := strconv.ParseFloat(p, 64)
 		if err != nil || v < 1 || v > 1<<40 || v != float64(int(v)) {
-			return 0, false
+			return Kernel{}, bad
 		}
-		return int(v), true
+		dims = append(dims, int(v))
 	}
-	switch op {
-	case "gemm":
-		parts := strings.Split(arg, "x")
-		var dims []int
-		for _, p := range parts {
-			v, ok := positive(p)
-			if !ok {
-				return Kernel{}, bad
-			}
-			dims = append(dims, v)
-		}
-		switch len(dims) {
-		case 1:
-			return Kernel{Op: op, M: dims[0], N: dims[0], K: dims[0]}, nil
-		case 3:
-			return Kernel{Op: op, M: dims[0], N: dims[1], K: dims[2]}, nil
-		}
-	case "mul", "sgd":
-		if v, ok := positive(arg); ok {
-			return Kernel{Op: op, Size: v}, nil
-		}
+	switch {
+	case op.Dims == 3 && len(dims) == 1:
+		return Kernel{Op: name, M: dims[0], N: dims[0], K: dims[0]}, nil
+	case op.Dims == 3 && len(dims) == 3:
+		return Kernel{Op: name, M: dims[0], N: dims[1], K: dims[2]}, nil
+	case op.Dims == 2 && len(dims) == 2:
+		return Kernel{Op: name, M: dims[0], N: dims[1]}, nil
+	case op.Dims == 1 && len(dims) == 1:
+		return Kernel{Op: name, Size: dims[0]}, nil
 	}
 	return Kernel{}, bad
 }
 
 // Spec renders the kernel in ParseKernel's syntax.
 func (k Kernel) Spec() string {
-	if k.Op == "gemm" {
-		return fmt.Sprintf("gemm:%dx%dx%d", k.M, k.N, k.K)
+	op, s, err := k.spec()
+	if err != nil || op.Dims > 1 {
+		return k.Op + ":" + s.String()
 	}
 	return fmt.Sprintf("%s:%d", k.Op, k.Size)
 }
@@ -110,10 +117,11 @@ func WorkloadGemm(w Workload) Kernel {
 	return Kernel{Op: "gemm", M: w.BatchRows(), N: n, K: w.Arch.Inputs, Label: w.Name + " layer 1"}
 }
 
-// DefaultKernels is the suite's kernel list: gemm at each workload's main
-// shape and at 1024², 2048² (and 4096² on a GPU), and mul and sgd at 1e6
-// and 1e8 elements. W4's shape and 4096² are left to GPUs, where they take
-// milliseconds rather than the seconds they take on a CPU.
+// DefaultKernels is the suite's kernel list, the one the Python references
+// time too: gemm at each workload's main shape and at 1024², 2048² (and
+// 4096² on a GPU), and mul and sgd at 1e6 and 1e8 elements. W4's shape and
+// 4096² are left to GPUs, where they take milliseconds rather than the
+// seconds they take on a CPU.
 func DefaultKernels(gpu bool) []Kernel {
 	var ks []Kernel
 	for _, w := range workloads {
@@ -139,47 +147,78 @@ func DefaultKernels(gpu bool) []Kernel {
 	return ks
 }
 
-// Prepare allocates the kernel's operands on dev (filled with small
-// constants) and returns the operation and a function freeing them.
-func (k Kernel) Prepare(dev device.Device) (op func(), free func(), err error) {
-	var bufs []device.Buffer
-	free = func() {
-		for _, b := range bufs {
-			dev.Free(b)
+// AllKernels is every entry of the operation table once, at a size where
+// its arithmetic or memory traffic rather than the call's overhead
+// dominates: 1024² products, 4096×1024 matrices (W3's batch times a wide
+// layer) and 2²² elements (16 MiB per float32 operand), larger on a GPU.
+func AllKernels(gpu bool) []Kernel {
+	scale := 1
+	if gpu {
+		scale = 4
+	}
+	var ks []Kernel
+	for _, op := range opspec.Ops {
+		switch op.Dims {
+		case 1:
+			ks = append(ks, Kernel{Op: op.Name, Size: scale << 22})
+		case 2:
+			ks = append(ks, Kernel{Op: op.Name, M: scale * 4096, N: 1024})
+		default:
+			n := scale * 1024
+			ks = append(ks, Kernel{Op: op.Name, M: n, N: n, K: n})
 		}
 	}
-	alloc := func(n int, v float32) device.Buffer {
-		if err != nil {
-			return nil
-		}
-		var b device.Buffer
-		if b, err = dev.Alloc(n); err != nil {
-			err = fmt.Errorf("%s: allocating %d floats on %s: %w", k.Name(), n, dev.Name(), err)
-			return nil
-		}
-		bufs = append(bufs, b)
-		dev.Fill(b, n, v)
-		return b
-	}
-	switch k.Op {
-	case "gemm":
-		a, b, c := alloc(k.M*k.K, 0.01), alloc(k.K*k.N, 0.02), alloc(k.M*k.N, 0)
-		op = func() { device.Gemm(dev, false, false, k.M, k.N, k.K, 1, a, b, 0, c) }
-	case "mul":
-		a, b, c := alloc(k.Size, 1.001), alloc(k.Size, 0.999), alloc(k.Size, 0)
-		op = func() { dev.Mul(a, b, c, k.Size) }
-	case "sgd":
-		p, g := alloc(k.Size, 1), alloc(k.Size, 0.5)
-		op = func() { dev.SGDStep(p, g, k.Size, 1e-6, 0) }
+	return ks
+}
+
+// validationCap is the most elements per dimension (per matrix for the
+// matrix ops) at which Validate runs the float64 reference: a 4096³ product
+// would take minutes in the reference loop, while the kernels take the
+// same code path at any size past a few tiles.
+const validationCap = 1 << 20
+
+// validationShape is s capped for the reference.
+func validationShape(op opspec.Op, s opspec.Shape) opspec.Shape {
+	switch op.Dims {
+	case 1:
+		s.M = min(s.M, validationCap)
+	case 2:
+		s.M = min(s.M, max(1, validationCap/s.N))
 	default:
-		err = fmt.Errorf("unknown kernel op %q", k.Op)
+		s.M, s.N, s.K = min(s.M, 256), min(s.N, 256), min(s.K, 512)
 	}
-	if err == nil {
-		err = dev.Synchronize()
-	}
+	return s
+}
+
+// Validate runs the kernel once on dev at its shape (capped so that the
+// float64 reference stays quick, see validationShape) and compares it with
+// the operation table's reference within the table's tolerance.
+func (k Kernel) Validate(dev device.Device) error {
+	op, s, err := k.spec()
 	if err != nil {
-		free()
+		return err
+	}
+	x, err := opspec.New(dev, op, validationShape(op, s), 1)
+	if err != nil {
+		return err
+	}
+	defer x.Free()
+	if err := x.Validate(); err != nil {
+		return fmt.Errorf("%s on %s: does not match its float64 reference: %w", k.Name(), dev.Name(), err)
+	}
+	return dev.Synchronize()
+}
+
+// Prepare allocates the kernel's operands on dev and returns the operation
+// and a function freeing them.
+func (k Kernel) Prepare(dev device.Device) (op func(), free func(), err error) {
+	o, s, err := k.spec()
+	if err != nil {
 		return nil, nil, err
 	}
-	return op, free, nil
+	x, err := opspec.New(dev, o, s, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x.Run, x.Free, nil
 }

@@ -124,9 +124,13 @@ func TimeTraining(dev device.Device, p *Problem, steps, block int) (Result, erro
 	return r, nil
 }
 
-// TimeKernel times k on dev: one calibrating warm-up call, then blocks
-// blocks of as many calls as fill about target seconds each.
+// TimeKernel validates k on dev against its float64 reference
+// (Kernel.Validate), then times it: one calibrating warm-up call, then
+// blocks blocks of as many calls as fill about target seconds each.
 func TimeKernel(dev device.Device, k Kernel, blocks int, target float64) (Result, error) {
+	if err := k.Validate(dev); err != nil {
+		return Result{}, err
+	}
 	op, free, err := k.Prepare(dev)
 	if err != nil {
 		return Result{}, err

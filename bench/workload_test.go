@@ -156,6 +156,7 @@ func TestParseKernel(t *testing.T) {
 		{"gemm:128x512x784", Kernel{Op: "gemm", M: 128, N: 512, K: 784}, "gemm 128x512x784"},
 		{"mul:1e6", Kernel{Op: "mul", Size: 1_000_000}, "mul 1e6"},
 		{" sgd:1234", Kernel{Op: "sgd", Size: 1234}, "sgd 1234"},
+		{"bias_act_relu:64x8", Kernel{Op: "bias_act_relu", M: 64, N: 8}, "bias_act_relu 64x8"},
 	} {
 		k, err := ParseKernel(c.in)
 		if err != nil || k != c.want || k.Name() != c.name {
@@ -165,7 +166,7 @@ func TestParseKernel(t *testing.T) {
 			t.Errorf("Spec round trip of %+v: %+v, %v", k, back, err)
 		}
 	}
-	for _, bad := range []string{"", "gemm", "gemm:0", "gemm:1x2", "mul:-5", "mul:1.5", "add:10", "gemm:axbxc"} {
+	for _, bad := range []string{"", "gemm", "gemm:0", "gemm:1x2", "mul:-5", "mul:1.5", "add:10", "gemm:axbxc", "bias_act_relu:64", "mul:2x3", "sgd:1e6x1"} {
 		if _, err := ParseKernel(bad); err == nil {
 			t.Errorf("ParseKernel(%q) succeeded", bad)
 		}

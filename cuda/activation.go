@@ -22,8 +22,7 @@ func (d *Device) BiasActivation(act device.Activation, z, bias, out device.Buffe
 	if rows*cols == 0 {
 		return
 	}
-	d.enqueue(flat(kBiasAct, rows*cols, shape(rows, cols, actArg(act))),
-		argI(actArg(act)), argP(xz.ptr), argP(xb.ptr), argP(xo.ptr), argI(rows), argI(cols))
+	d.launchBiasActForward(flatGrid(rows*cols), block1(threads), act, xz.ptr, xb.ptr, xo.ptr, rows, cols)
 }
 
 // ActivationBackward computes dz[i] = dout[i]·act'(z[i]) through out = act(z).
@@ -34,6 +33,5 @@ func (d *Device) ActivationBackward(act device.Activation, out, dout, dz device.
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kActBackward, n, shape(n, actArg(act))),
-		argI(actArg(act)), argP(xo.ptr), argP(xg.ptr), argP(xz.ptr), argI(n))
+	d.launchActBackward(flatGrid(n), block1(threads), act, xo.ptr, xg.ptr, xz.ptr, n)
 }

@@ -37,9 +37,8 @@ func (d *Device) BatchNormTrain(act device.Activation, z, gamma, beta, out, save
 	if rows == 0 || cols == 0 {
 		return
 	}
-	l := launch{k: kBatchNormTrain, shape: shape(rows, cols, actArg(act)), grid: grid1(ceilDiv(cols, bnCols)), block: [3]int{bnCols, bnRows, 1}}
-	d.enqueue(l, argI(actArg(act)), argP(xz.ptr), argP(xg.ptr), argP(xb.ptr), argP(xo.ptr),
-		argP(xm.ptr), argP(xs.ptr), argP(xrm.ptr), argP(xrv.ptr), argI(rows), argI(cols), argF(eps), argF(momentum))
+	d.launchBatchnormTrain(grid1(ceilDiv(cols, bnCols)), [3]int{bnCols, bnRows, 1}, act, xz.ptr, xg.ptr, xb.ptr, xo.ptr,
+		xm.ptr, xs.ptr, xrm.ptr, xrv.ptr, rows, cols, eps, momentum)
 }
 
 // BatchNormEval applies the running statistics: out = act(gamma·(z−runMean)
@@ -55,10 +54,8 @@ func (d *Device) BatchNormEval(act device.Activation, z, gamma, beta, runMean, r
 	if rows == 0 || cols == 0 {
 		return
 	}
-	l := launch{k: kBatchNormEval, shape: shape(rows, cols, actArg(act)),
-		grid: [3]int{ceilDiv(cols, bnCols), min(ceilDiv(rows, bnEvalChunk), maxGridYZ), 1}, block: [3]int{bnCols, bnEvalRows, 1}}
-	d.enqueue(l, argI(actArg(act)), argP(xz.ptr), argP(xg.ptr), argP(xb.ptr), argP(xrm.ptr), argP(xrv.ptr),
-		argP(xo.ptr), argI(rows), argI(cols), argF(eps))
+	d.launchBatchnormEval([3]int{ceilDiv(cols, bnCols), min(ceilDiv(rows, bnEvalChunk), maxGridYZ), 1}, [3]int{bnCols, bnEvalRows, 1},
+		act, xz.ptr, xg.ptr, xb.ptr, xrm.ptr, xrv.ptr, xo.ptr, rows, cols, eps)
 }
 
 // BatchNormBackward takes dy = ∂loss/∂(gamma·x̂+beta) (the gradient after
@@ -76,7 +73,6 @@ func (d *Device) BatchNormBackward(z, dy, gamma, saveMean, saveInvStd, dz, dgamm
 	if rows == 0 || cols == 0 {
 		return
 	}
-	l := launch{k: kBatchNormBackward, shape: shape(rows, cols), grid: grid1(ceilDiv(cols, bnCols)), block: [3]int{bnCols, bnRows, 1}}
-	d.enqueue(l, argP(xz.ptr), argP(xdy.ptr), argP(xg.ptr), argP(xm.ptr), argP(xs.ptr), argP(xdz.ptr),
-		argP(xdg.ptr), argP(xdb.ptr), argI(rows), argI(cols))
+	d.launchBatchnormBackward(grid1(ceilDiv(cols, bnCols)), [3]int{bnCols, bnRows, 1},
+		xz.ptr, xdy.ptr, xg.ptr, xm.ptr, xs.ptr, xdz.ptr, xdg.ptr, xdb.ptr, rows, cols)
 }

@@ -11,7 +11,7 @@ func (d *Device) Mul(a, b, out device.Buffer, n int) {
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kMul, n, shape(n)), argP(xa.ptr), argP(xb.ptr), argP(xo.ptr), argI(n))
+	d.launchMul(flatGrid(n), block1(threads), xa.ptr, xb.ptr, xo.ptr, n)
 }
 
 // Dropout draws mask[i] from device.DropoutKeep and multiplies x by it.
@@ -21,5 +21,5 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kDropout, n, shape(n)), argP(xx.ptr), argP(xm.ptr), argI(n), argF(p), argU(seed))
+	d.launchDropout(flatGrid(n), block1(threads), xx.ptr, xm.ptr, n, p, seed)
 }

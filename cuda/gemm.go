@@ -47,20 +47,18 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 	if m == 0 || n == 0 || count == 0 {
 		return
 	}
-	kern := kGemmStridedNN
-	switch {
-	case transA && transB:
-		kern = kGemmStridedTT
-	case transA:
-		kern = kGemmStridedTN
-	case transB:
-		kern = kGemmStridedNT
-	}
-	l := launch{k: kern, shape: shape(m, n, k), grid: [3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count, maxGridYZ)}, block: block1(threads)}
-	if l.grid[1] > maxGridYZ {
+	grid := [3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count, maxGridYZ)}
+	if grid[1] > maxGridYZ {
 		panic(fmt.Sprintf("%s: %s: n=%d is more than the %d columns the kernel's grid covers", d.name, op, n, maxGridYZ*gemmTile))
 	}
-	d.enqueue(l, argI(m), argI(n), argI(k), argF(alpha),
-		argP(xa.ptr), argI(lda), argI(strideA), argP(xb.ptr), argI(ldb), argI(strideB),
-		argF(beta), argP(xc.ptr), argI(ldc), argI(strideC), argI(count))
+	gemm := d.launchGemmStridedNN
+	switch {
+	case transA && transB:
+		gemm = d.launchGemmStridedTT
+	case transA:
+		gemm = d.launchGemmStridedTN
+	case transB:
+		gemm = d.launchGemmStridedNT
+	}
+	gemm(grid, block1(threads), m, n, k, alpha, xa.ptr, lda, strideA, xb.ptr, ldb, strideB, beta, xc.ptr, ldc, strideC, count)
 }

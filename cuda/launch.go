@@ -8,64 +8,35 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/gputrain/gputrain/device"
 	"gorgonia.org/cu"
 )
 
 // kernel identifies one extern "C" entry point of the PTX in package kernels.
+// The ids, kernelInfo and one typed launch method per kernel are generated
+// from the kernels' signatures (launch_gen.go, go generate ./kernels).
 type kernel int
 
+// paramKind is how a kernel parameter is shown in error messages.
+type paramKind int
+
 const (
-	kBiasAct kernel = iota
-	kActBackward
-	kLossElementwise
-	kLossSoftmaxCE
-	kLossFinalize
-	kColumnSums
-	kSGD
-	kMomentum
-	kAdam
-	kFill
-	kMul
-	kGather
-	kDropout
-	kGemmStridedNN
-	kGemmStridedNT
-	kGemmStridedTN
-	kGemmStridedTT
-	kBatchNormTrain
-	kBatchNormEval
-	kBatchNormBackward
-	numKernels
+	paramInt paramKind = iota
+	paramFloat
+	paramU64
+	paramPtr
 )
 
-// kernelInfo gives each kernel's PTX name and the names of the shape values
-// its error messages show.
-var kernelInfo = [numKernels]struct {
+// kernelParam is one kernel parameter as its .cu file names it.
+type kernelParam struct {
 	name string
-	dims string
-}{
-	kBiasAct:         {"bias_act_forward", "rows cols act"},
-	kActBackward:     {"act_backward", "n act"},
-	kLossElementwise: {"loss_elementwise", "rows cols groups"},
-	kLossSoftmaxCE:   {"loss_softmax_ce", "rows cols groups"},
-	kLossFinalize:    {"loss_finalize", "partials lossAt groups"},
-	kColumnSums:      {"column_sums", "rows cols"},
-	kSGD:             {"sgd_step", "n"},
-	kMomentum:        {"momentum_step", "n"},
-	kAdam:            {"adam_step", "n step"},
-	kFill:            {"fill", "n"},
-	kMul:             {"mul", "n"},
-	kGather:          {"gather_rows", "rows cols idxOffset"},
-	kDropout:         {"dropout", "n"},
+	kind paramKind
+}
 
-	kGemmStridedNN:     {"gemm_strided_nn", "m n k"},
-	kGemmStridedNT:     {"gemm_strided_nt", "m n k"},
-	kGemmStridedTN:     {"gemm_strided_tn", "m n k"},
-	kGemmStridedTT:     {"gemm_strided_tt", "m n k"},
-	kBatchNormTrain:    {"batchnorm_train", "rows cols act"},
-	kBatchNormEval:     {"batchnorm_eval", "rows cols act"},
-	kBatchNormBackward: {"batchnorm_backward", "rows cols"},
+// kernelDesc is one kernel: its PTX module, its name and its parameters.
+type kernelDesc struct {
+	module string
+	name   string
+	params []kernelParam
 }
 
 var kernelByName = func() map[string]kernel {
@@ -76,23 +47,28 @@ var kernelByName = func() map[string]kernel {
 	return m
 }()
 
-// launch is a kernel launch as error messages describe it.
+// launch is one kernel launch: the kernel, its grid and block, and its
+// arguments, built once by the kernel's launch method.
 type launch struct {
 	k     kernel
-	shape [3]int
 	grid  [3]int
 	block [3]int
+	args  [maxKernelArgs]uint64
 }
 
+// String names the kernel with its int arguments (the shape) and the launch
+// dimensions, for error messages.
 func (l launch) String() string {
 	var b strings.Builder
-	b.WriteString(kernelInfo[l.k].name)
+	info := kernelInfo[l.k]
+	b.WriteString(info.name)
 	b.WriteByte('(')
-	for i, name := range strings.Fields(kernelInfo[l.k].dims) {
-		if i > 0 {
-			b.WriteByte(' ')
+	sep := ""
+	for i, p := range info.params {
+		if p.kind == paramInt {
+			fmt.Fprintf(&b, "%s%s=%d", sep, p.name, int32(uint32(l.args[i])))
+			sep = " "
 		}
-		fmt.Fprintf(&b, "%s=%d", name, l.shape[i])
 	}
 	fmt.Fprintf(&b, "; grid %dx%dx%d, block %dx%dx%d)", l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2])
 	return b.String()
@@ -101,39 +77,38 @@ func (l launch) String() string {
 // Kernel arguments travel in 8-byte slots: cu's Launch copies 8 bytes from
 // every parameter pointer, and the driver takes the low 4 bytes (little
 // endian) of a slot for an int or float parameter.
-func argF(v float32) uint64          { return uint64(math.Float32bits(v)) }
-func argI(v int) uint64              { return uint64(uint32(int32(v))) }
-func argP(p cu.DevicePtr) uint64     { return uint64(p) }
-func argU(v uint64) uint64           { return v }
-func ceilDiv(a, b int) int           { return (a + b - 1) / b }
-func clampInt(v, lo, hi int) int     { return min(max(v, lo), hi) }
-func grid1(x int) [3]int             { return [3]int{x, 1, 1} }
-func block1(x int) [3]int            { return [3]int{x, 1, 1} }
-func shape(a ...int) (s [3]int)      { copy(s[:], a); return s }
-func actArg(a device.Activation) int { return int(a) }
+func argF(v float32) uint64      { return uint64(math.Float32bits(v)) }
+func argI(v int) uint64          { return uint64(uint32(int32(v))) }
+func argP(p cu.DevicePtr) uint64 { return uint64(p) }
+func argU(v uint64) uint64       { return v }
+func ceilDiv(a, b int) int       { return (a + b - 1) / b }
+func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
+func grid1(x int) [3]int         { return [3]int{x, 1, 1} }
+func block1(x int) [3]int        { return [3]int{x, 1, 1} }
 
 // enqueue queues a kernel launch; the caller has validated the shapes.
-func (d *Device) enqueue(l launch, args ...uint64) {
+func (d *Device) enqueue(l launch) {
 	if d.closed {
 		return
 	}
-	d.post(func() { d.launchNow(l, args) })
+	d.post(func() { d.launchNow(&l) })
 }
 
 // launchNow launches on the stream (CUDA goroutine).
-func (d *Device) launchNow(l launch, args []uint64) {
+func (d *Device) launchNow(l *launch) {
 	if d.err != nil {
 		return
 	}
-	params := make([]unsafe.Pointer, len(args))
-	for i := range args {
-		params[i] = unsafe.Pointer(&args[i])
+	var params [maxKernelArgs]unsafe.Pointer
+	n := len(kernelInfo[l.k].params)
+	for i := range n {
+		params[i] = unsafe.Pointer(&l.args[i])
 	}
-	d.last = l
+	d.last = *l
 	d.counts.Launches++
-	err := d.fn[l.k].Launch(l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, d.stream, params)
+	err := d.fn[l.k].Launch(l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, d.stream, params[:n])
 	if err != nil {
-		d.fail(fmt.Errorf("%s: launching %v: %w", d.name, l, err))
+		d.fail(fmt.Errorf("%s: launching %v: %w", d.name, *l, err))
 	}
 }
 
@@ -152,9 +127,8 @@ const (
 	maxGridYZ = 65535
 )
 
-func flat(k kernel, n int, sh [3]int) launch {
-	return launch{k: k, shape: sh, grid: grid1(clampInt(ceilDiv(n, threads), 1, maxBlocks)), block: block1(threads)}
-}
+// flatGrid is the grid of the grid-stride kernels for n elements.
+func flatGrid(n int) [3]int { return grid1(clampInt(ceilDiv(n, threads), 1, maxBlocks)) }
 
 func nonNeg(op string, dims ...int) {
 	for _, v := range dims {

@@ -27,35 +27,23 @@ func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.B
 	xz, xg := d.fbuf(op, "logits", logits, rows*width), d.fbuf(op, "grad", grad, rows*width)
 	xl := d.fbuf(op, "lossOut", lossOut, lossAt+groups)
 	perGroup := lossPartials / groups
-	var first launch
-	var args []uint64
+	var grid [3]int
 	switch loss {
 	case device.Logistic, device.MSE:
 		xt := d.fbuf(op, "targets", targets, rows*cols)
 		n := rows * cols
-		first = launch{k: kLossElementwise, shape: shape(rows, cols, groups),
-			grid: [3]int{clampInt(ceilDiv(n, threads), 1, perGroup), groups, 1}, block: block1(threads)}
-		args = []uint64{argI(int(loss)), argP(xz.ptr), argP(xt.ptr), argP(xg.ptr), argI(n), argI(cols), argI(groups), argF(gradScale), 0}
+		grid = [3]int{clampInt(ceilDiv(n, threads), 1, perGroup), groups, 1}
+		d.launchLossElementwise(grid, block1(threads), loss, xz.ptr, xt.ptr, xg.ptr, n, cols, groups, gradScale, d.partials)
 	case device.SoftmaxCE:
 		if cols < 1 {
 			panic(fmt.Sprintf("%s: %s: softmax cross-entropy needs at least one column", d.name, op))
 		}
 		xt := d.fbuf(op, "targets", targets, rows)
 		// loss.cu: one warp per row, 8 rows per 256-thread block.
-		first = launch{k: kLossSoftmaxCE, shape: shape(rows, cols, groups),
-			grid: [3]int{clampInt(ceilDiv(rows, threads/32), 1, perGroup), groups, 1}, block: block1(threads)}
-		args = []uint64{argP(xz.ptr), argP(xt.ptr), argP(xg.ptr), argI(rows), argI(cols), argI(groups), argF(gradScale), 0}
+		grid = [3]int{clampInt(ceilDiv(rows, threads/32), 1, perGroup), groups, 1}
+		d.launchLossSoftmaxCE(grid, block1(threads), xz.ptr, xt.ptr, xg.ptr, rows, cols, groups, gradScale, d.partials)
 	default:
 		panic(fmt.Sprintf("%s: %s: unknown loss %v", d.name, op, loss))
 	}
-	if d.closed {
-		return
-	}
-	nparts := first.grid[0]
-	final := launch{k: kLossFinalize, shape: shape(nparts, lossAt, groups), grid: grid1(groups), block: block1(threads)}
-	d.post(func() {
-		args[len(args)-1] = argP(d.partials)
-		d.launchNow(first, args)
-		d.launchNow(final, []uint64{argP(d.partials), argI(nparts), argP(xl.ptr), argI(lossAt)})
-	})
+	d.launchLossFinalize(grid1(groups), block1(threads), d.partials, grid[0], xl.ptr, lossAt)
 }

@@ -255,7 +255,7 @@ func (d *Device) Fill(dst device.Buffer, n int, v float32) {
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kFill, n, shape(n)), argP(x.ptr), argI(n), argF(v))
+	d.launchFill(flatGrid(n), block1(threads), x.ptr, n, v)
 }
 
 // Copy copies src[0:n] to dst[0:n] on the device.
@@ -286,6 +286,5 @@ func (d *Device) GatherRows(src device.Buffer, idx device.IndexBuffer, idxOffset
 		return
 	}
 	srcRows := xs.n / cols // an index ≥ srcRows writes NaN rather than reading out of bounds
-	d.enqueue(flat(kGather, rows*cols, shape(rows, cols, idxOffset)),
-		argP(xs.ptr), argI(srcRows), argP(xi.ptr), argI(idxOffset), argP(xd.ptr), argI(rows), argI(cols))
+	d.launchGatherRows(flatGrid(rows*cols), block1(threads), xs.ptr, srcRows, xi.ptr, idxOffset, xd.ptr, rows, cols)
 }

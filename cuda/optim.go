@@ -15,7 +15,7 @@ func (d *Device) SGDStep(p, g device.Buffer, n int, lr, weightDecay float32) {
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kSGD, n, shape(n)), argP(xp.ptr), argP(xg.ptr), argI(n), argF(lr), argF(weightDecay))
+	d.launchSgdStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, n, lr, weightDecay)
 }
 
 // MomentumStep does PyTorch's SGD with momentum.
@@ -25,7 +25,7 @@ func (d *Device) MomentumStep(p, g, v device.Buffer, n int, lr, momentum, weight
 	if n == 0 {
 		return
 	}
-	d.enqueue(flat(kMomentum, n, shape(n)), argP(xp.ptr), argP(xg.ptr), argP(xv.ptr), argI(n), argF(lr), argF(momentum), argF(weightDecay))
+	d.launchMomentumStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, xv.ptr, n, lr, momentum, weightDecay)
 }
 
 // AdamStep does torch.optim.Adam with L2 weight decay; step is 1-based.
@@ -39,6 +39,5 @@ func (d *Device) AdamStep(p, g, m, v device.Buffer, n int, lr, beta1, beta2, eps
 	// Bias corrections in float64 on the host, as the CPU backend does.
 	bc1 := float32(1 - math.Pow(float64(beta1), float64(step)))
 	bc2 := float32(1 - math.Pow(float64(beta2), float64(step)))
-	d.enqueue(flat(kAdam, n, shape(n, step)), argP(xp.ptr), argP(xg.ptr), argP(xm.ptr), argP(xv.ptr), argI(n),
-		argF(lr), argF(beta1), argF(beta2), argF(eps), argF(weightDecay), argF(bc1), argF(bc2))
+	d.launchAdamStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, xm.ptr, xv.ptr, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2)
 }

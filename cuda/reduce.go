@@ -12,6 +12,5 @@ func (d *Device) ColumnSums(x device.Buffer, rows, cols int, out device.Buffer) 
 		return
 	}
 	// reduce.cu: 32 columns per block of 32×16 threads.
-	l := launch{k: kColumnSums, shape: shape(rows, cols), grid: grid1(ceilDiv(cols, 32)), block: [3]int{32, 16, 1}}
-	d.enqueue(l, argP(xx.ptr), argI(rows), argI(cols), argP(xo.ptr))
+	d.launchColumnSums(grid1(ceilDiv(cols, 32)), [3]int{32, 16, 1}, xx.ptr, rows, cols, xo.ptr)
 }

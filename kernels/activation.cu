@@ -8,8 +8,9 @@ act_backward:       dz[i] = dout[i] · act'(z[i])           i < n, dz may be dou
                     identity' = 1, tanh' = 1 − out², relu' = [out > 0],
                     sigmoid' = out·(1 − out)
 
-act is the integer value of device.Activation: 0 identity, 1 tanh, 2 relu,
-3 sigmoid (the functions are in activation.cuh, shared with batchnorm.cu).
+act is the integer value of device.Activation (the ACT_ constants of
+enums_gen.cuh; the functions are in activation.cuh, shared with
+batchnorm.cu).
 The switch is uniform across the grid, so it costs no divergence.
 Both kernels use a grid-stride loop over the flat index; out-of-range threads
 do nothing. tanhf/expf are the accurate (non --use_fast_math) versions, within

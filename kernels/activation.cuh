@@ -1,11 +1,13 @@
 // activation.cuh — the element-wise activations and their derivatives,
 // shared by activation.cu and batchnorm.cu (included, not compiled on its own).
 //
-// act is the integer value of device.Activation: 0 identity, 1 tanh, 2 relu,
-// 3 sigmoid. tanhf/expf are the accurate (non --use_fast_math) versions,
+// act is the integer value of device.Activation (the ACT_ constants of
+// enums_gen.cuh, written by go generate ./kernels). tanhf/expf are the accurate (non --use_fast_math) versions,
 // within 2 ulp. sigmoid is evaluated as 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z)
 // for z < 0 (no overflow), like the CPU backend (cpu.Activate).
 #pragma once
+
+#include "enums_gen.cuh"
 
 __device__ __forceinline__ float sigmoidf_stable(float z) {
     if (z >= 0.0f) return 1.0f / (1.0f + expf(-z));
@@ -15,9 +17,9 @@ __device__ __forceinline__ float sigmoidf_stable(float z) {
 
 __device__ __forceinline__ float activate(int act, float z) {
     switch (act) {
-        case 1: return tanhf(z);
-        case 2: return z > 0.0f ? z : 0.0f;
-        case 3: return sigmoidf_stable(z);
+        case ACT_TANH: return tanhf(z);
+        case ACT_RELU: return z > 0.0f ? z : 0.0f;
+        case ACT_SIGMOID: return sigmoidf_stable(z);
         default: return z;
     }
 }
@@ -26,9 +28,9 @@ __device__ __forceinline__ float activate(int act, float z) {
 // identity' = 1, tanh' = 1 − out², relu' = [out > 0], sigmoid' = out·(1 − out).
 __device__ __forceinline__ float activation_derivative(int act, float out) {
     switch (act) {
-        case 1: return 1.0f - out * out;
-        case 2: return out > 0.0f ? 1.0f : 0.0f;
-        case 3: return out * (1.0f - out);
+        case ACT_TANH: return 1.0f - out * out;
+        case ACT_RELU: return out > 0.0f ? 1.0f : 0.0f;
+        case ACT_SIGMOID: return out * (1.0f - out);
         default: return 1.0f;
     }
 }

@@ -6,15 +6,12 @@ Computes, for row-major matrices,
     C = alpha · op(A) · op(B) + beta · C        op(A): m×k, op(B): k×n, C: m×n
 
 where op(X) = Xᵀ when the matching trans flag is set (A is then stored k×m,
-B n×k). All four transpose cases get their own entry point; the trainer uses
-NN (forward: X·W), NT (backward: dY·Wᵀ) and TN (backward: Xᵀ·dY):
-
-    gemm_nn  gemm_nt  gemm_tn  gemm_tt
-
-and a strided-batched variant of each (device GemmStrided: count products
-C_g = alpha·op(A_g)·op(B_g) + beta·C_g at once, matrix X_g starting g·strideX
+B n×k), strided-batched (device Linalg.GemmStrided: count products C_g =
+alpha·op(A_g)·op(B_g) + beta·C_g at once, matrix X_g starting g·strideX
 elements into X, rows lda/ldb/ldc apart — the stacked parameters of many
-random restarts trained in one launch):
+random restarts trained in one launch; one product is count 1). All four
+transpose cases get their own entry point; the trainer uses NN (forward:
+X·W), NT (backward: dY·Wᵀ) and TN (backward: Xᵀ·dY):
 
     gemm_strided_nn  gemm_strided_nt  gemm_strided_tn  gemm_strided_tt
 
@@ -156,39 +153,13 @@ __device__ __forceinline__ void gemm_tile(int m, int n, int k, float alpha,
     }
 }
 
-// Launch: grid (ceil(m/64), ceil(n/64)), block 256, no dynamic shared memory.
-extern "C" __global__ void __launch_bounds__(NTHREADS)
-gemm_nn(int m, int n, int k, float alpha, const float* __restrict__ A,
-        const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<false, false>(m, n, k, alpha, A, k, B, n, beta, C, n);
-}
-
-extern "C" __global__ void __launch_bounds__(NTHREADS)
-gemm_nt(int m, int n, int k, float alpha, const float* __restrict__ A,
-        const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<false, true>(m, n, k, alpha, A, k, B, k, beta, C, n);
-}
-
-extern "C" __global__ void __launch_bounds__(NTHREADS)
-gemm_tn(int m, int n, int k, float alpha, const float* __restrict__ A,
-        const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<true, false>(m, n, k, alpha, A, m, B, n, beta, C, n);
-}
-
-extern "C" __global__ void __launch_bounds__(NTHREADS)
-gemm_tt(int m, int n, int k, float alpha, const float* __restrict__ A,
-        const float* __restrict__ B, float beta, float* __restrict__ C) {
-    gemm_tile<true, true>(m, n, k, alpha, A, m, B, k, beta, C, n);
-}
-
 // The strided-batched product (device GemmStrided): for g < count,
 //     C_g = alpha·op(A_g)·op(B_g) + beta·C_g,   X_g = X + g·strideX,
 // with leading dimensions lda, ldb, ldc (≥ the stored width). A stride of 0
 // shares one matrix across the batch (the restarts' shared inputs). Launch:
 // grid (ceil(m/64), ceil(n/64), min(count, 65535)), block 256; blockIdx.z
-// picks g and strides over the rest. Every C element is computed exactly as
-// by gemm_xx above, so count 1 with the natural leading dimensions gives the
-// plain Gemm's bits.
+// picks g and strides over the rest. Every C element of C_g is computed as
+// for the product alone.
 #define GEMM_STRIDED(NAME, TA, TB)                                                            \
     extern "C" __global__ void __launch_bounds__(NTHREADS)                                     \
     NAME(int m, int n, int k, float alpha, const float* __restrict__ A, int lda, int strideA, \

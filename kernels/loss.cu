@@ -47,9 +47,7 @@ cpu.(*Device).LossGradGroups in cpu/loss.go.
 Regenerate the PTX with `make kernels`.
 */
 #include "common.cuh"
-
-#define LOSS_LOGISTIC 0
-#define LOSS_MSE 2
+#include "enums_gen.cuh"
 
 __device__ __forceinline__ double sigmoid_d(double z) {
     if (z >= 0.0) return 1.0 / (1.0 + exp(-z));

@@ -27,7 +27,8 @@ Workloads (--workload):
   w2       synthetic 60000×784, 784→512→512→10 ReLU, softmax CE, batch 128, Adam 1e-3, 469 steps
   w3       synthetic 8192×2048, 2048→2048→2048→10 ReLU, batch 1024, SGD 0.01, 20 steps
   w4       synthetic 65536×4096, 4×4096 ReLU→10, batch 4096, SGD 0.01, 16 steps (GPU-sized)
-  kernels  device kernels alone: gemm and element-wise operations (see --kernels)
+  kernels  device operations alone, each validated against its float64 reference
+           first (see --kernels; --kernels all: every operation of the device)
 Or time your own data: --data and the training flags of "gputrain train"
 (--hidden, --activation, --optimizer, --lr, --batch-size, --steps, ...).
 
@@ -35,6 +36,7 @@ Examples:
   gputrain bench                               # w1 on every device
   gputrain bench --workload w2 --steps 100 --device cpu
   gputrain bench --workload kernels --kernels gemm:2048,mul:1e8
+  gputrain bench --workload kernels --kernels all --device cpu
   gputrain bench --data iris.csv --label species --hidden 64 --batch-size 16 --steps 500
   gputrain bench --workload w2 --export /tmp/w2   # data, batch order and initial
                                                   # parameters for other frameworks
@@ -67,7 +69,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchHelp, stdout)
 	var b benchFlags
 	fs.StringVar(&b.workload, "workload", "", "w1, w2, w3, w4 or kernels (default w1, or your --data)")
-	fs.StringVar(&b.kernels, "kernels", "", "with --workload kernels: comma list of gemm:N, gemm:MxNxK, mul:SIZE, sgd:SIZE (default: the suite's list)")
+	fs.StringVar(&b.kernels, "kernels", "", "with --workload kernels: all, or a comma list of gemm:N, gemm:MxNxK, OP:ROWSxCOLS, OP:SIZE (--list names the ops; default: the suite's list)")
 	fs.IntVar(&b.block, "block", 0, "updates per timed block, the trainer's loss-read interval (default: steps/10, at most 100)")
 	fs.IntVar(&b.kernelBlocks, "kernel-blocks", 5, "with --workload kernels: timed blocks per kernel")
 	fs.Float64Var(&b.kernelTime, "kernel-time", 0.1, "with --workload kernels: seconds per timed block (calls per block are calibrated)")
@@ -176,7 +178,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			return usageError{errors.New("--steps does not apply to --workload kernels (see --kernel-blocks and --kernel-time)")}
 		}
 		var ks []bench.Kernel
-		if b.kernels != "" {
+		all := b.kernels == "all"
+		if b.kernels != "" && !all {
 			for _, s := range strings.Split(b.kernels, ",") {
 				k, err := bench.ParseKernel(s)
 				if err != nil {
@@ -188,7 +191,10 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		bjob.title = "kernels"
 		bjob.run = func(d device.Device) ([]bench.Result, error) {
 			list := ks
-			if list == nil {
+			switch {
+			case all:
+				list = bench.AllKernels(d.Name() != "cpu")
+			case list == nil:
 				list = bench.DefaultKernels(d.Name() != "cpu")
 			}
 			var out []bench.Result
@@ -336,7 +342,8 @@ func benchExport(w bench.Workload, dir string, steps int, stdout io.Writer) erro
 	return nil
 }
 
-// printBenchList lists the workloads and the default kernels.
+// printBenchList lists the workloads, the default kernels and every
+// operation (--kernels all).
 func printBenchList(w io.Writer) {
 	for _, wl := range bench.Workloads() {
 		fmt.Fprintf(w, "%-4s %s; %s/step\n", wl.Name, wl.Title, bench.FormatSI(bench.FlopsPerStep(wl.Arch, wl.BatchRows()), "FLOP"))
@@ -349,4 +356,9 @@ func printBenchList(w io.Writer) {
 		gpu = append(gpu, k.Spec())
 	}
 	fmt.Fprintf(w, "kernels (cpu): %s\nkernels (gpu): %s\n", strings.Join(cpu, ","), strings.Join(gpu, ","))
+	var all []string
+	for _, k := range bench.AllKernels(false) {
+		all = append(all, k.Spec())
+	}
+	fmt.Fprintf(w, "kernels all (cpu; 4× the sizes on a GPU): %s\n", strings.Join(all, ","))
 }

@@ -45,41 +45,8 @@
 #include <utility>
 #include <vector>
 
-// ---- the kernels (kernels/*.cu, compiled with emu.h) ----
-extern "C" {
-void gemm_nn(int, int, int, float, const float *, const float *, float, float *);
-void gemm_nt(int, int, int, float, const float *, const float *, float, float *);
-void gemm_tn(int, int, int, float, const float *, const float *, float, float *);
-void gemm_tt(int, int, int, float, const float *, const float *, float, float *);
-void gemm_strided_nn(int, int, int, float, const float *, int, int, const float *, int, int, float,
-                     float *, int, int, int);
-void gemm_strided_nt(int, int, int, float, const float *, int, int, const float *, int, int, float,
-                     float *, int, int, int);
-void gemm_strided_tn(int, int, int, float, const float *, int, int, const float *, int, int, float,
-                     float *, int, int, int);
-void gemm_strided_tt(int, int, int, float, const float *, int, int, const float *, int, int, float,
-                     float *, int, int, int);
-void bias_act_forward(int, const float *, const float *, float *, int, int);
-void act_backward(int, const float *, const float *, float *, int);
-void loss_elementwise(int, const float *, const float *, float *, int, int, int, float, double *);
-void loss_softmax_ce(const float *, const float *, float *, int, int, int, float, double *);
-void loss_finalize(const double *, int, float *, int);
-void column_sums(const float *, int, int, float *);
-void sgd_step(float *, const float *, int, float, float);
-void momentum_step(float *, const float *, float *, int, float, float, float);
-void adam_step(float *, const float *, float *, float *, int, float, float, float, float, float,
-               float, float);
-void fill(float *, int, float);
-void mul(const float *, const float *, float *, int);
-void gather_rows(const float *, int, const int *, int, float *, int, int);
-void dropout(float *, float *, int, float, unsigned long long);
-void batchnorm_train(int, const float *, const float *, const float *, float *, float *, float *,
-                     float *, float *, int, int, float, float);
-void batchnorm_eval(int, const float *, const float *, const float *, const float *, const float *,
-                    float *, int, int, float);
-void batchnorm_backward(const float *, const float *, const float *, const float *, const float *,
-                        float *, float *, float *, int, int);
-}
+// ---- the kernels (kernels/*.cu, compiled with emu.h; declared by go generate ./kernels) ----
+#include "kernels_gen.h"
 
 // ---- the CUDA execution model on cooperative fibers ----
 //
@@ -276,30 +243,9 @@ Kernel kernel(const char *name, void (*f)(A...)) {
 
 std::vector<Kernel> &kernels() {
 	static std::vector<Kernel> k = {
-	    kernel("gemm_nn", gemm_nn),
-	    kernel("gemm_nt", gemm_nt),
-	    kernel("gemm_tn", gemm_tn),
-	    kernel("gemm_tt", gemm_tt),
-	    kernel("gemm_strided_nn", gemm_strided_nn),
-	    kernel("gemm_strided_nt", gemm_strided_nt),
-	    kernel("gemm_strided_tn", gemm_strided_tn),
-	    kernel("gemm_strided_tt", gemm_strided_tt),
-	    kernel("bias_act_forward", bias_act_forward),
-	    kernel("act_backward", act_backward),
-	    kernel("loss_elementwise", loss_elementwise),
-	    kernel("loss_softmax_ce", loss_softmax_ce),
-	    kernel("loss_finalize", loss_finalize),
-	    kernel("column_sums", column_sums),
-	    kernel("sgd_step", sgd_step),
-	    kernel("momentum_step", momentum_step),
-	    kernel("adam_step", adam_step),
-	    kernel("fill", fill),
-	    kernel("mul", mul),
-	    kernel("gather_rows", gather_rows),
-	    kernel("dropout", dropout),
-	    kernel("batchnorm_train", batchnorm_train),
-	    kernel("batchnorm_eval", batchnorm_eval),
-	    kernel("batchnorm_backward", batchnorm_backward),
+#define KERNEL_ENTRY(name) kernel(#name, name),
+	    GPUTRAIN_KERNELS(KERNEL_ENTRY)
+#undef KERNEL_ENTRY
 	};
 	return k;
 }

@@ -371,19 +371,20 @@ void mutation_tests(const std::string &dir) {
 	expect_caught(dir, "column bound off by one in column_sums", cs, "setp.ge.s32 \t%p1, %r12, %r8;",
 	              "setp.gt.s32 \t%p1, %r12, %r8;", "bounds", 0, sums_ok);
 
-	// gemm_nn(m, n, k, alpha, A, B, beta, C): 128×128×32 on a 2×2 grid of 64×64 tiles.
+	// gemm_strided_nn(m, n, k, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC, count):
+	// one 128×128×32 product on a 2×2 grid of 64×64 tiles.
 	Buf<float> A(std::vector<float>(128 * 32, 1.0f)), B(std::vector<float>(32 * 128, 0.5f)), C(std::vector<float>(128 * 128, 0));
-	Case gemm{"gemm.ptx", "gemm_nn", {2, 2, 1}, {256, 1, 1}, [&] {
-		          return std::vector<uint64_t>{128, 128, 32, fbits(1.0f), A.addr(), B.addr(), fbits(0.0f), C.addr()};
+	Case gemm{"gemm.ptx", "gemm_strided_nn", {2, 2, 1}, {256, 1, 1}, [&] {
+		          return std::vector<uint64_t>{128, 128, 32, fbits(1.0f), A.addr(), 32, 0, B.addr(), 128, 0, fbits(0.0f), C.addr(), 128, 0, 1};
 	          }};
 	auto gemm_ok = [&] {
-		check(C.v[0] == 16.0f && C.v[128 * 128 - 1] == 16.0f, "gemm_nn (unmutated) computed the wrong product");
+		check(C.v[0] == 16.0f && C.v[128 * 128 - 1] == 16.0f, "gemm_strided_nn (unmutated) computed the wrong product");
 	};
-	expect_caught(dir, "first bar.sync deleted in gemm_nn", gemm, "bar.sync \t0;", "", "shared-race", 0, gemm_ok);
-	expect_caught(dir, "second bar.sync deleted in gemm_nn", gemm, "bar.sync \t0;", "", "shared-race", 1, gemm_ok);
-	// The block's C tile for the store starts at ctaid.x·32 rows instead of
-	// ·64: it reaches into the neighbouring block's tile.
-	expect_caught(dir, "tile index shifted in gemm_nn", gemm, "shl.b32 \t%r126, %r125, 6;", "shl.b32 \t%r126, %r125, 5;",
+	expect_caught(dir, "first bar.sync deleted in gemm_strided_nn", gemm, "bar.sync \t0;", "", "shared-race", 0, gemm_ok);
+	expect_caught(dir, "second bar.sync deleted in gemm_strided_nn", gemm, "bar.sync \t0;", "", "shared-race", 1, gemm_ok);
+	// The block's C tile starts at ctaid.x·32 rows instead of ·64: it
+	// reaches into the neighbouring block's tile.
+	expect_caught(dir, "tile index shifted in gemm_strided_nn", gemm, "shl.b32 \t%r54, %r53, 6;", "shl.b32 \t%r54, %r53, 5;",
 	              "global-race", 0, gemm_ok);
 
 	// loss_finalize(partials, nparts, lossOut, lossAt): one block of 256 adds 3 partials.

@@ -2,28 +2,24 @@ package devicetest
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/device/opspec"
 )
 
-var activations = []device.Activation{device.Identity, device.Tanh, device.ReLU, device.Sigmoid}
-
-func refActivate(act device.Activation, z float64) float64 {
-	switch act {
-	case device.Tanh:
-		return math.Tanh(z)
-	case device.ReLU:
-		return math.Max(z, 0)
-	case device.Sigmoid:
-		return 1 / (1 + math.Exp(-z))
-	}
-	return z
+// activationDevice is what this family's tests need of a device: the family and
+// buffers.
+type activationDevice interface {
+	device.Memory
+	device.Activations
 }
 
-func testBiasActivation(t *testing.T, d device.Device) {
+// activations are every device.Activation.
+var activations = opspec.Activations()
+
+func testBiasActivation(t *testing.T, d activationDevice) {
 	rng := rand.New(rand.NewPCG(5, 1))
 	for _, act := range activations {
 		for _, rows := range Shapes {
@@ -37,7 +33,7 @@ func testBiasActivation(t *testing.T, d device.Device) {
 				d.BiasActivation(act, zb, bb, out, rows, cols)
 				want := make([]float64, rows*cols)
 				for i := range want {
-					want[i] = refActivate(act, float64(z[i])+float64(bias[i%cols]))
+					want[i] = opspec.Activate64(act, float64(z[i])+float64(bias[i%cols]))
 				}
 				check(t, fmt.Sprintf("%v rows=%d cols=%d", act, rows, cols), download(t, d, out, rows*cols), want, 1e-5, 1e-6)
 				// In place (out == z).
@@ -48,7 +44,7 @@ func testBiasActivation(t *testing.T, d device.Device) {
 	}
 }
 
-func testActivationBackward(t *testing.T, d device.Device) {
+func testActivationBackward(t *testing.T, d activationDevice) {
 	rng := rand.New(rand.NewPCG(6, 1))
 	for _, act := range activations {
 		for _, n := range Shapes {

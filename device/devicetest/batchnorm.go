@@ -7,7 +7,16 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/device/opspec"
 )
+
+// batchNormDevice is what this family's tests need of a device: the family,
+// buffers, and the activation backward its gradient check chains.
+type batchNormDevice interface {
+	device.Memory
+	device.BatchNorm
+	device.Activations
+}
 
 // batchCols are the column counts: 1, 7, the workshop's 20 and 41.
 var batchCols = []int{1, 7, 20, 41}
@@ -18,40 +27,6 @@ const (
 	bnMomentum = 0.1
 )
 
-// bnInput returns a rows×cols z whose columns have different means (up to
-// ±3) and spreads (0.5 to 2), so a one-pass variance would lose digits.
-func bnInput(rng *rand.Rand, rows, cols int) []float32 {
-	z := random(rng, rows*cols)
-	off, scale := random(rng, cols), make([]float64, cols)
-	for c := range scale {
-		scale[c] = 0.5 + 1.5*rng.Float64()
-	}
-	for i := range z {
-		c := i % cols
-		z[i] = float32(3*float64(off[c]) + scale[c]*float64(z[i]))
-	}
-	return z
-}
-
-// batchStats is the float64 mean and biased variance of each column.
-func batchStats(z []float32, rows, cols int) (mean, variance []float64) {
-	mean, variance = make([]float64, cols), make([]float64, cols)
-	for i, v := range z {
-		mean[i%cols] += float64(v)
-	}
-	for c := range mean {
-		mean[c] /= float64(rows)
-	}
-	for i, v := range z {
-		dev := float64(v) - mean[i%cols]
-		variance[i%cols] += dev * dev
-	}
-	for c := range variance {
-		variance[c] /= float64(rows)
-	}
-	return mean, variance
-}
-
 // testBatchNormTrain checks the saved statistics and running statistics
 // against float64 batch statistics (two-pass) and the output against
 // act(gamma·(z−mean)·invStd + beta) evaluated in float64 with the statistics
@@ -59,22 +34,22 @@ func batchStats(z []float32, rows, cols int) (mean, variance []float64) {
 // the order of |mean|/std·2⁻²⁴ in x̂, inherent in float32 statistics, not the
 // backend's). Tolerances: saveMean, saveInvStd, runMean, runVar 1e-6
 // relative + 1e-7; out 1e-5 relative + 1e-6 (float32 activations).
-func testBatchNormTrain(t *testing.T, d device.Device) {
+func testBatchNormTrain(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(24, 1))
 	i := 0
 	for _, rows := range BatchRows {
 		for _, cols := range batchCols {
 			act := activations[i%len(activations)]
 			i++
-			z, gamma, beta := bnInput(rng, rows, cols), random(rng, cols), random(rng, cols)
-			rm0, rv0 := random(rng, cols), positive(rng, cols)
+			z, gamma, beta := opspec.BatchNormInput(rng, rows, cols), random(rng, cols), random(rng, cols)
+			rm0, rv0 := random(rng, cols), opspec.Positive(rng, cols)
 			zb, gb, bb := upload(t, d, z), upload(t, d, gamma), upload(t, d, beta)
 			rmb, rvb := upload(t, d, rm0), upload(t, d, rv0)
 			out := poisoned(t, d, rows*cols)
 			sm, si := poisoned(t, d, cols), poisoned(t, d, cols)
 			d.BatchNormTrain(act, zb, gb, bb, out, sm, si, rmb, rvb, rows, cols, bnEps, bnMomentum)
 
-			mean, variance := batchStats(z, rows, cols)
+			mean, variance := opspec.BatchStats64(z, rows, cols)
 			eps, mom := float64(float32(bnEps)), float64(float32(bnMomentum))
 			wantIS, wantRM, wantRV := make([]float64, cols), make([]float64, cols), make([]float64, cols)
 			for c := range cols {
@@ -96,7 +71,7 @@ func testBatchNormTrain(t *testing.T, d device.Device) {
 			for i, v := range z {
 				c := i % cols
 				xh := (float64(v) - float64(gotMean[c])) * float64(gotIS[c])
-				want[i] = refActivate(act, float64(gamma[c])*xh+float64(beta[c]))
+				want[i] = opspec.Activate64(act, float64(gamma[c])*xh+float64(beta[c]))
 			}
 			check(t, name+" out", download(t, d, out, rows*cols), want, 1e-5, 1e-6)
 			for _, x := range []device.Buffer{zb, gb, bb, rmb, rvb, out, sm, si} {
@@ -109,15 +84,15 @@ func testBatchNormTrain(t *testing.T, d device.Device) {
 // testBatchNormEval checks the output against act(gamma·(z−runMean)/
 // sqrt(runVar+eps) + beta) in float64 (1e-5 relative + 1e-6), into a
 // separate buffer and in place.
-func testBatchNormEval(t *testing.T, d device.Device) {
+func testBatchNormEval(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(25, 1))
 	i := 0
 	for _, rows := range BatchRows {
 		for _, cols := range batchCols {
 			act := activations[i%len(activations)]
 			i++
-			z, gamma, beta := bnInput(rng, rows, cols), random(rng, cols), random(rng, cols)
-			rm, rv := random(rng, cols), positive(rng, cols)
+			z, gamma, beta := opspec.BatchNormInput(rng, rows, cols), random(rng, cols), random(rng, cols)
+			rm, rv := random(rng, cols), opspec.Positive(rng, cols)
 			for c := range rm {
 				rm[c] *= 3
 			}
@@ -130,7 +105,7 @@ func testBatchNormEval(t *testing.T, d device.Device) {
 			for i, v := range z {
 				c := i % cols
 				xh := (float64(v) - float64(rm[c])) / math.Sqrt(float64(rv[c])+eps)
-				want[i] = refActivate(act, float64(gamma[c])*xh+float64(beta[c]))
+				want[i] = opspec.Activate64(act, float64(gamma[c])*xh+float64(beta[c]))
 			}
 			name := fmt.Sprintf("%v rows=%d cols=%d", act, rows, cols)
 			check(t, name+" out", download(t, d, out, rows*cols), want, 1e-5, 1e-6)
@@ -143,43 +118,23 @@ func testBatchNormEval(t *testing.T, d device.Device) {
 	}
 }
 
-// refBatchNormBackward is the float64 backward pass from float32 saved
-// statistics.
-func refBatchNormBackward(z, dy, gamma, mean, invStd []float32, rows, cols int) (dz, dgamma, dbeta []float64) {
-	dz, dgamma, dbeta = make([]float64, rows*cols), make([]float64, cols), make([]float64, cols)
-	xhat := func(i int) float64 {
-		c := i % cols
-		return (float64(z[i]) - float64(mean[c])) * float64(invStd[c])
-	}
-	for i, v := range dy {
-		dbeta[i%cols] += float64(v)
-		dgamma[i%cols] += float64(v) * xhat(i)
-	}
-	n := float64(rows)
-	for i, v := range dy {
-		c := i % cols
-		dz[i] = float64(gamma[c]) * float64(invStd[c]) / n * (n*float64(v) - dbeta[c] - xhat(i)*dgamma[c])
-	}
-	return dz, dgamma, dbeta
-}
-
 // testBatchNormBackward checks dz, dgamma and dbeta against the float64
 // reference given the same saved statistics, into a separate dz and in place
 // (dz = dy). Tolerances: dgamma, dbeta 1e-5 relative + 1e-6·rows (float64
 // sums of rows terms); dz 1e-5 relative + 1e-6·max|dz| (the bracket cancels
 // by design: Σ_r dz = 0).
-func testBatchNormBackward(t *testing.T, d device.Device) {
+func testBatchNormBackward(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(26, 1))
 	for _, rows := range BatchRows {
 		for _, cols := range batchCols {
-			z, dy, gamma := bnInput(rng, rows, cols), random(rng, rows*cols), random(rng, cols)
-			mean64, var64 := batchStats(z, rows, cols)
+			z, dy, gamma := opspec.BatchNormInput(rng, rows, cols), random(rng, rows*cols), random(rng, cols)
+			mean64, var64 := opspec.BatchStats64(z, rows, cols)
 			mean, invStd := make([]float32, cols), make([]float32, cols)
 			for c := range cols {
 				mean[c] = float32(mean64[c])
 				invStd[c] = float32(1 / math.Sqrt(var64[c]+float64(float32(bnEps))))
 			}
-			wantDz, wantDg, wantDb := refBatchNormBackward(z, dy, gamma, mean, invStd, rows, cols)
+			wantDz, wantDg, wantDb := opspec.BatchNormBackward64(z, dy, gamma, mean, invStd, rows, cols)
 			var maxDz float64
 			for _, v := range wantDz {
 				maxDz = math.Max(maxDz, math.Abs(v))
@@ -228,7 +183,7 @@ func bnLoss64(act device.Activation, z, gamma, beta, w []float64, rows, cols int
 		is := 1 / math.Sqrt(v+float64(float32(bnEps)))
 		for r := range rows {
 			i := r*cols + c
-			loss += w[i] * refActivate(act, gamma[c]*(z[i]-mean)*is+beta[c])
+			loss += w[i] * opspec.Activate64(act, gamma[c]*(z[i]-mean)*is+beta[c])
 		}
 	}
 	return loss
@@ -240,7 +195,7 @@ func bnLoss64(act device.Activation, z, gamma, beta, w []float64, rows, cols int
 // central differences of L computed in float64 (step 1e-5), within 1e-3
 // relative + 1e-4·max|∂L|. A wrong term of the backward formula is off by
 // O(1).
-func testBatchNormGradient(t *testing.T, d device.Device) {
+func testBatchNormGradient(t *testing.T, d batchNormDevice) {
 	rng := rand.New(rand.NewPCG(27, 1))
 	for _, tc := range []struct {
 		act        device.Activation
@@ -248,9 +203,9 @@ func testBatchNormGradient(t *testing.T, d device.Device) {
 	}{{device.Tanh, 7, 3}, {device.Sigmoid, 41, 2}, {device.Identity, 3, 3}, {device.Tanh, 20, 5}} {
 		rows, cols := tc.rows, tc.cols
 		n := rows * cols
-		z, gamma, beta, w := bnInput(rng, rows, cols), random(rng, cols), random(rng, cols), random(rng, n)
+		z, gamma, beta, w := opspec.BatchNormInput(rng, rows, cols), random(rng, cols), random(rng, cols), random(rng, n)
 		zb, gb, bb, wb := upload(t, d, z), upload(t, d, gamma), upload(t, d, beta), upload(t, d, w)
-		rmb, rvb := upload(t, d, make([]float32, cols)), upload(t, d, positive(rng, cols))
+		rmb, rvb := upload(t, d, make([]float32, cols)), upload(t, d, opspec.Positive(rng, cols))
 		out, sm, si := poisoned(t, d, n), poisoned(t, d, cols), poisoned(t, d, cols)
 		dy, dg, db := poisoned(t, d, n), poisoned(t, d, cols), poisoned(t, d, cols)
 		d.BatchNormTrain(tc.act, zb, gb, bb, out, sm, si, rmb, rvb, rows, cols, bnEps, bnMomentum)

@@ -9,6 +9,13 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
+// elementwiseDevice is what this family's tests need of a device: the family and
+// buffers.
+type elementwiseDevice interface {
+	device.Memory
+	device.Elementwise
+}
+
 // keep is the dropout rule written out independently of
 // device.DropoutKeep, so that a device and the expected mask cannot share
 // a bug: the top 24 bits of the SplitMix64 finaliser of seed + i·φ, as a
@@ -21,7 +28,7 @@ func keep(seed uint64, i int, p float32) bool {
 	return float32(z>>40)/(1<<24) >= p
 }
 
-func testDropout(t *testing.T, d device.Device) {
+func testDropout(t *testing.T, d elementwiseDevice) {
 	rng := rand.New(rand.NewPCG(10, 1))
 	for _, p := range []float32{0.1, 0.5} {
 		for _, n := range Shapes {
@@ -53,20 +60,5 @@ func testDropout(t *testing.T, d device.Device) {
 	}
 	if frac := 1 - float64(kept)/float64(n); math.Abs(frac-0.3) > 0.01 {
 		t.Errorf("DropoutKeep drops %.4f of elements, want 0.3 ± 0.01", frac)
-	}
-}
-
-func testMul(t *testing.T, d device.Device) {
-	rng := rand.New(rand.NewPCG(11, 1))
-	for _, n := range Shapes {
-		a, b := random(rng, n), random(rng, n)
-		ab, bb := upload(t, d, a), upload(t, d, b)
-		out := poisoned(t, d, n)
-		d.Mul(ab, bb, out, n)
-		want := make([]float64, n)
-		for i := range want {
-			want[i] = float64(a[i]) * float64(b[i])
-		}
-		check(t, fmt.Sprintf("mul n=%d", n), download(t, d, out, n), want, 1e-7, 0)
 	}
 }

@@ -6,32 +6,14 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/device/opspec"
 )
 
-// refGemm is the float64 reference for row-major C = alpha·op(A)·op(B) + beta·C.
-func refGemm(transA, transB bool, m, n, k int, alpha float64, a, b []float32, beta float64, c []float32) []float64 {
-	out := make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for p := 0; p < k; p++ {
-				av := a[i*k+p]
-				if transA {
-					av = a[p*m+i]
-				}
-				bv := b[p*n+j]
-				if transB {
-					bv = b[j*k+p]
-				}
-				s += float64(av) * float64(bv)
-			}
-			out[i*n+j] = alpha * s
-			if beta != 0 {
-				out[i*n+j] += beta * float64(c[i*n+j])
-			}
-		}
-	}
-	return out
+// linalgDevice is what this family's tests need of a device: the family and
+// buffers.
+type linalgDevice interface {
+	device.Memory
+	device.Linalg
 }
 
 // gemmShapes covers the workshop's shapes (1055×41 · 41×20, 20×1), the
@@ -41,7 +23,7 @@ var gemmShapes = [][3]int{
 	{1055, 41, 20}, {1055, 20, 1}, {65, 63, 129}, {129, 4097 / 64, 7}, {33, 257, 65},
 }
 
-func testGemm(t *testing.T, d device.Device) {
+func testGemm(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(3, 1))
 	for _, s := range gemmShapes {
 		m, n, k := s[0], s[1], s[2]
@@ -50,7 +32,7 @@ func testGemm(t *testing.T, d device.Device) {
 			alpha, beta := float32(0.75), float32(-0.5)
 			ab, bb, cb := upload(t, d, a), upload(t, d, b), upload(t, d, c)
 			device.Gemm(d, tr[0], tr[1], m, n, k, alpha, ab, bb, beta, cb)
-			want := refGemm(tr[0], tr[1], m, n, k, float64(alpha), a, b, float64(beta), c)
+			want := opspec.Gemm64(tr[0], tr[1], m, n, k, float64(alpha), a, b, float64(beta), c)
 			// float32 accumulation of k products of magnitude ≤ 1: error grows like k·eps.
 			atol := 1e-6 * float64(k)
 			check(t, fmt.Sprintf("gemm m=%d n=%d k=%d tA=%v tB=%v", m, n, k, tr[0], tr[1]), download(t, d, cb, m*n), want, 1e-5, atol)
@@ -61,14 +43,14 @@ func testGemm(t *testing.T, d device.Device) {
 	}
 }
 
-func testGemmBetaZero(t *testing.T, d device.Device) {
+func testGemmBetaZero(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(4, 1))
 	m, n, k := 41, 20, 7
 	a, b := random(rng, m*k), random(rng, k*n)
 	ab, bb := upload(t, d, a), upload(t, d, b)
 	cb := poisoned(t, d, m*n)
 	device.Gemm(d, false, false, m, n, k, 1, ab, bb, 0, cb)
-	check(t, "gemm beta=0 over NaN", download(t, d, cb, m*n), refGemm(false, false, m, n, k, 1, a, b, 0, nil), 1e-5, 1e-5)
+	check(t, "gemm beta=0 over NaN", download(t, d, cb, m*n), opspec.Gemm64(false, false, m, n, k, 1, a, b, 0, nil), 1e-5, 1e-5)
 }
 
 // A matLayout places count matrices of rows×cols (as stored) in one buffer.
@@ -145,7 +127,7 @@ var transCases = [][2]bool{{false, false}, {true, false}, {false, true}, {true, 
 // NaN-poisoned C and beta −0.5 over random C alternately. Elements of C's
 // buffer outside every C_g must keep their bits. Tolerance as Gemm's:
 // |err| ≤ 1e-5·|want| + 1e-6·k.
-func testGemmStrided(t *testing.T, d device.Device) {
+func testGemmStrided(t *testing.T, d linalgDevice) {
 	rng := rand.New(rand.NewPCG(21, 1))
 	shapes := [][3]int{{1, 1, 1}, {7, 20, 41}, {20, 7, 1}, {33, 65, 17}, {1055, 20, 41}, {41, 20, 1055}}
 	run := 0

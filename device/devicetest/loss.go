@@ -7,7 +7,15 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/device/opspec"
 )
+
+// lossDevice is what this family's tests need of a device: the family and
+// buffers.
+type lossDevice interface {
+	device.Memory
+	device.Losses
+}
 
 // lossProblem draws logits (rows × width, large: a naive log(sigmoid) would
 // overflow) and targets for loss with cols outputs per model: 0/1 or values
@@ -43,48 +51,9 @@ func targetRow(loss device.Loss, y []float32, r, cols int) []float32 {
 	return y[r*cols : (r+1)*cols]
 }
 
-// refLossRow is the float64 reference of one row's loss (returned) and its
-// gradient scale·∂loss/∂z (written to grad), for logits z and targets y.
-func refLossRow(loss device.Loss, z []float64, y []float32, scale float64, grad []float64) float64 {
-	var l float64
-	switch loss {
-	case device.Logistic:
-		for c, zz := range z {
-			yy := float64(y[c])
-			l += math.Max(zz, 0) + math.Log1p(math.Exp(-math.Abs(zz))) - yy*zz
-			grad[c] = scale * (1/(1+math.Exp(-zz)) - yy)
-		}
-	case device.MSE:
-		for c, zz := range z {
-			res := zz - float64(y[c])
-			l += res * res
-			grad[c] = scale * 2 * res
-		}
-	case device.SoftmaxCE:
-		mx := math.Inf(-1)
-		for _, v := range z {
-			mx = math.Max(mx, v)
-		}
-		var s float64
-		for _, v := range z {
-			s += math.Exp(v - mx)
-		}
-		label := int(y[0])
-		l = math.Log(s) + mx - z[label]
-		for c, v := range z {
-			p := math.Exp(v-mx) / s
-			if c == label {
-				p--
-			}
-			grad[c] = scale * p
-		}
-	}
-	return l
-}
-
-func testLossGrad(t *testing.T, d device.Device) {
+func testLossGrad(t *testing.T, d lossDevice) {
 	rng := rand.New(rand.NewPCG(8, 1))
-	for _, loss := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
+	for _, loss := range opspec.Losses() {
 		for _, rows := range Shapes {
 			cols := 1
 			if loss == device.SoftmaxCE {
@@ -99,7 +68,7 @@ func testLossGrad(t *testing.T, d device.Device) {
 			wantGrad := make([]float64, rows*cols)
 			var wantLoss float64
 			for r := 0; r < rows; r++ {
-				wantLoss += refLossRow(loss, to64(z[r*cols:(r+1)*cols]), targetRow(loss, y, r, cols), float64(scale), wantGrad[r*cols:(r+1)*cols])
+				wantLoss += opspec.LossRow64(loss, to64(z[r*cols:(r+1)*cols]), targetRow(loss, y, r, cols), float64(scale), wantGrad[r*cols:(r+1)*cols])
 			}
 			name := fmt.Sprintf("%v rows=%d", loss, rows)
 			check(t, name+" grad", download(t, d, grad, rows*cols), wantGrad, 1e-4, 1e-7)
@@ -116,12 +85,12 @@ func testLossGrad(t *testing.T, d device.Device) {
 // reference (gradient: 1e-4 relative + 1e-7; loss: 1e-5 relative + 1e-5, as
 // LossGrad's test), that nothing outside lossOut[lossAt : lossAt+groups] is
 // written.
-func testLossGradGroups(t *testing.T, d device.Device) {
+func testLossGradGroups(t *testing.T, d lossDevice) {
 	rng := rand.New(rand.NewPCG(23, 1))
 	// One logit per model (the workshop's restarts), several per model (the
 	// group's columns interleave with the others'), and a 10-class softmax.
 	colsOf := map[device.Loss][]int{device.Logistic: {1}, device.MSE: {7}, device.SoftmaxCE: {10}}
-	for _, loss := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
+	for _, loss := range opspec.Losses() {
 		for _, rows := range BatchRows {
 			for _, cols := range colsOf[loss] {
 				for _, groups := range []int{1, 3} {
@@ -139,7 +108,7 @@ func testLossGradGroups(t *testing.T, d device.Device) {
 						for r := range rows {
 							zr := to64(z[r*width+g*cols : r*width+g*cols+cols])
 							gr := wantGrad[r*width+g*cols : r*width+g*cols+cols]
-							wantLoss[g] += refLossRow(loss, zr, targetRow(loss, y, r, cols), float64(scale), gr)
+							wantLoss[g] += opspec.LossRow64(loss, zr, targetRow(loss, y, r, cols), float64(scale), gr)
 						}
 					}
 					name := fmt.Sprintf("%v rows=%d cols=%d groups=%d", loss, rows, cols, groups)

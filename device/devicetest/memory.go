@@ -8,7 +8,7 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
-func testUploadDownload(t *testing.T, d device.Device) {
+func testUploadDownload(t *testing.T, d device.Memory) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range Shapes {
 		x := random(rng, n)
@@ -18,7 +18,7 @@ func testUploadDownload(t *testing.T, d device.Device) {
 	}
 }
 
-func testFillCopy(t *testing.T, d device.Device) {
+func testFillCopy(t *testing.T, d device.Memory) {
 	rng := rand.New(rand.NewPCG(2, 1))
 	for _, n := range Shapes {
 		x := random(rng, n)
@@ -31,7 +31,7 @@ func testFillCopy(t *testing.T, d device.Device) {
 	}
 }
 
-func testGatherRows(t *testing.T, d device.Device) {
+func testGatherRows(t *testing.T, d device.Memory) {
 	rng := rand.New(rand.NewPCG(9, 1))
 	for _, rows := range Shapes {
 		cols := 41
