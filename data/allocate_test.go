@@ -29,6 +29,16 @@ func TestAllocate(t *testing.T) {
 		// their lower bounds, group 2 is further above its ideal (−0.2
 		// against −0.6).
 		{"down", []float64{0.2, 1.6, 1.2}, []int{1, 0, 0}, []int{5, 5, 5}, 2, []int{1, 1, 0}},
+		// Floors 1, 2 make 3 of 4: group 1 is further short (0.9 against
+		// 0.4) although it already holds more rows.
+		{"later up", []float64{1.4, 2.9}, []int{0, 0}, []int{10, 10}, 4, []int{1, 3}},
+		// Lower bound 2 lifts group 2 to make 5 of 4: of the groups above
+		// their lower bounds, group 0 is further above its ideal (−0.2
+		// against −0.9) although it holds fewer rows.
+		{"earlier down", []float64{1.2, 2.9, 0.1}, []int{0, 0, 2}, []int{5, 5, 5}, 4, []int{0, 2, 2}},
+		// Both 0.5 below their ideals on the way down: the lower group
+		// gives the row.
+		{"tie down", []float64{1.5, 1.5, 0}, []int{0, 0, 2}, []int{5, 5, 5}, 3, []int{0, 1, 2}},
 		// Bounds that cannot reach the total: as close as they allow.
 		{"unreachable", []float64{3, 3}, []int{0, 0}, []int{1, 1}, 6, []int{1, 1}},
 	} {

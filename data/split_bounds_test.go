@@ -20,6 +20,10 @@ func TestSplitKeepsATrainingRowPerClass(t *testing.T) {
 		{[]int{2, 2}, 0.7, 0, 0, 2},
 		{[]int{1, 2, 2}, 0, 0.9, 2, 0},
 		{[]int{3, 3}, 0.4, 0.5, 2, 2},
+		// The class of 3 gives its test minimum, then can give only one
+		// validation row of the two asked for: its validation bound
+		// counts the test row already taken.
+		{[]int{3, 1}, 0.5, 0.25, 1, 1},
 	} {
 		for seed := uint64(0); seed < 10; seed++ {
 			name := fmt.Sprintf("classes %v val %v test %v seed %d", c.counts, c.val, c.test, seed)
