@@ -35,3 +35,30 @@ func TestVerifyEveryLossAndReduction(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyClassWeightsInMinibatches trains with class weights in
+// shuffled minibatches, the last one short, against the float64 reference,
+// which weights each row from its own label: the trainer's per-batch
+// grouping of rows by class must follow each epoch's row order.
+func TestVerifyClassWeightsInMinibatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const rows = 23
+	for _, arch := range []Arch{
+		{Inputs: 4, Hidden: []int{5}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
+		{Inputs: 4, Hidden: []int{5}, Outputs: 3, Activation: device.ReLU, Loss: device.SoftmaxCE},
+	} {
+		x, y := randomProblem(rng, arch, rows)
+		weights := []float64{0.5, 2, 1.25}[:max(arch.Outputs, 2)]
+		for _, red := range []Reduction{Mean, Sum} {
+			cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: SGD, LR: 0.05}, BatchSize: 10,
+				Steps: 12, Reduction: red, ClassWeights: weights, Seed: 4}
+			res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, rows, DefaultTolerance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res[0].OK() {
+				t.Errorf("%s, %s reduction: worst %+v", arch, red, res[0].Worst())
+			}
+		}
+	}
+}
