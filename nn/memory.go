@@ -118,6 +118,16 @@ func estimateMemory(cfg TrainConfig, rows, k int) MemoryEstimate {
 	if batch < rows {
 		data = sum(data, mul(batch, d), mul(batch, k), mul(rows)) // the minibatch and the row order
 	}
+	if cfg.ClassWeights != nil {
+		// newClassWeighting's buffers: every row's weights and the class
+		// order index, the batch's logits, targets and gradient in class
+		// order, and for minibatches the batch's weights.
+		K := arch.Outputs
+		data = sum(data, mul(rows, K), mul(rows), mul(2, batch, K), mul(batch, k))
+		if batch < rows {
+			data = sum(data, mul(batch, K))
+		}
+	}
 	if v := cfg.Val; v != nil && v.Rows > 0 {
 		data = sum(data, mul(min(v.Rows, batch), d))
 	}

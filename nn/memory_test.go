@@ -50,6 +50,11 @@ func TestMemoryEstimateMatchesAllocations(t *testing.T) {
 			c.Arch.BatchNorm, c.Arch.Hidden, c.Restarts = true, []int{16, 8}, 3
 			c.Optim = OptimConfig{Kind: Momentum, LR: 1e-3, Momentum: 0.9}
 		}},
+		{"class-weights", func(c *TrainConfig) { c.ClassWeights = []float64{1, 3} }},
+		{"class-weights-minibatch", func(c *TrainConfig) { c.ClassWeights, c.BatchSize = []float64{1, 3}, 100 }},
+		{"class-weights-multiclass", func(c *TrainConfig) {
+			c.Arch.Outputs, c.Arch.Loss, c.ClassWeights, c.BatchSize = 3, device.SoftmaxCE, []float64{1, 2, 3}, 100
+		}},
 		{"validation", func(c *TrainConfig) {
 			c.BatchSize = 64
 			c.Val = &ValidationSet{X: x[:200*arch.Inputs], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}
@@ -99,7 +104,7 @@ func TestMemoryRefusedBeforeAllocating(t *testing.T) {
 }
 
 func TestFormatBytes(t *testing.T) {
-	for b, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 3 << 30: "3.0 GiB", math.MaxUint64: "more than 16 EiB"} {
+	for b, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 3 << 30: "3.0 GiB", math.MaxUint64: "more than 16 EiB"} {
 		if got := FormatBytes(b); got != want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", b, got, want)
 		}
