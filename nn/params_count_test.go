@@ -1,6 +1,9 @@
 package nn
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // ParamCount worked by hand for 3 → 4 → 5 → 2: weights and biases
 // (3+1)·4 + (4+1)·5 + (5+1)·2 = 53, and batch normalisation's scale and
@@ -13,5 +16,45 @@ func TestParamCount(t *testing.T) {
 	a.BatchNorm = true
 	if got := a.ParamCount(); got != 71 {
 		t.Errorf("%v with batch norm: ParamCount = %d, want 71", a, got)
+	}
+}
+
+// The initialisation schemes' ranges, for a 20 → 30 layer (600 weights):
+// Glorot's weights within ±√(6/50) and reaching near its ends, He's and
+// the normal scheme's sample deviation within 15 % of √(2/20) and 1 (the
+// sampling error of 600 draws is about 3 %); only the normal scheme draws
+// biases.
+func TestInitRanges(t *testing.T) {
+	arch := Arch{Inputs: 20, Outputs: 30}
+	sd := func(v []float32) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += float64(x) * float64(x)
+		}
+		return math.Sqrt(s / float64(len(v)))
+	}
+	zero := func(v []float32) bool {
+		for _, x := range v {
+			if x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	g := InitParams(arch, InitGlorot, 3)
+	lim, top := math.Sqrt(6.0/50), 0.0
+	for _, w := range g.W[0] {
+		top = math.Max(top, math.Abs(float64(w)))
+	}
+	if top > lim || top < 0.9*lim || !zero(g.B[0]) {
+		t.Errorf("glorot: largest |w| %v, want in [0.9, 1]·%v; biases zero %v", top, lim, zero(g.B[0]))
+	}
+	h := InitParams(arch, InitHe, 3)
+	if s, want := sd(h.W[0]), math.Sqrt(2.0/20); math.Abs(s-want) > 0.15*want || !zero(h.B[0]) {
+		t.Errorf("he: deviation %v, want %v; biases zero %v", s, want, zero(h.B[0]))
+	}
+	n := InitParams(arch, InitNormal, 3)
+	if s := sd(n.W[0]); math.Abs(s-1) > 0.15 || zero(n.B[0]) {
+		t.Errorf("normal: deviation %v, want 1; biases zero %v", s, zero(n.B[0]))
 	}
 }
