@@ -3,7 +3,9 @@
 # into its package and the package's tests run; a mutant the tests do not
 # notice "lives". Efficacy = killed ÷ (killed + lived). See docs/mutation.md.
 #
-#   make mutate                        every core package (hours for nn and cpu)
+#   make mutate                        every core package (hours for nn and cpu;
+#                                      a package listed on its own, such as
+#                                      nn/job, is left out of its parent's run)
 #   make mutate MUTATE_PKGS="data metrics"
 #   make mutate-diff MUTATE_BASE=main  only mutants on the lines changed since
 #                                      main, in the packages they touch (CI)
@@ -13,7 +15,7 @@
 
 GREMLINS_VERSION ?= v0.6.0
 GREMLINS := bin/tools/gremlins
-MUTATE_PKGS ?= nn nn/job data metrics cpu device/devicetest internal/atomicfile internal/safetensors internal/sysmem
+MUTATE_PKGS ?= nn nn/job data metrics cpu device/devicetest internal/advice internal/atomicfile internal/safetensors internal/sysmem cmd/gputrain/internal/sweep
 MUTATE_BASE ?= HEAD~1
 # One mutant at a time: the machines are shared.
 MUTATE_WORKERS ?= 1

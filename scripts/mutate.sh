@@ -87,6 +87,14 @@ for p in "${pkgs[@]}"; do
   if [ -n "${MUTATE_EXCLUDE:-}" ]; then
     args+=(--exclude-files "$MUTATE_EXCLUDE")
   fi
+  # gremlins mutates a package's subpackages too: leave out those given
+  # as packages of their own (nn/job when nn is given as well), so that
+  # none is run twice.
+  for q in "${pkgs[@]}"; do
+    if [ "${q#"$p"/}" != "$q" ]; then
+      args+=(--exclude-files "^${q#"$p"/}/")
+    fi
+  done
   echo "== gremlins ${args[*]} ./$p"
   start=$SECONDS
   "$gremlins" "${args[@]}" "./$p" 2>&1 | tee "$log" | grep -E '^ *(LIVED|TIMED OUT)|Killed:|efficacy' || true
