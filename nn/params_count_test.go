@@ -61,7 +61,7 @@ func TestInitRanges(t *testing.T) {
 
 // Restart seeds are reported with each restart's result, so a restart can
 // be rerun alone: restart 0 is the run's own seed, restart r adds r times
-// 0x9E3779B97F4A7C15 modulo 2⁶⁴ (the sums worked out apart from Go).
+// 0x9E3779B97F4A7C15 modulo 2⁶⁴ (the sums computed independently, in Python).
 func TestRestartSeed(t *testing.T) {
 	for r, want := range []uint64{5, 0x9e3779b97f4a7c1a, 0x3c6ef372fe94f82f} {
 		if got := RestartSeed(5, r); got != want {
