@@ -110,3 +110,24 @@ func TestFormatBytes(t *testing.T) {
 		}
 	}
 }
+
+// A run that needs exactly the memory free is allowed; one byte less is
+// refused.
+func TestMemoryExactlyEnough(t *testing.T) {
+	arch := Arch{Inputs: 4, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 50
+	x, y := randomProblem(rand.New(rand.NewPCG(5, 6)), arch, rows)
+	cfg := TrainConfig{Arch: arch, Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 1e-4}, Steps: 1, Reduction: Sum, Seed: 1, CheckEvery: 100}
+	need := estimateMemory(cfg, rows, 1).Total()
+	dev := &countingDevice{Device: cpu.New(), free: need}
+	tr, err := NewTrainer(dev, cfg, x, y, rows)
+	if err != nil {
+		t.Fatalf("%d bytes free for an estimate of %d: %v", need, need, err)
+	}
+	tr.Close()
+	dev.free = need - 1
+	var me *MemoryError
+	if _, err := NewTrainer(dev, cfg, x, y, rows); !errors.As(err, &me) {
+		t.Fatalf("%d bytes free for an estimate of %d: %v, want a MemoryError", need-1, need, err)
+	}
+}
