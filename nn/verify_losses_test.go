@@ -18,6 +18,8 @@ func TestVerifyEveryLossAndReduction(t *testing.T) {
 	const rows = 23
 	for _, arch := range []Arch{
 		{Inputs: 4, Hidden: []int{5}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
+		// Two independent 0/1 targets a row: the loss reads k columns.
+		{Inputs: 4, Hidden: []int{5}, Outputs: 2, Activation: device.Tanh, Loss: device.Logistic},
 		{Inputs: 4, Hidden: []int{5}, Outputs: 3, Activation: device.ReLU, Loss: device.SoftmaxCE},
 		{Inputs: 4, Hidden: []int{5}, Outputs: 2, Activation: device.Sigmoid, Loss: device.MSE},
 	} {
