@@ -64,3 +64,28 @@ func TestVerifyClassWeightsInMinibatches(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyDropoutAndWeightDecay trains with dropout (fresh masks every
+// update, from the run's dropout stream) and weight decay, with each
+// optimizer, against the float64 reference.
+func TestVerifyDropoutAndWeightDecay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const rows = 23
+	arch := Arch{Inputs: 4, Hidden: []int{6, 5}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	x, y := randomProblem(rng, arch, rows)
+	for _, opt := range []OptimConfig{
+		{Kind: SGD, LR: 0.05, WeightDecay: 0.01},
+		{Kind: Momentum, LR: 0.05, Momentum: 0.9, WeightDecay: 0.01},
+		{Kind: Adam, LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01},
+	} {
+		cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: opt, BatchSize: 10, Dropout: 0.3,
+			Steps: 12, Reduction: Mean, Seed: 5}
+		res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, rows, DefaultTolerance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res[0].OK() {
+			t.Errorf("%s: worst %+v", opt.Kind, res[0].Worst())
+		}
+	}
+}
