@@ -11,35 +11,41 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
+// scheduleCases are learning rates worked by hand for base 0.1 over 100
+// updates.
+var scheduleCases = []struct {
+	s    Schedule
+	i    int
+	want float64
+}{
+	{Schedule{}, 0, 0.1},
+	{Schedule{Kind: ConstantLR}, 99, 0.1},
+	{Schedule{Kind: ConstantLR, Warmup: 4}, 0, 0.025},
+	{Schedule{Kind: ConstantLR, Warmup: 4}, 3, 0.1},
+	{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 9, 0.1},
+	{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 10, 0.05},
+	{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 25, 0.025},
+	{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5, Warmup: 10}, 19, 0.1},
+	{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5, Warmup: 10}, 20, 0.05},
+	{Schedule{Kind: CosineLR}, 0, 0.1},
+	{Schedule{Kind: CosineLR}, 50, 0.05},
+	{Schedule{Kind: CosineLR, MinLR: 0.02}, 50, 0.06},
+	{Schedule{Kind: CosineLR, Warmup: 20}, 60, 0.05},
+	{Schedule{Kind: CosineLR, Warmup: 20}, 10, 0.1 * 11 / 20},
+}
+
 func TestScheduleLR(t *testing.T) {
 	const base, total = 0.1, 100
-	cases := []struct {
-		s    Schedule
-		i    int
-		want float64
-	}{
-		{Schedule{}, 0, 0.1},
-		{Schedule{Kind: ConstantLR}, 99, 0.1},
-		{Schedule{Kind: ConstantLR, Warmup: 4}, 0, 0.025},
-		{Schedule{Kind: ConstantLR, Warmup: 4}, 3, 0.1},
-		{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 9, 0.1},
-		{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 10, 0.05},
-		{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5}, 25, 0.025},
-		{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5, Warmup: 10}, 19, 0.1},
-		{Schedule{Kind: StepLR, StepSize: 10, Gamma: 0.5, Warmup: 10}, 20, 0.05},
-		{Schedule{Kind: CosineLR}, 0, 0.1},
-		{Schedule{Kind: CosineLR}, 50, 0.05},
-		{Schedule{Kind: CosineLR, MinLR: 0.02}, 50, 0.06},
-		{Schedule{Kind: CosineLR, Warmup: 20}, 60, 0.05},
-		{Schedule{Kind: CosineLR, Warmup: 20}, 10, 0.1 * 11 / 20},
-	}
-	for _, c := range cases {
+	for _, c := range scheduleCases {
 		if got := c.s.LR(base, c.i, total); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("%+v update %d: lr %v, want %v", c.s, c.i, got, c.want)
 		}
 	}
 	if err := (Schedule{Kind: StepLR, Gamma: 0.5}).Validate(); err == nil || !strings.Contains(err.Error(), "step size ≥ 1") {
 		t.Errorf("step schedule without a step size: %v", err)
+	}
+	if err := (Schedule{Kind: StepLR, StepSize: 1, Gamma: 0.5}).Validate(); err != nil {
+		t.Errorf("step schedule decaying every update: %v", err)
 	}
 	if _, err := ParseSchedule("linear"); err == nil {
 		t.Error("ParseSchedule accepts linear")

@@ -1,0 +1,47 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/device"
+)
+
+// The reference's learning rates are the hand-worked ones too.
+func TestRefLR(t *testing.T) {
+	const base, total = 0.1, 100
+	for _, c := range scheduleCases {
+		if got := refLR(c.s, base, c.i, total); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%+v update %d: reference lr %v, want %v", c.s, c.i, got, c.want)
+		}
+	}
+}
+
+// An element whose uniform value equals p exactly is kept ("at least p"):
+// the first such index for p = 1/2 is found by search.
+func TestRefKeepAtTheBoundary(t *testing.T) {
+	const seed = 1
+	for i := 0; i < 1<<26; i++ {
+		if device.DropoutUniform(seed, i) == 0.5 {
+			if !refKeep(seed, i, 0.5) {
+				t.Errorf("element %d, uniform value 0.5: dropped at p = 0.5", i)
+			}
+			return
+		}
+	}
+	t.Fatal("no element with a uniform value of exactly 0.5 among the first 2^26 (the search is deterministic: has the hash changed?)")
+}
+
+// A class label beyond the class weights is an error of the run, not a
+// crash of the reference that Verify runs first.
+func TestVerifyRefusesALabelBeyondTheWeights(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	x, _ := randomProblem(rand.New(rand.NewPCG(1, 2)), arch, 3)
+	cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 1, Reduction: Sum,
+		ClassWeights: []float64{1, 2}, Seed: 1}
+	if _, err := Verify([]device.Device{cpu.New()}, cfg, x, []float32{0, 1, 2}, 3, DefaultTolerance); err == nil {
+		t.Error("label 2 with two class weights accepted")
+	}
+}
