@@ -1,0 +1,70 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gputrain/gputrain/cpu"
+	"github.com/gputrain/gputrain/device"
+)
+
+// IsPermutation refuses values outside 0…n−1, n itself included.
+func TestIsPermutationBounds(t *testing.T) {
+	for _, c := range []struct {
+		p    []int32
+		want bool
+	}{{[]int32{1, 0}, true}, {[]int32{0, 2}, false}, {[]int32{-1, 0}, false}, {[]int32{0, 0}, false}, {[]int32{0}, false}} {
+		if got := IsPermutation(c.p, 2); got != c.want {
+			t.Errorf("IsPermutation(%v, 2) = %v, want %v", c.p, got, c.want)
+		}
+	}
+}
+
+// The state of a finished run (step = its total) resumes: nothing is left
+// to do and the parameters stay as they were.
+func TestResumeAtTheLastStep(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 6
+	x, y := randomProblem(rand.New(rand.NewPCG(7, 8)), arch, rows)
+	cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 3, Reduction: Sum, Seed: 1}
+	tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := tr.State()
+	tr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Resume = st
+	tr, err = NewTrainer(cpu.New(), cfg, x, y, rows)
+	if err != nil {
+		t.Fatalf("resuming at step %d of %d: %v", st.Step, cfg.Steps, err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range got.W {
+		if !slices.Equal(got.W[l], st.Params.W[l]) || !slices.Equal(got.B[l], st.Params.B[l]) {
+			t.Fatalf("layer %d changed after resuming a finished run", l)
+		}
+	}
+}
+
+// About 200 records at a round interval, worked by hand at the edges.
+func TestDefaultRecordEvery(t *testing.T) {
+	for total, want := range map[int]int{1: 1, 200: 1, 201: 2, 400: 2, 401: 5, 10000: 50, 10001: 100} {
+		if got := defaultRecordEvery(total); got != want {
+			t.Errorf("defaultRecordEvery(%d) = %d, want %d", total, got, want)
+		}
+	}
+}
