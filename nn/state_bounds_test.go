@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -65,6 +67,35 @@ func TestDefaultRecordEvery(t *testing.T) {
 	for total, want := range map[int]int{1: 1, 200: 1, 201: 2, 400: 2, 401: 5, 10000: 50, 10001: 100} {
 		if got := defaultRecordEvery(total); got != want {
 			t.Errorf("defaultRecordEvery(%d) = %d, want %d", total, got, want)
+		}
+	}
+}
+
+// With minibatches and no record interval set, a record comes every epoch
+// (3 updates here) and holds the mean of the batch losses since the
+// previous one, the first record all of them from the first update on.
+func TestMinibatchRecordsAverageTheEpoch(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 10
+	x, y := randomProblem(rand.New(rand.NewPCG(9, 10)), arch, rows)
+	cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: SGD, LR: 0.1}, BatchSize: 4, Steps: 6, Reduction: Mean, Seed: 1}
+	tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var losses []float64
+	var records []Progress
+	obs := Observer{Loss: func(p LossPoint) { losses = append(losses, p.Loss) }, Progress: func(p Progress) { records = append(records, p) }}
+	if _, err := tr.RunContext(context.Background(), obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(losses) != 6 || len(records) < 2 || records[0].Step != 3 || records[1].Step != 6 {
+		t.Fatalf("%d losses, records %+v: want 6 losses and records at steps 3 and 6", len(losses), records)
+	}
+	for r, want := range []float64{(losses[0] + losses[1] + losses[2]) / 3, (losses[3] + losses[4] + losses[5]) / 3} {
+		if math.Abs(records[r].Loss-want) > 1e-12 {
+			t.Errorf("record at step %d: loss %v, want the mean of its epoch's batch losses %v", records[r].Step, records[r].Loss, want)
 		}
 	}
 }
