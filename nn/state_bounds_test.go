@@ -99,3 +99,63 @@ func TestMinibatchRecordsAverageTheEpoch(t *testing.T) {
 		}
 	}
 }
+
+// indexCounter counts the index buffers allocated and not yet freed.
+type indexCounter struct {
+	device.Device
+	live int
+}
+
+func (d *indexCounter) AllocIndex(n int) (device.IndexBuffer, error) {
+	d.live++
+	return d.Device.AllocIndex(n)
+}
+
+func (d *indexCounter) FreeIndex(b device.IndexBuffer) {
+	d.live--
+	d.Device.FreeIndex(b)
+}
+
+// Close frees every index buffer a run allocated: the row order and the
+// class weighting's class order.
+func TestCloseFreesTheIndexBuffers(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 10
+	x, y := randomProblem(rand.New(rand.NewPCG(11, 12)), arch, rows)
+	cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: SGD, LR: 0.1}, BatchSize: 4, Steps: 2,
+		Reduction: Mean, ClassWeights: []float64{1, 2}, Seed: 1}
+	dev := &indexCounter{Device: cpu.New()}
+	tr, err := NewTrainer(dev, cfg, x, y, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.live != 2 {
+		t.Errorf("%d index buffers allocated, want 2 (row order, class order)", dev.live)
+	}
+	tr.Close()
+	if dev.live != 0 {
+		t.Errorf("%d index buffers left after Close", dev.live)
+	}
+}
+
+// Without validation no best step is ever found: the state says so with -1.
+func TestNoBestStepWithoutValidation(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	x, y := randomProblem(rand.New(rand.NewPCG(13, 14)), arch, 5)
+	cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 2, Reduction: Sum, Seed: 1}
+	tr, err := NewTrainer(cpu.New(), cfg, x, y, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := tr.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Early.BestStep != -1 {
+		t.Errorf("best step %d without validation, want -1", st.Early.BestStep)
+	}
+}
