@@ -88,3 +88,40 @@ func TestAnomalyNamesTheLastElement(t *testing.T) {
 		}
 	}
 }
+
+// With minibatches, --detect-anomaly scans the whole gathered batch: a NaN
+// in the last row of the first batch (found from the run's first epoch
+// order), last column, is named as a batch input or target.
+func TestAnomalyNamesTheBatch(t *testing.T) {
+	arch := Arch{Inputs: 3, Hidden: []int{4}, Outputs: 2, Activation: device.Tanh, Loss: device.MSE}
+	const rows, batch, seed = 10, 4, 5
+	perm := make([]int32, rows)
+	Shuffle(ShuffleRand(seed), perm)
+	last := int(perm[batch-1])
+	for _, c := range []struct {
+		targets bool
+		want    string
+	}{
+		{false, "batch inputs became NaN in the forward pass of update 1"},
+		{true, "batch targets became NaN in the forward pass of update 1"},
+	} {
+		x, y := randomProblem(rand.New(rand.NewPCG(27, 28)), arch, rows)
+		if c.targets {
+			y[last*arch.Outputs+arch.Outputs-1] = float32(math.NaN())
+		} else {
+			x[last*arch.Inputs+arch.Inputs-1] = float32(math.NaN())
+		}
+		cfg := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: SGD, LR: 0.1}, BatchSize: batch, Steps: 1,
+			Reduction: Mean, Seed: seed, DetectAnomaly: true}
+		tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.Run(nil)
+		tr.Close()
+		var de *DivergenceError
+		if !errors.As(err, &de) || de.Anomaly == nil || de.Anomaly.String() != c.want {
+			t.Errorf("NaN in row %d: %v; want %q", last, err, c.want)
+		}
+	}
+}
