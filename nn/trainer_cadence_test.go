@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -69,5 +70,65 @@ func TestFinalLossWithDropoutIsTheNextDraw(t *testing.T) {
 	}
 	if short[2].Loss != long[2].Loss {
 		t.Errorf("final loss %v after 2 updates, %v measured by update 3", short[2].Loss, long[2].Loss)
+	}
+}
+
+// Early stopping with RestoreBest ends on the parameters of the best
+// record: the validation losses are scripted (best at the second record),
+// and the parameters must be those of a plain run of the best step's
+// length.
+func TestEarlyStoppingRestoresTheBest(t *testing.T) {
+	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	x, y := randomProblem(rand.New(rand.NewPCG(19, 20)), arch, 6)
+	scripted := []float64{5, 3, 4, 4, 4, 4, 4, 4}
+	calls := 0
+	score := func([]float32) Evaluation {
+		calls++
+		return Evaluation{Loss: scripted[min(calls, len(scripted))-1]}
+	}
+	var valSteps []int
+	obs := Observer{Progress: func(p Progress) {
+		if p.HasVal {
+			valSteps = append(valSteps, p.Step)
+		}
+	}}
+	base := TrainConfig{Arch: arch, Init: InitGlorot, Optim: OptimConfig{Kind: GD, LR: 0.1}, Reduction: Sum, Seed: 1}
+	cfg := base
+	cfg.Steps, cfg.RecordEvery = 20, 1
+	cfg.Val = &ValidationSet{X: x[:2*arch.Inputs], Rows: 2, Score: score}
+	cfg.EarlyStopping = EarlyStopping{Patience: 2, RestoreBest: true}
+	tr, err := NewTrainer(cpu.New(), cfg, x, y, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.RunContext(context.Background(), obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(valSteps) < 2 {
+		t.Fatalf("validation records at steps %v", valSteps)
+	}
+	got, err := tr.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := base
+	plain.Steps = valSteps[1]
+	ref, err := NewTrainer(cpu.New(), plain, x, y, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	if _, err := ref.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range want.W {
+		if !slices.Equal(got.W[l], want.W[l]) || !slices.Equal(got.B[l], want.B[l]) {
+			t.Fatalf("layer %d: not the parameters after %d updates (the best record); records at %v", l, valSteps[1], valSteps)
+		}
 	}
 }
