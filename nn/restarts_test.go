@@ -11,7 +11,8 @@ import (
 
 // Restarts train side by side, every layer's products strided over the
 // replicas: each replica must end where a run of its own from the same
-// start ends, forward and backward through two hidden layers.
+// start ends, forward and backward through two hidden layers, its loss
+// curve (the mean reduction's scale included) that run's.
 func TestRestartsTrainLikeSeparateRuns(t *testing.T) {
 	arch := Arch{Inputs: 3, Hidden: []int{5, 4}, Outputs: 2, Activation: device.Tanh, Loss: device.SoftmaxCE}
 	const rows, replicas = 17, 3
@@ -25,7 +26,8 @@ func TestRestartsTrainLikeSeparateRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.Run(nil); err != nil {
+	histTogether, err := tr.Run(nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	together, err := tr.Params()
@@ -41,8 +43,14 @@ func TestRestartsTrainLikeSeparateRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.Run(nil); err != nil {
+		histAlone, err := tr.Run(nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		for i, p := range histAlone {
+			if q := histTogether[i]; len(q.Restarts) != replicas || math.Abs(q.Restarts[r]-p.Loss) > 1e-5*(1+math.Abs(p.Loss)) {
+				t.Fatalf("step %d: restart %d's loss %v side by side, %v alone", p.Step, r, q.Restarts, p.Loss)
+			}
 		}
 		alone, err := tr.Params()
 		tr.Close()
