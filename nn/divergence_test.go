@@ -90,3 +90,24 @@ func TestFullBatchRecordsCarryTheLoss(t *testing.T) {
 		}
 	}
 }
+
+// A loss that becomes non-finite only after the last update is traced by
+// the replay to the final forward pass. Worked by hand: one update of
+// rate 10 from w = b = 0 on x = 1e19, y = 1 moves w to 2e20 (finite), and
+// then x·w overflows float32 in the forward pass of the loss after it.
+func TestDivergenceAfterTheLastUpdateIsTraced(t *testing.T) {
+	arch := Arch{Inputs: 1, Outputs: 1, Loss: device.MSE}
+	start := Params{W: [][]float32{{0}}, B: [][]float32{{0}}}
+	cfg := TrainConfig{Arch: arch, InitFrom: &start, Optim: OptimConfig{Kind: GD, LR: 10}, Steps: 1, Reduction: Sum, Seed: 1}
+	tr, err := NewTrainer(cpu.New(), cfg, []float32{1e19}, []float32{1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	_, err = tr.Run(nil)
+	var de *DivergenceError
+	want := "layers.0 input·weight became +Inf in the forward pass of update 1"
+	if !errors.As(err, &de) || de.Step != 1 || de.Anomaly == nil || de.Anomaly.String() != want {
+		t.Fatalf("error %v, want divergence at step 1 naming %q", err, want)
+	}
+}

@@ -45,3 +45,10 @@ func TestVerifyRefusesALabelBeyondTheWeights(t *testing.T) {
 		t.Error("label 2 with two class weights accepted")
 	}
 }
+
+// A difference exactly at the tolerance (excess 1) is within it.
+func TestTensorDiffAtTheTolerance(t *testing.T) {
+	if !(TensorDiff{Excess: 1}).OK() || (TensorDiff{Excess: math.Nextafter(1, 2)}).OK() {
+		t.Error("excess 1 must be within the tolerance, anything above it outside")
+	}
+}
