@@ -52,3 +52,20 @@ func TestTensorDiffAtTheTolerance(t *testing.T) {
 		t.Error("excess 1 must be within the tolerance, anything above it outside")
 	}
 }
+
+// diffTensor's figures worked by hand: differences 0.1, 0.5 and 0 against
+// bounds 0.1 + 0.1·|r| = 0.21, 0.3 and 0.4.
+func TestDiffTensor(t *testing.T) {
+	tol := Tolerance{ATol: 0.1, RTol: 0.1}
+	d := diffTensor("w", []float64{1.0, 2.5, -3}, []float64{1.1, 2.0, -3}, tol)
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
+	if !near(d.MaxAbs, 0.5) || !near(d.Excess, 0.5/0.3) || !near(d.MaxRel, 0.5/3) {
+		t.Errorf("diffTensor = %+v, want MaxAbs 0.5, Excess %v, MaxRel %v", d, 0.5/0.3, 0.5/3)
+	}
+	if d := diffTensor("z", []float64{0, 0}, []float64{0, 0}, tol); d.MaxRel != 0 || d.Excess != 0 {
+		t.Errorf("equal zero tensors: %+v, want no difference", d)
+	}
+	if d := diffTensor("z", []float64{0, 1}, []float64{0, 0}, tol); !math.IsInf(d.MaxRel, 1) {
+		t.Errorf("against a zero reference: %+v, want MaxRel +Inf", d)
+	}
+}
