@@ -31,6 +31,9 @@ func TestVerifyEveryLossAndReduction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(res) != 1 || len(res[0].Diffs) != 2*arch.Layers() {
+				t.Fatalf("%s: %d comparisons, want 1 of every weight and bias", arch, len(res))
+			}
 			if !res[0].OK() {
 				t.Errorf("%s, %s reduction: worst %+v", arch, red, res[0].Worst())
 			}
