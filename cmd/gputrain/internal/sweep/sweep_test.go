@@ -125,9 +125,10 @@ func TestShards(t *testing.T) {
 			t.Errorf("--shard %s accepted", bad)
 		}
 	}
-	s, err := ParseShard("1/3")
-	if err != nil || s != (Shard{1, 3}) {
-		t.Fatalf("ParseShard(1/3) = %v, %v", s, err)
+	for text, want := range map[string]Shard{"1/3": {1, 3}, "0/3": {0, 3}, "0/1": {0, 1}, " 2 / 3 ": {2, 3}} {
+		if s, err := ParseShard(text); err != nil || s != want {
+			t.Fatalf("ParseShard(%q) = %v, %v; want %v", text, s, err, want)
+		}
 	}
 	for i := 0; i < 10; i++ {
 		owners := 0
@@ -159,7 +160,15 @@ func TestShardFromEnv(t *testing.T) {
 		{env(), 0, All, ""},
 		{env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_COUNT", "4"), 0, Shard{2, 4}, ""},
 		{env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 0, Shard{2, 4}, ""},
-		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "0"), 0, Shard{}, "dense array"},
+		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "0"), 0, Shard{}, "dense array such as --array=0-3"},
+		// The first and last task of an array starting at 1, and tasks
+		// just outside it.
+		{env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 0, Shard{0, 4}, ""},
+		{env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 0, Shard{3, 4}, ""},
+		{env("SLURM_ARRAY_TASK_ID", "0", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 0, Shard{}, "dense array"},
+		{env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 0, Shard{}, "dense array"},
+		{env("JOB_COMPLETION_INDEX", "0"), 1, Shard{0, 1}, ""},
+		{env("JOB_COMPLETION_INDEX", "0"), 3, Shard{0, 3}, ""},
 		{env("JOB_COMPLETION_INDEX", "1"), 3, Shard{1, 3}, ""},
 		{env("JOB_COMPLETION_INDEX", "1"), 0, Shard{}, "give --shards N"},
 		{env("JOB_COMPLETION_INDEX", "3"), 3, Shard{}, "not below --shards 3"},
