@@ -50,10 +50,11 @@ func TestReadBounds(t *testing.T) {
 
 // The leaderboard's columns, worked by hand: rank, trial, the swept
 // values (an empty one quoted), the split's loss and the first metric as
-// mean ± sd (later metrics left out), and the loss's number of runs.
+// mean ± sd (later metrics left out), and the number of runs of the loss
+// (not of the metric).
 func TestWriteLeaderboardColumns(t *testing.T) {
 	stats := func(loss, sd float64, n int) []Stat {
-		return []Stat{{Name: "loss", Mean: Num(loss), SD: Num(sd), N: n}, {Name: "roc_auc", Mean: 0.9, SD: 0, N: n}, {Name: "accuracy", Mean: 0.8, N: n}}
+		return []Stat{{Name: "loss", Mean: Num(loss), SD: Num(sd), N: n}, {Name: "roc_auc", Mean: 0.9, SD: 0, N: 1}, {Name: "accuracy", Mean: 0.8, N: n}}
 	}
 	recs := []Record{
 		{Trial: 3, Params: []Assignment{{"lr", "0.1"}}, Split: "validation", Summary: stats(0.25, 0.05, 2)},
