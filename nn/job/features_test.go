@@ -117,6 +117,25 @@ func TestChooseThreshold(t *testing.T) {
 	if got := ChooseThreshold([]int{1, 1}, []float64{0.2, 0.3}); got != 0.5 {
 		t.Errorf("one class: threshold %v, want 0.5", got)
 	}
+	// Worked by hand, J at each cut from the top: ties of J go to the
+	// threshold nearest 0.5, the first one on a tie of distance too; with
+	// labels inverted no cut beats predicting nothing positive (J = 0 at
+	// the midpoint of 1 and the highest probability); a threshold of 1 is
+	// kept just below it.
+	for _, c := range []struct {
+		y    []int
+		p    []float64
+		want float64
+	}{
+		{[]int{0, 1, 0, 1}, []float64{0.2, 0.4, 0.6, 0.8}, 0.7},    // J 0.5 at 0.7 and 0.3, both 0.2 from 0.5
+		{[]int{0, 1, 0, 1}, []float64{0.2, 0.45, 0.7, 0.9}, 0.325}, // J 0.5 at 0.8 and 0.325, the second nearer
+		{[]int{0, 1}, []float64{0.9, 0.1}, 0.95},                   // J 0 at 0.95 and 0.05, both 0.45 from 0.5
+		{[]int{0, 1}, []float64{1, 0}, 1 - 1e-9},                   // J 0 at 1 and 0
+	} {
+		if got := ChooseThreshold(c.y, c.p); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("ChooseThreshold(%v, %v) = %v, want %v", c.y, c.p, got, c.want)
+		}
+	}
 }
 
 func TestAutoThresholdIsRecorded(t *testing.T) {
