@@ -27,32 +27,6 @@ type IndexBuffer interface {
 	Len() int
 }
 
-// Activation names an element-wise activation function.
-type Activation int
-
-// The activations every backend implements.
-const (
-	Identity Activation = iota // f(z) = z
-	Tanh                       // f(z) = tanh(z)
-	ReLU                       // f(z) = max(z, 0)
-	Sigmoid                    // f(z) = 1 / (1 + exp(-z))
-)
-
-// String returns the activation's flag spelling.
-func (a Activation) String() string {
-	switch a {
-	case Identity:
-		return "identity"
-	case Tanh:
-		return "tanh"
-	case ReLU:
-		return "relu"
-	case Sigmoid:
-		return "sigmoid"
-	}
-	return fmt.Sprintf("Activation(%d)", int(a))
-}
-
 // Loss names a loss function computed from the network's raw outputs (logits).
 type Loss int
 

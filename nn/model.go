@@ -44,16 +44,6 @@ type archJSON struct {
 	BatchNorm  bool   `json:"batch_norm,omitempty"`
 }
 
-// ParseActivation checks an --activation value.
-func ParseActivation(s string) (device.Activation, error) {
-	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
-		if a.String() == s {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("invalid --activation %q: want tanh, relu, sigmoid or identity", s)
-}
-
 func parseLoss(s string) (device.Loss, error) {
 	for _, l := range []device.Loss{device.Logistic, device.SoftmaxCE, device.MSE} {
 		if l.String() == s {
@@ -259,7 +249,7 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 	}
 	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
 	var err error
-	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
+	if m.Arch.Activation, err = device.ParseActivation(a.Activation); err != nil {
 		return nil, err
 	}
 	if m.Arch.Loss, err = parseLoss(a.Loss); err != nil {

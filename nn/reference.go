@@ -39,21 +39,11 @@ func f64(x []float32) []float64 {
 	return y
 }
 
+// act64 is the activation and its derivative at z, from the float64
+// reference in the activation table.
 func act64(a device.Activation, z float64) (f, df float64) {
-	switch a {
-	case device.Tanh:
-		t := math.Tanh(z)
-		return t, 1 - t*t
-	case device.ReLU:
-		if z > 0 {
-			return z, 1
-		}
-		return 0, 0
-	case device.Sigmoid:
-		s := 1 / (1 + math.Exp(-z))
-		return s, s * (1 - s)
-	}
-	return z, 1
+	s := a.Spec()
+	return s.Forward(z, 0), s.Derivative(z, 0)
 }
 
 // lossGrad returns the summed loss over all rows and its gradients with

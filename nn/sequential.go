@@ -4,14 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/safetensors"
 )
-
-// torchActivations are the PyTorch modules of the activations.
-var torchActivations = map[device.Activation]string{
-	device.Tanh: "Tanh()", device.ReLU: "ReLU()", device.Sigmoid: "Sigmoid()", device.Identity: "Identity()",
-}
 
 // SequentialCode is the PyTorch module computing arch's network (logits):
 // for each hidden layer Linear, BatchNorm1d (with batch normalisation) and
@@ -27,7 +21,7 @@ func SequentialCode(arch Arch) string {
 		if arch.BatchNorm {
 			mods = append(mods, fmt.Sprintf("torch.nn.BatchNorm1d(%d)", sizes[l+1]))
 		}
-		mods = append(mods, "torch.nn."+torchActivations[arch.Activation])
+		mods = append(mods, "torch.nn."+arch.Activation.Spec().Torch)
 	}
 	return "torch.nn.Sequential(\n    " + strings.Join(mods, ",\n    ") + ",\n)"
 }

@@ -9,14 +9,25 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/spf13/pflag"
 )
+
+// activationNames lists the activations' spellings, for --help.
+func activationNames() string {
+	var names []string
+	for _, a := range device.Activations() {
+		names = append(names, a.String())
+	}
+	return strings.Join(names, ", ")
+}
 
 const trainHelp = `Usage: gputrain [train] [flags]
 
@@ -97,7 +108,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.device, "device", "auto", "compute device: auto, cpu, cuda or cuda:N")
 	fs.StringVar(&f.task, "task", "auto", "auto, binary, multiclass or regression (auto: from the labels)")
 	fs.StringVar(&f.hidden, "hidden", "20", `hidden layer widths, comma-separated; "" for none (linear/logistic regression)`)
-	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
+	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: "+activationNames())
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
 	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
@@ -175,7 +186,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if e.Hidden, err = parseHidden(f.hidden); err != nil {
 		return nn.Experiment{}, err
 	}
-	if e.Activation, err = nn.ParseActivation(f.activation); err != nil {
+	if e.Activation, err = device.ParseActivation(f.activation); err != nil {
 		return bad(err)
 	}
 	if e.Reduction, err = nn.ParseReduction(f.reduction); err != nil {

@@ -1,0 +1,105 @@
+package device
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Activation names an element-wise activation function. Its value is the
+// index of its entry in the activation table and the code the backends'
+// kernels switch on.
+type Activation int
+
+// The activations every backend implements. Adding one is a constant here,
+// its entry in activations (name, PyTorch module, float64 reference), and
+// the function of each backend.
+const (
+	Identity Activation = iota // f(z) = z
+	Tanh                       // f(z) = tanh(z)
+	ReLU                       // f(z) = max(z, 0)
+	Sigmoid                    // f(z) = 1 / (1 + exp(-z))
+)
+
+// ActivationSpec is an activation's table entry. Forward and Derivative
+// are the float64 reference every backend is checked against, written
+// from PyTorch's formulas; alpha is the activation's parameter (see Param),
+// ignored by the activations without one.
+type ActivationSpec struct {
+	// Name is the activation's flag and model-file spelling.
+	Name string
+	// Torch is the PyTorch module computing it, a format taking alpha
+	// when Param is set.
+	Torch string
+	// Param names the activation's parameter, "" when it has none.
+	Param string
+	// Forward is f(z) and Derivative f′(z), in float64.
+	Forward, Derivative func(z, alpha float64) float64
+}
+
+func sigmoid64(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+var activations = [...]ActivationSpec{
+	Identity: {
+		Name: "identity", Torch: "Identity()",
+		Forward:    func(z, _ float64) float64 { return z },
+		Derivative: func(float64, float64) float64 { return 1 },
+	},
+	Tanh: {
+		Name: "tanh", Torch: "Tanh()",
+		Forward:    func(z, _ float64) float64 { return math.Tanh(z) },
+		Derivative: func(z, _ float64) float64 { t := math.Tanh(z); return 1 - t*t },
+	},
+	ReLU: {
+		// PyTorch's relu′(0) is 0.
+		Name: "relu", Torch: "ReLU()",
+		Forward:    func(z, _ float64) float64 { return math.Max(z, 0) },
+		Derivative: func(z, _ float64) float64 { return step(z > 0) },
+	},
+	Sigmoid: {
+		Name: "sigmoid", Torch: "Sigmoid()",
+		Forward:    func(z, _ float64) float64 { return sigmoid64(z) },
+		Derivative: func(z, _ float64) float64 { s := sigmoid64(z); return s * (1 - s) },
+	},
+}
+
+// step is 1 when b holds, else 0.
+func step(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Activations lists every activation, in code order.
+func Activations() []Activation {
+	out := make([]Activation, len(activations))
+	for i := range out {
+		out[i] = Activation(i)
+	}
+	return out
+}
+
+// Spec returns the activation's table entry; it panics for a value
+// outside the table.
+func (a Activation) Spec() ActivationSpec { return activations[a] }
+
+// String returns the activation's flag spelling.
+func (a Activation) String() string {
+	if a < 0 || int(a) >= len(activations) {
+		return fmt.Sprintf("Activation(%d)", int(a))
+	}
+	return activations[a].Name
+}
+
+// ParseActivation returns the activation spelt s.
+func ParseActivation(s string) (Activation, error) {
+	var names []string
+	for _, a := range Activations() {
+		if a.String() == s {
+			return a, nil
+		}
+		names = append(names, a.String())
+	}
+	return 0, fmt.Errorf("invalid --activation %q: want %s", s, strings.Join(names, ", "))
+}
