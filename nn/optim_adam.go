@@ -6,9 +6,11 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
-// Adam is torch.optim.Adam, the L2 weight decay added to the gradient:
+// Adam is PyTorch's Adam, the L2 weight decay added to the gradient:
 // d = g + weightDecay·p; m = β1·m + (1−β1)·d; v = β2·v + (1−β2)·d²;
-// p -= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + eps), t the 1-based step.
+// p -= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + eps), t the 1-based step, as
+//
+//	torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=wd)
 const Adam Optimizer = "adam"
 
 var _ = register(&rule{

@@ -3,7 +3,9 @@ package nn
 import "github.com/gputrain/gputrain/device"
 
 // Momentum is PyTorch's SGD with momentum (dampening 0, not Nesterov):
-// d = g + weightDecay·p; v = momentum·v + d; p -= lr·v.
+// d = g + weightDecay·p; v = momentum·v + d; p -= lr·v, as
+//
+//	torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=wd)
 const Momentum Optimizer = "momentum"
 
 var _ = register(&rule{

@@ -2,8 +2,12 @@ package nn
 
 import "github.com/gputrain/gputrain/device"
 
-// GD and SGD share the update p -= lr·(g + weightDecay·p); they differ only
-// in the default batch (GD: the full training set, SGD: minibatches).
+// GD and SGD share the update p -= lr·(g + weightDecay·p), PyTorch's
+//
+//	torch.optim.SGD(params, lr=lr, weight_decay=wd)
+//
+// They differ only in the default batch (GD: the full training set, SGD:
+// minibatches).
 const (
 	GD  Optimizer = "gd"
 	SGD Optimizer = "sgd"
