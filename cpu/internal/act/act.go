@@ -1,0 +1,51 @@
+// Package act holds the CPU backend's activation functions: one entry per
+// device.Activation, indexed by it, with the forward and the backward over
+// a slice. Adding an activation to the CPU backend is adding its entry
+// here. Functions are single-threaded and allocate nothing; the caller
+// splits large inputs over workers.
+package act
+
+import (
+	"github.com/gputrain/gputrain/cpu/internal/vec"
+	"github.com/gputrain/gputrain/device"
+)
+
+// Func is one activation on the CPU. alpha is the activation's parameter
+// (device.ActivationSpec.Param), ignored by those without one.
+type Func struct {
+	// Forward sets out[i] = f(z[i]); out may be z.
+	Forward func(out, z []float32, alpha float32)
+	// Backward sets dz[i] = dout[i]·f′(z[i]), given the pre-activation z
+	// and the output out = f(z): each activation reads whichever gives
+	// its derivative more cheaply (tanh′ = 1 − out², without a second
+	// tanh). dz may be dout.
+	Backward func(dz, z, out, dout []float32, alpha float32)
+	// Cost is the forward's work per element relative to an add, for
+	// deciding when to split over workers.
+	Cost int
+}
+
+// Table is every activation's CPU functions, indexed by device.Activation.
+var Table = [...]Func{
+	device.Identity: {
+		Forward:  func(out, z []float32, _ float32) { copy(out, z) },
+		Backward: func(dz, _, _, dout []float32, _ float32) { copy(dz, dout) },
+		Cost:     1,
+	},
+	device.Tanh: {
+		Forward:  func(out, z []float32, _ float32) { vec.Tanh(out, z) },
+		Backward: func(dz, _, out, dout []float32, _ float32) { vec.TanhGrad(dz, out, dout) },
+		Cost:     8,
+	},
+	device.ReLU: {
+		// out > 0 exactly where z > 0.
+		Forward:  func(out, z []float32, _ float32) { vec.ReLU(out, z) },
+		Backward: func(dz, _, out, dout []float32, _ float32) { vec.ReLUGrad(dz, out, dout) },
+		Cost:     1,
+	},
+	device.Sigmoid: {
+		Forward:  func(out, z []float32, _ float32) { vec.Sigmoid(out, z) },
+		Backward: func(dz, _, out, dout []float32, _ float32) { vec.SigmoidGrad(dz, out, dout) },
+		Cost:     8,
+	},
+}
