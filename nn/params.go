@@ -21,7 +21,10 @@ type Arch struct {
 	Hidden     []int
 	Outputs    int
 	Activation device.Activation
-	Loss       device.Loss
+	// ActivationParam is the activation's parameter (LeakyReLU's negative
+	// slope; see device.ActivationSpec.Param), 0 for those without one.
+	ActivationParam float64
+	Loss            device.Loss
 	// BatchNorm normalises every hidden layer's pre-activation over the
 	// batch (Ioffe & Szegedy 2015), with a learnable scale and shift.
 	BatchNorm bool
@@ -58,11 +61,15 @@ func (a Arch) Layers() int { return len(a.Hidden) + 1 }
 func (a Arch) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d", a.Inputs)
+	act := a.Activation.String()
+	if p := a.Activation.Spec().Param; p != "" {
+		act += fmt.Sprintf(" %s %g", p, a.ActivationParam)
+	}
 	for _, h := range a.Hidden {
 		if a.BatchNorm {
-			fmt.Fprintf(&b, " → %d (batch norm, %v)", h, a.Activation)
+			fmt.Fprintf(&b, " → %d (batch norm, %s)", h, act)
 		} else {
-			fmt.Fprintf(&b, " → %d (%v)", h, a.Activation)
+			fmt.Fprintf(&b, " → %d (%s)", h, act)
 		}
 	}
 	fmt.Fprintf(&b, " → %d (%v)", a.Outputs, a.Loss)

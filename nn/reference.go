@@ -39,11 +39,11 @@ func f64(x []float32) []float64 {
 	return y
 }
 
-// act64 is the activation and its derivative at z, from the float64
+// act64 is arch's activation and its derivative at z, from the float64
 // reference in the activation table.
-func act64(a device.Activation, z float64) (f, df float64) {
-	s := a.Spec()
-	return s.Forward(z, 0), s.Derivative(z, 0)
+func act64(arch Arch, z float64) (f, df float64) {
+	s := arch.Activation.Spec()
+	return s.Forward(z, arch.ActivationParam), s.Derivative(z, arch.ActivationParam)
 }
 
 // lossGrad returns the summed loss over all rows and its gradients with
@@ -66,7 +66,7 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 					s += h[i*in+k] * r.w[l][k*out+j]
 				}
 				if l < L-1 {
-					z[i*out+j], d[i*out+j] = act64(r.arch.Activation, s)
+					z[i*out+j], d[i*out+j] = act64(r.arch, s)
 				} else {
 					z[i*out+j], d[i*out+j] = s, 1
 				}

@@ -21,7 +21,7 @@ func SequentialCode(arch Arch) string {
 		if arch.BatchNorm {
 			mods = append(mods, fmt.Sprintf("torch.nn.BatchNorm1d(%d)", sizes[l+1]))
 		}
-		mods = append(mods, "torch.nn."+arch.Activation.Spec().Torch)
+		mods = append(mods, "torch.nn."+torchActivation(arch))
 	}
 	return "torch.nn.Sequential(\n    " + strings.Join(mods, ",\n    ") + ",\n)"
 }
@@ -51,4 +51,14 @@ func SequentialTensors(arch Arch, p Params) map[string]safetensors.Tensor {
 		}
 	}
 	return out
+}
+
+// torchActivation is the PyTorch module of arch's activation, with its
+// parameter when it has one.
+func torchActivation(arch Arch) string {
+	s := arch.Activation.Spec()
+	if s.Param == "" {
+		return s.Torch
+	}
+	return fmt.Sprintf(s.Torch, arch.ActivationParam)
 }
