@@ -71,8 +71,8 @@ func step(b bool) float64 {
 	return 0
 }
 
-// Activations lists every activation, in code order.
-func Activations() []Activation {
+// AllActivations lists every activation, in code order.
+func AllActivations() []Activation {
 	out := make([]Activation, len(activations))
 	for i := range out {
 		out[i] = Activation(i)
@@ -95,7 +95,7 @@ func (a Activation) String() string {
 // ParseActivation returns the activation spelt s.
 func ParseActivation(s string) (Activation, error) {
 	var names []string
-	for _, a := range Activations() {
+	for _, a := range AllActivations() {
 		if a.String() == s {
 			return a, nil
 		}

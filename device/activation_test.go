@@ -34,7 +34,7 @@ func TestActivationsMatchPyTorch(t *testing.T) {
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range Activations() {
+	for _, a := range AllActivations() {
 		s := a.Spec()
 		want, ok := ref.Activations[s.Name]
 		if !ok {
@@ -62,7 +62,7 @@ func TestActivationsMatchPyTorch(t *testing.T) {
 // its Forward, by central differences (h = 1e-6) away from kinks at 0.
 func TestActivationDerivatives(t *testing.T) {
 	const h = 1e-6
-	for _, a := range Activations() {
+	for _, a := range AllActivations() {
 		s := a.Spec()
 		for _, alpha := range []float64{0.01, 0.2} {
 			for z := -6.0; z <= 6; z += 0.0625 {
@@ -81,7 +81,7 @@ func TestActivationDerivatives(t *testing.T) {
 // TestActivationNames: names round-trip through ParseActivation, and a
 // bad one is refused with the list of valid names.
 func TestActivationNames(t *testing.T) {
-	for _, a := range Activations() {
+	for _, a := range AllActivations() {
 		if got, err := ParseActivation(a.String()); err != nil || got != a {
 			t.Errorf("ParseActivation(%q) = %v, %v", a.String(), got, err)
 		}

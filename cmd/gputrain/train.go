@@ -23,7 +23,7 @@ import (
 // activationNames lists the activations' spellings, for --help.
 func activationNames() string {
 	var names []string
-	for _, a := range device.Activations() {
+	for _, a := range device.AllActivations() {
 		names = append(names, a.String())
 	}
 	return strings.Join(names, ", ")

@@ -11,10 +11,10 @@ import (
 
 // TestTableCoversDevice: every device activation has CPU functions.
 func TestTableCoversDevice(t *testing.T) {
-	if len(Table) != len(device.Activations()) {
-		t.Fatalf("%d CPU activations, the device table has %d", len(Table), len(device.Activations()))
+	if len(Table) != len(device.AllActivations()) {
+		t.Fatalf("%d CPU activations, the device table has %d", len(Table), len(device.AllActivations()))
 	}
-	for _, a := range device.Activations() {
+	for _, a := range device.AllActivations() {
 		if f := Table[a]; f.Forward == nil || f.Backward == nil || f.Cost < 1 {
 			t.Errorf("%v: incomplete entry", a)
 		}
@@ -28,7 +28,7 @@ func TestTableCoversDevice(t *testing.T) {
 // of the vector width.
 func TestAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, a := range device.Activations() {
+	for _, a := range device.AllActivations() {
 		spec := a.Spec()
 		for _, alpha := range []float32{0.01, 0.2} {
 			for _, n := range []int{1, 7, 8, 41, 1055} {
