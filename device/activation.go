@@ -103,3 +103,16 @@ func ParseActivation(s string) (Activation, error) {
 	}
 	return 0, fmt.Errorf("invalid --activation %q: want %s", s, strings.Join(names, ", "))
 }
+
+// Activations is the activation family: the fused bias-plus-activation of a
+// dense layer's forward pass and the activation's backward pass.
+type Activations interface {
+	// BiasActivation computes out[r,c] = act(z[r,c] + bias[c]) for a
+	// rows×cols matrix; out may be z.
+	BiasActivation(act Activation, z, bias, out Buffer, rows, cols int)
+	// ActivationBackward computes dz[i] = dout[i]·act'(z[i]) for i < n, with
+	// the derivative expressed through the activation's output out[i] =
+	// act(z[i]): tanh' = 1−out², sigmoid' = out·(1−out), relu' = [out>0],
+	// identity' = 1. dz may be dout.
+	ActivationBackward(act Activation, out, dout, dz Buffer, n int)
+}
