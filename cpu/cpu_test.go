@@ -62,12 +62,12 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 		d.Fill(y, rows, 3)
 	}
 	lossOut := buf(8, 0)
-	type layer struct{ w, b, dw, db, a, da, m, v, mb, vb device.Buffer }
+	type layer struct{ w, b, dw, db, z, a, da, m, v, mb, vb device.Buffer }
 	ls := make([]layer, L)
 	for l := range ls {
 		in, out := sizes[l], sizes[l+1]
 		ls[l] = layer{w: buf(in*out, 0.3), b: buf(out, 0.1), dw: buf(in*out, 0), db: buf(out, 0),
-			a: buf(rows*out, 0), da: buf(rows*out, 0), m: buf(in*out, 0), v: buf(in*out, 0), mb: buf(out, 0), vb: buf(out, 0)}
+			z: buf(rows*out, 0), a: buf(rows*out, 0), da: buf(rows*out, 0), m: buf(in*out, 0), v: buf(in*out, 0), mb: buf(out, 0), vb: buf(out, 0)}
 	}
 	step := 0
 	return func() {
@@ -77,14 +77,14 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 			if l == L-1 {
 				a = device.Identity
 			}
-			device.Gemm(d, false, false, rows, sizes[l+1], sizes[l], 1, in, ls[l].w, 0, ls[l].a)
-			d.BiasActivation(a, ls[l].a, ls[l].b, ls[l].a, rows, sizes[l+1])
+			device.Gemm(d, false, false, rows, sizes[l+1], sizes[l], 1, in, ls[l].w, 0, ls[l].z)
+			d.BiasActivation(a, 0, ls[l].z, ls[l].b, ls[l].a, rows, sizes[l+1])
 			in = ls[l].a
 		}
 		device.LossGrad(d, loss, ls[L-1].a, y, ls[L-1].da, rows, outs, 1/float32(rows), lossOut, 1)
 		for l := L - 1; l >= 0; l-- {
 			if l < L-1 {
-				d.ActivationBackward(act, ls[l].a, ls[l].da, ls[l].da, rows*sizes[l+1])
+				d.ActivationBackward(act, 0, ls[l].z, ls[l].a, ls[l].da, ls[l].da, rows*sizes[l+1])
 			}
 			prev := x
 			if l > 0 {

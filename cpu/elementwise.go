@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"github.com/gputrain/gputrain/cpu/internal/act"
 	"github.com/gputrain/gputrain/cpu/internal/pool"
 	"github.com/gputrain/gputrain/cpu/internal/vec"
 	"github.com/gputrain/gputrain/device"
@@ -98,7 +99,7 @@ func (j *ewJob) piece(p int) {
 	case opBiasAct:
 		r0, r1 := p*j.per, min((p+1)*j.per, j.rows)
 		lo, hi := r0*j.cols, r1*j.cols
-		biasAct(j.act, j.c[lo:hi], j.a[lo:hi], j.b, r1-r0, j.cols)
+		biasAct(j.act, j.f0, j.c[lo:hi], j.a[lo:hi], j.b, r1-r0, j.cols)
 		return
 	case opColSums:
 		c0, c1 := 8*p*j.per, min(8*(p+1)*j.per, j.cols)
@@ -108,7 +109,7 @@ func (j *ewJob) piece(p int) {
 	lo, hi := p*j.per, min((p+1)*j.per, j.n)
 	switch j.op {
 	case opActGrad:
-		actGrad(j.act, j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
+		act.Table[j.act].Backward(j.c[lo:hi], j.a[lo:hi], j.e[lo:hi], j.b[lo:hi], j.f0)
 	case opMul:
 		vec.Mul(j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
 	case opSGD:

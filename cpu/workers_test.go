@@ -47,7 +47,7 @@ func parallelRun() []uint32 {
 	device.Gemm(d, false, false, m, n, k, 1, a, b, 0, c)
 	z, bias := randBuf(rng, elems), randBuf(rng, 512)
 	out := &Buffer{data: make([]float32, elems)}
-	d.BiasActivation(device.Tanh, z, bias, out, elems/512, 512)
+	d.BiasActivation(device.Tanh, 0, z, bias, out, elems/512, 512)
 	sums := &Buffer{data: make([]float32, 512)}
 	d.ColumnSums(out, elems/512, 512, sums)
 	p, g := randBuf(rng, elems), randBuf(rng, elems)

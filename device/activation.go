@@ -104,15 +104,26 @@ func ParseActivation(s string) (Activation, error) {
 	return 0, fmt.Errorf("invalid --activation %q: want %s", s, strings.Join(names, ", "))
 }
 
-// Activations is the activation family: the fused bias-plus-activation of a
-// dense layer's forward pass and the activation's backward pass.
+// Activations is the activation family: the bias-plus-activation of a
+// dense layer's forward pass and the activation's backward pass. alpha is
+// the activation's parameter (ActivationSpec.Param), ignored by those
+// without one.
+//
+// The backward pass takes the pre-activation z, not only the output: the
+// derivatives of GELU and SiLU cannot be written through their output. So
+// the forward pass leaves z in place for it, and a network keeps one more
+// rows×width buffer per hidden layer (its activations' memory grows by
+// half: z besides the output and its gradient).
 type Activations interface {
-	// BiasActivation computes out[r,c] = act(z[r,c] + bias[c]) for a
-	// rows×cols matrix; out may be z.
-	BiasActivation(act Activation, z, bias, out Buffer, rows, cols int)
-	// ActivationBackward computes dz[i] = dout[i]·act'(z[i]) for i < n, with
-	// the derivative expressed through the activation's output out[i] =
-	// act(z[i]): tanh' = 1−out², sigmoid' = out·(1−out), relu' = [out>0],
-	// identity' = 1. dz may be dout.
-	ActivationBackward(act Activation, out, dout, dz Buffer, n int)
+	// BiasActivation adds bias[c] to z[r,c] in place, so that z holds the
+	// pre-activation, and writes out[r,c] = act(z[r,c]), for a rows×cols
+	// matrix. A nil bias adds nothing. out may be z (the pre-activation is
+	// then not kept).
+	BiasActivation(act Activation, alpha float32, z, bias, out Buffer, rows, cols int)
+	// ActivationBackward computes dz[i] = dout[i]·act′(z[i]) for i < n,
+	// given the pre-activation z and the output out = act(z): each
+	// activation reads whichever gives its derivative more cheaply
+	// (tanh′ = 1 − out², without a second tanh; gelu′ from z). dz may be
+	// dout.
+	ActivationBackward(act Activation, alpha float32, z, out, dout, dz Buffer, n int)
 }

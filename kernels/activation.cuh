@@ -1,10 +1,16 @@
 // activation.cuh — the element-wise activations and their derivatives,
 // shared by activation.cu and batchnorm.cu (included, not compiled on its own).
 //
-// act is the integer value of device.Activation: 0 identity, 1 tanh, 2 relu,
-// 3 sigmoid. tanhf/expf are the accurate (non --use_fast_math) versions,
-// within 2 ulp. sigmoid is evaluated as 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z)
-// for z < 0 (no overflow), like the CPU backend (cpu.Activate).
+// One forward and one derivative per activation, then the dispatch on act,
+// the integer value of device.Activation (its index in the device package's
+// activation table). Adding an activation is its two functions and its two
+// cases here. alpha is the activation's parameter (LeakyReLU's slope),
+// ignored by the others. Each derivative gets the pre-activation z and the
+// output out = act(z) and reads whichever is cheaper.
+//
+// tanhf/expf are the accurate (non --use_fast_math) versions, within 2 ulp.
+// sigmoid is evaluated as 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z) for z < 0 (no
+// overflow), like the CPU backend.
 #pragma once
 
 __device__ __forceinline__ float sigmoidf_stable(float z) {
@@ -13,22 +19,32 @@ __device__ __forceinline__ float sigmoidf_stable(float z) {
     return e / (1.0f + e);
 }
 
-__device__ __forceinline__ float activate(int act, float z) {
+// tanh: tanh′ = 1 − out².
+__device__ __forceinline__ float act_tanh(float z) { return tanhf(z); }
+__device__ __forceinline__ float act_tanh_grad(float out) { return 1.0f - out * out; }
+
+// relu: relu′ = [z > 0] (PyTorch's relu′(0) is 0).
+__device__ __forceinline__ float act_relu(float z) { return z > 0.0f ? z : 0.0f; }
+__device__ __forceinline__ float act_relu_grad(float z) { return z > 0.0f ? 1.0f : 0.0f; }
+
+// sigmoid: sigmoid′ = out·(1 − out).
+__device__ __forceinline__ float act_sigmoid(float z) { return sigmoidf_stable(z); }
+__device__ __forceinline__ float act_sigmoid_grad(float out) { return out * (1.0f - out); }
+
+__device__ __forceinline__ float activate(int act, float z, float alpha) {
     switch (act) {
-        case 1: return tanhf(z);
-        case 2: return z > 0.0f ? z : 0.0f;
-        case 3: return sigmoidf_stable(z);
+        case 1: return act_tanh(z);
+        case 2: return act_relu(z);
+        case 3: return act_sigmoid(z);
         default: return z;
     }
 }
 
-// activation_derivative is act'(z) written through out = act(z):
-// identity' = 1, tanh' = 1 − out², relu' = [out > 0], sigmoid' = out·(1 − out).
-__device__ __forceinline__ float activation_derivative(int act, float out) {
+__device__ __forceinline__ float activation_derivative(int act, float z, float out, float alpha) {
     switch (act) {
-        case 1: return 1.0f - out * out;
-        case 2: return out > 0.0f ? 1.0f : 0.0f;
-        case 3: return out * (1.0f - out);
+        case 1: return act_tanh_grad(out);
+        case 2: return act_relu_grad(z);
+        case 3: return act_sigmoid_grad(out);
         default: return 1.0f;
     }
 }

@@ -59,8 +59,8 @@ void gemm_strided_tn(int, int, int, float, const float *, int, int, const float 
                      float *, int, int, int);
 void gemm_strided_tt(int, int, int, float, const float *, int, int, const float *, int, int, float,
                      float *, int, int, int);
-void bias_act_forward(int, const float *, const float *, float *, int, int);
-void act_backward(int, const float *, const float *, float *, int);
+void bias_act_forward(int, float, float *, const float *, float *, int, int);
+void act_backward(int, float, const float *, const float *, const float *, float *, int);
 void loss_elementwise(int, const float *, const float *, float *, int, int, int, float, double *);
 void loss_softmax_ce(const float *, const float *, float *, int, int, int, float, double *);
 void loss_finalize(const double *, int, float *, int);
