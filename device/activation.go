@@ -19,6 +19,7 @@ const (
 	Tanh                       // f(z) = tanh(z)
 	ReLU                       // f(z) = max(z, 0)
 	Sigmoid                    // f(z) = 1 / (1 + exp(-z))
+	GELU                       // f(z) = z·Φ(z), in PyTorch's tanh approximation
 )
 
 // ActivationSpec is an activation's table entry. Forward and Derivative
@@ -60,6 +61,18 @@ var activations = [...]ActivationSpec{
 		Name: "sigmoid", Torch: "Sigmoid()",
 		Forward:    func(z, _ float64) float64 { return sigmoid64(z) },
 		Derivative: func(z, _ float64) float64 { s := sigmoid64(z); return s * (1 - s) },
+	},
+	GELU: {
+		// 0.5·z·(1 + tanh(u)), u = √(2/π)·(z + 0.044715·z³), as
+		// torch.nn.functional.gelu(approximate="tanh").
+		Name: "gelu", Torch: "GELU(approximate='tanh')",
+		Forward: func(z, _ float64) float64 {
+			return 0.5 * z * (1 + math.Tanh(math.Sqrt2/math.SqrtPi*(z+0.044715*z*z*z)))
+		},
+		Derivative: func(z, _ float64) float64 {
+			t := math.Tanh(math.Sqrt2 / math.SqrtPi * (z + 0.044715*z*z*z))
+			return 0.5*(1+t) + 0.5*z*(1-t*t)*math.Sqrt2/math.SqrtPi*(1+3*0.044715*z*z)
+		},
 	},
 }
 

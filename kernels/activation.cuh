@@ -31,11 +31,23 @@ __device__ __forceinline__ float act_relu_grad(float z) { return z > 0.0f ? 1.0f
 __device__ __forceinline__ float act_sigmoid(float z) { return sigmoidf_stable(z); }
 __device__ __forceinline__ float act_sigmoid_grad(float out) { return out * (1.0f - out); }
 
+// gelu, PyTorch's tanh approximation: 0.5·z·(1 + tanh(u)), u = √(2/π)·(z +
+// 0.044715·z³); gelu′ = (1 + t)/2 + z·(1 − t²)·u′/2 with t = tanh(u).
+__device__ __forceinline__ float act_gelu(float z) {
+    const float u = 0.7978845608f * (z + 0.044715f * z * z * z);
+    return 0.5f * z * (1.0f + tanhf(u));
+}
+__device__ __forceinline__ float act_gelu_grad(float z) {
+    const float t = tanhf(0.7978845608f * (z + 0.044715f * z * z * z));
+    return 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * 0.7978845608f * (1.0f + 0.134145f * z * z);
+}
+
 __device__ __forceinline__ float activate(int act, float z, float alpha) {
     switch (act) {
         case 1: return act_tanh(z);
         case 2: return act_relu(z);
         case 3: return act_sigmoid(z);
+        case 4: return act_gelu(z);
         default: return z;
     }
 }
@@ -45,6 +57,7 @@ __device__ __forceinline__ float activation_derivative(int act, float z, float o
         case 1: return act_tanh_grad(out);
         case 2: return act_relu_grad(z);
         case 3: return act_sigmoid_grad(out);
+        case 4: return act_gelu_grad(z);
         default: return 1.0f;
     }
 }

@@ -6,6 +6,8 @@
 package act
 
 import (
+	"math"
+
 	"github.com/gputrain/gputrain/cpu/internal/vec"
 	"github.com/gputrain/gputrain/device"
 )
@@ -48,4 +50,25 @@ var Table = [...]Func{
 		Backward: func(dz, _, out, dout []float32, _ float32) { vec.SigmoidGrad(dz, out, dout) },
 		Cost:     8,
 	},
+	device.GELU: {
+		// In float64, rounded once: 0.5·z·(1 + tanh(u)), u = √(2/π)·(z +
+		// 0.044715·z³); f′ = (1 + t)/2 + z·(1 − t²)·u′/2, t = tanh(u).
+		Forward: func(out, z []float32, _ float32) {
+			for i, v := range z[:len(out)] {
+				x := float64(v)
+				out[i] = float32(0.5 * x * (1 + math.Tanh(geluK*(x+0.044715*x*x*x))))
+			}
+		},
+		Backward: func(dz, z, _, dout []float32, _ float32) {
+			for i, v := range z[:len(dz)] {
+				x := float64(v)
+				t := math.Tanh(geluK * (x + 0.044715*x*x*x))
+				dz[i] = float32(float64(dout[i]) * (0.5*(1+t) + 0.5*x*(1-t*t)*geluK*(1+3*0.044715*x*x)))
+			}
+		},
+		Cost: 16,
+	},
 }
+
+// geluK is √(2/π), GELU's tanh-approximation constant.
+const geluK = math.Sqrt2 / math.SqrtPi
