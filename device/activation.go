@@ -15,11 +15,13 @@ type Activation int
 // its entry in activations (name, PyTorch module, float64 reference), and
 // the function of each backend.
 const (
-	Identity Activation = iota // f(z) = z
-	Tanh                       // f(z) = tanh(z)
-	ReLU                       // f(z) = max(z, 0)
-	Sigmoid                    // f(z) = 1 / (1 + exp(-z))
-	GELU                       // f(z) = z·Φ(z), in PyTorch's tanh approximation
+	Identity  Activation = iota // f(z) = z
+	Tanh                        // f(z) = tanh(z)
+	ReLU                        // f(z) = max(z, 0)
+	Sigmoid                     // f(z) = 1 / (1 + exp(-z))
+	GELU                        // f(z) = z·Φ(z), in PyTorch's tanh approximation
+	SiLU                        // f(z) = z·sigmoid(z)
+	LeakyReLU                   // f(z) = z for z > 0, alpha·z otherwise
 )
 
 // ActivationSpec is an activation's table entry. Forward and Derivative
@@ -72,6 +74,28 @@ var activations = [...]ActivationSpec{
 		Derivative: func(z, _ float64) float64 {
 			t := math.Tanh(math.Sqrt2 / math.SqrtPi * (z + 0.044715*z*z*z))
 			return 0.5*(1+t) + 0.5*z*(1-t*t)*math.Sqrt2/math.SqrtPi*(1+3*0.044715*z*z)
+		},
+	},
+	SiLU: {
+		// z·σ(z); f′ = σ(z)·(1 + z·(1 − σ(z))).
+		Name: "silu", Torch: "SiLU()",
+		Forward:    func(z, _ float64) float64 { return z * sigmoid64(z) },
+		Derivative: func(z, _ float64) float64 { s := sigmoid64(z); return s * (1 + z*(1-s)) },
+	},
+	LeakyReLU: {
+		// PyTorch's leaky_relu′(0) is the slope.
+		Name: "leaky-relu", Torch: "LeakyReLU(negative_slope=%g)", Param: "negative slope",
+		Forward: func(z, alpha float64) float64 {
+			if z > 0 {
+				return z
+			}
+			return alpha * z
+		},
+		Derivative: func(z, alpha float64) float64 {
+			if z > 0 {
+				return 1
+			}
+			return alpha
 		},
 	},
 }

@@ -42,12 +42,25 @@ __device__ __forceinline__ float act_gelu_grad(float z) {
     return 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * 0.7978845608f * (1.0f + 0.134145f * z * z);
 }
 
+// silu: z·sigmoid(z); silu′ = s·(1 + z·(1 − s)) with s = sigmoid(z).
+__device__ __forceinline__ float act_silu(float z) { return z * sigmoidf_stable(z); }
+__device__ __forceinline__ float act_silu_grad(float z) {
+    const float s = sigmoidf_stable(z);
+    return s * (1.0f + z * (1.0f - s));
+}
+
+// leaky relu with slope alpha for z ≤ 0 (PyTorch's leaky_relu′(0) is alpha).
+__device__ __forceinline__ float act_leaky_relu(float z, float alpha) { return z > 0.0f ? z : alpha * z; }
+__device__ __forceinline__ float act_leaky_relu_grad(float z, float alpha) { return z > 0.0f ? 1.0f : alpha; }
+
 __device__ __forceinline__ float activate(int act, float z, float alpha) {
     switch (act) {
         case 1: return act_tanh(z);
         case 2: return act_relu(z);
         case 3: return act_sigmoid(z);
         case 4: return act_gelu(z);
+        case 5: return act_silu(z);
+        case 6: return act_leaky_relu(z, alpha);
         default: return z;
     }
 }
@@ -58,6 +71,8 @@ __device__ __forceinline__ float activation_derivative(int act, float z, float o
         case 2: return act_relu_grad(z);
         case 3: return act_sigmoid_grad(out);
         case 4: return act_gelu_grad(z);
+        case 5: return act_silu_grad(z);
+        case 6: return act_leaky_relu_grad(z, alpha);
         default: return 1.0f;
     }
 }

@@ -84,7 +84,7 @@ type trainFlags struct {
 	dataFlags
 	columns                                                                     columnFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
-	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
+	lr, momentum, beta1, beta2, eps, weightDecay, dropout, leakySlope           float64
 	valSplit, testSplit                                                         float64
 	threshold                                                                   string
 	batchSize, steps, epochs, cv, printEvery                                    int
@@ -109,6 +109,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.task, "task", "auto", "auto, binary, multiclass or regression (auto: from the labels)")
 	fs.StringVar(&f.hidden, "hidden", "20", `hidden layer widths, comma-separated; "" for none (linear/logistic regression)`)
 	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: "+activationNames())
+	fs.Float64Var(&f.leakySlope, "leaky-slope", 0.01, "--activation leaky-relu: the slope for negative inputs (PyTorch's negative_slope)")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
 	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
@@ -189,6 +190,9 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 	if e.Activation, err = device.ParseActivation(f.activation); err != nil {
 		return bad(err)
 	}
+	if e.Activation == device.LeakyReLU {
+		e.ActivationParam = f.leakySlope
+	}
 	if e.Reduction, err = nn.ParseReduction(f.reduction); err != nil {
 		return bad(err)
 	}
@@ -220,6 +224,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.eps > 0, "--eps", "a positive number"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
+		{!math.IsNaN(f.leakySlope) && !math.IsInf(f.leakySlope, 0), "--leaky-slope", "a finite number"},
 		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
 		{inRange(f.steps, 0, maxSteps), "--steps", "from 0 to " + itoa(maxSteps) + " (0: evaluate the initial parameters without training)"},
 		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},

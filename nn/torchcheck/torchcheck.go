@@ -71,6 +71,9 @@ func Run(t *testing.T, dev device.Device) {
 				t.Fatal(err)
 			}
 			arch := nn.Arch{Inputs: tr.Inputs, Hidden: []int{tr.Hidden}, Outputs: 1, Activation: act, Loss: device.Logistic}
+			if act.Spec().Param != "" {
+				arch.ActivationParam = tr.Alpha
+			}
 			init := nn.Params{W: c.Run.Init.W, B: c.Run.Init.B}
 			h := c.Hyper
 			cfg := nn.TrainConfig{

@@ -68,7 +68,54 @@ var Table = [...]Func{
 		},
 		Cost: 16,
 	},
+	device.SiLU: {
+		// z·σ(z) and σ(z)·(1 + z·(1 − σ(z))), in float64, rounded once.
+		Forward: func(out, z []float32, _ float32) {
+			for i, v := range z[:len(out)] {
+				x := float64(v)
+				out[i] = float32(x * sigmoid(x))
+			}
+		},
+		Backward: func(dz, z, _, dout []float32, _ float32) {
+			for i, v := range z[:len(dz)] {
+				x := float64(v)
+				s := sigmoid(x)
+				dz[i] = float32(float64(dout[i]) * s * (1 + x*(1-s)))
+			}
+		},
+		Cost: 8,
+	},
+	device.LeakyReLU: {
+		Forward: func(out, z []float32, alpha float32) {
+			for i, v := range z[:len(out)] {
+				if v > 0 {
+					out[i] = v
+				} else {
+					out[i] = alpha * v
+				}
+			}
+		},
+		Backward: func(dz, z, _, dout []float32, alpha float32) {
+			for i, v := range z[:len(dz)] {
+				if v > 0 {
+					dz[i] = dout[i]
+				} else {
+					dz[i] = alpha * dout[i]
+				}
+			}
+		},
+		Cost: 1,
+	},
 }
 
 // geluK is √(2/π), GELU's tanh-approximation constant.
 const geluK = math.Sqrt2 / math.SqrtPi
+
+// sigmoid is 1/(1 + e^−x), from the side where e^±x cannot overflow.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
