@@ -170,7 +170,7 @@ func (k Kernel) Prepare(dev device.Device) (op func(), free func(), err error) {
 		op = func() { dev.Mul(a, b, c, k.Size) }
 	case "sgd":
 		p, g := alloc(k.Size, 1), alloc(k.Size, 0.5)
-		op = func() { dev.SGDStep(p, g, k.Size, 1e-6, 0) }
+		op = func() { dev.OptimStep("sgd_step", p, g, nil, k.Size, device.OptimArgs{1e-6, 0}) }
 	default:
 		err = fmt.Errorf("unknown kernel op %q", k.Op)
 	}

@@ -25,6 +25,7 @@ const (
 	kSGD
 	kMomentum
 	kAdam
+	kAddL1
 	kFill
 	kMul
 	kGather
@@ -53,7 +54,8 @@ var kernelInfo = [numKernels]struct {
 	kColumnSums:      {"column_sums", "rows cols"},
 	kSGD:             {"sgd_step", "n"},
 	kMomentum:        {"momentum_step", "n"},
-	kAdam:            {"adam_step", "n step"},
+	kAdam:            {"adam_step", "n"},
+	kAddL1:           {"add_l1", "n"},
 	kFill:            {"fill", "n"},
 	kMul:             {"mul", "n"},
 	kGather:          {"gather_rows", "rows cols idxOffset"},

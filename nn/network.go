@@ -412,18 +412,19 @@ func (n *Network) paramGrads() []paramGrad {
 	var pg []paramGrad
 	R := n.replicas
 	for l, ly := range n.layers {
-		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l)},
-			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l)})
+		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l), true},
+			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l), false})
 		if bn := ly.bn; bn != nil {
-			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l)},
-				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l)})
+			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l), false},
+				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l), false})
 		}
 	}
 	return pg
 }
 
 type paramGrad struct {
-	p, g device.Buffer
-	n    int
-	name string // the tensor's name in model files
+	p, g   device.Buffer
+	n      int
+	name   string // the tensor's name in model files
+	weight bool   // a linear layer's weights (the L1 penalty's scope)
 }

@@ -24,6 +24,12 @@ type OptimConfig struct {
 	// included (as PyTorch's weight_decay): an L2 term added to the
 	// gradient, except where the rule decouples it (adamw).
 	WeightDecay float64
+	// L1 is the L1 penalty on the weights of the linear layers, not the
+	// biases nor batch normalisation's parameters (as Keras'
+	// regularizers.L1 on kernels): L1·sign(w) is added to each weight's
+	// gradient before the rule's update. The reported loss leaves the
+	// penalty out.
+	L1 float64
 }
 
 // rule is one optimizer: the state it keeps per parameter tensor, its
@@ -37,9 +43,11 @@ type rule struct {
 	// state names the state tensors kept per parameter, as PyTorch's
 	// optimizer names them in its state dict.
 	state []string
-	// launch applies one update to a parameter tensor (p, its gradient g,
-	// its state tensors s, n elements) on dev.
-	launch func(dev device.Device, p, g device.Buffer, s []device.Buffer, n int, u update)
+	// kernel names the device's update kernel (kernels/optim.cu and
+	// cpu/internal/update) and args gives its scalar arguments for one
+	// step, in the kernel's order.
+	kernel string
+	args   func(u update) device.OptimArgs
 	// ref applies the same update to one parameter value p with gradient g
 	// and state s (one value per state tensor), in float64, and returns the
 	// new value.
@@ -140,9 +148,12 @@ func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, err
 // apply updates every parameter from its gradient with learning rate lr.
 func (u *updater) apply(lr float64) {
 	u.step++
-	up := update{OptimConfig: u.cfg, lr: lr, step: u.step}
+	args := u.rule.args(update{OptimConfig: u.cfg, lr: lr, step: u.step})
 	for i, p := range u.pg {
-		u.rule.launch(u.dev, p.p, p.g, u.state[i], p.n, up)
+		if u.cfg.L1 > 0 && p.weight {
+			u.dev.AddL1(p.g, p.p, p.n, float32(u.cfg.L1))
+		}
+		u.dev.OptimStep(u.rule.kernel, p.p, p.g, u.state[i], p.n, args)
 		if u.an != nil {
 			u.an.check(p.name, p.p, p.n)
 			for s, name := range u.rule.state {

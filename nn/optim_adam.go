@@ -14,11 +14,14 @@ import (
 const Adam Optimizer = "adam"
 
 var _ = register(&rule{
-	name:  Adam,
-	about: "--beta1, --beta2, --eps; L2 weight decay",
-	state: []string{"exp_avg", "exp_avg_sq"},
-	launch: func(dev device.Device, p, g device.Buffer, s []device.Buffer, n int, u update) {
-		dev.AdamStep(p, g, s[0], s[1], n, float32(u.lr), float32(u.Beta1), float32(u.Beta2), float32(u.Eps), float32(u.WeightDecay), u.step)
+	name:   Adam,
+	about:  "--beta1, --beta2, --eps; L2 weight decay",
+	state:  []string{"exp_avg", "exp_avg_sq"},
+	kernel: "adam_step",
+	args: func(u update) device.OptimArgs {
+		a := adamArgs(u)
+		a[6] = float32(u.WeightDecay)
+		return a
 	},
 	ref: func(u update, p, g float64, s []float64) float64 {
 		d := g + u.WeightDecay*p
@@ -34,4 +37,14 @@ func adamRef(u update, p, d float64, s []float64) float64 {
 	mh := s[0] / (1 - math.Pow(u.Beta1, t))
 	vh := s[1] / (1 - math.Pow(u.Beta2, t))
 	return p - u.lr*mh/(math.Sqrt(vh)+u.Eps)
+}
+
+// adamArgs are the scalars of Adam's kernels: lr, β1, 1−β1, β2, 1−β2,
+// eps, the weight decay (left 0 here) and the reciprocal bias corrections
+// 1/(1−β^t), the differences computed in float64 as PyTorch computes them
+// (in Python floats).
+func adamArgs(u update) device.OptimArgs {
+	t := float64(u.step)
+	return device.OptimArgs{float32(u.lr), float32(u.Beta1), float32(1 - u.Beta1), float32(u.Beta2), float32(1 - u.Beta2),
+		float32(u.Eps), 0, float32(1 / (1 - math.Pow(u.Beta1, t))), float32(1 / (1 - math.Pow(u.Beta2, t)))}
 }

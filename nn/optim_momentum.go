@@ -9,11 +9,12 @@ import "github.com/gputrain/gputrain/device"
 const Momentum Optimizer = "momentum"
 
 var _ = register(&rule{
-	name:  Momentum,
-	about: "SGD with --momentum",
-	state: []string{"momentum_buffer"},
-	launch: func(dev device.Device, p, g device.Buffer, s []device.Buffer, n int, u update) {
-		dev.MomentumStep(p, g, s[0], n, float32(u.lr), float32(u.Momentum), float32(u.WeightDecay))
+	name:   Momentum,
+	about:  "SGD with --momentum",
+	state:  []string{"momentum_buffer"},
+	kernel: "momentum_step",
+	args: func(u update) device.OptimArgs {
+		return device.OptimArgs{float32(u.lr), float32(u.Momentum), float32(u.WeightDecay)}
 	},
 	ref: func(u update, p, g float64, s []float64) float64 {
 		s[0] = u.Momentum*s[0] + g + u.WeightDecay*p

@@ -13,8 +13,8 @@ const (
 	SGD Optimizer = "sgd"
 )
 
-func sgdLaunch(dev device.Device, p, g device.Buffer, _ []device.Buffer, n int, u update) {
-	dev.SGDStep(p, g, n, float32(u.lr), float32(u.WeightDecay))
+func sgdArgs(u update) device.OptimArgs {
+	return device.OptimArgs{float32(u.lr), float32(u.WeightDecay)}
 }
 
 func sgdRef(u update, p, g float64, _ []float64) float64 {
@@ -22,6 +22,6 @@ func sgdRef(u update, p, g float64, _ []float64) float64 {
 }
 
 var (
-	_ = register(&rule{name: GD, about: "full batch", launch: sgdLaunch, ref: sgdRef})
-	_ = register(&rule{name: SGD, about: "minibatches", launch: sgdLaunch, ref: sgdRef})
+	_ = register(&rule{name: GD, about: "full batch", kernel: "sgd_step", args: sgdArgs, ref: sgdRef})
+	_ = register(&rule{name: SGD, about: "minibatches", kernel: "sgd_step", args: sgdArgs, ref: sgdRef})
 )

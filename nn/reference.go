@@ -229,7 +229,11 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 				for q := range s {
 					s[q] = state[i][q][j]
 				}
-				p[j] = rl.ref(u, p[j], scale*gs[i][j], s)
+				g := scale * gs[i][j]
+				if i%2 == 0 && p[j] != 0 { // a weight (ps alternates W, b)
+					g += c.L1 * math.Copysign(1, p[j])
+				}
+				p[j] = rl.ref(u, p[j], g, s)
 				for q := range s {
 					state[i][q][j] = s[q]
 				}

@@ -62,8 +62,11 @@ type skewedDevice struct{ device.Device }
 
 func (d skewedDevice) Name() string { return "skewed" }
 
-func (d skewedDevice) SGDStep(p, g device.Buffer, n int, lr, weightDecay float32) {
-	d.Device.SGDStep(p, g, n, lr*1.01, weightDecay)
+func (d skewedDevice) OptimStep(kernel string, p, g device.Buffer, state []device.Buffer, n int, args device.OptimArgs) {
+	if kernel == "sgd_step" {
+		args[0] *= 1.01 // the learning rate
+	}
+	d.Device.OptimStep(kernel, p, g, state, n, args)
 }
 
 // TestVerifyCatchesAWrongDevice checks that a device whose update is off by

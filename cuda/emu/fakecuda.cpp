@@ -65,10 +65,13 @@ void loss_elementwise(int, const float *, const float *, float *, int, int, int,
 void loss_softmax_ce(const float *, const float *, float *, int, int, int, float, double *);
 void loss_finalize(const double *, int, float *, int);
 void column_sums(const float *, int, int, float *);
-void sgd_step(float *, const float *, int, float, float);
-void momentum_step(float *, const float *, float *, int, float, float, float);
+void sgd_step(float *, const float *, float *, float *, int, float, float, float, float, float, float,
+              float, float, float, float);
+void momentum_step(float *, const float *, float *, float *, int, float, float, float, float, float,
+                   float, float, float, float, float);
 void adam_step(float *, const float *, float *, float *, int, float, float, float, float, float,
-               float, float);
+               float, float, float, float, float);
+void add_l1(float *, const float *, int, float);
 void fill(float *, int, float);
 void mul(const float *, const float *, float *, int);
 void gather_rows(const float *, int, const int *, int, float *, int, int);
@@ -287,6 +290,7 @@ std::vector<Kernel> &kernels() {
 	    kernel("sgd_step", sgd_step),
 	    kernel("momentum_step", momentum_step),
 	    kernel("adam_step", adam_step),
+	    kernel("add_l1", add_l1),
 	    kernel("fill", fill),
 	    kernel("mul", mul),
 	    kernel("gather_rows", gather_rows),

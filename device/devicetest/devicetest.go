@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) device.Device) {
 		{"BatchNormBackward", testBatchNormBackward},
 		{"BatchNormGradient", testBatchNormGradient},
 		{"Optimizers", testOptimizers},
+		{"AddL1", testAddL1},
 		{"Dropout", testDropout},
 		{"Mul", testMul},
 	}

@@ -9,6 +9,11 @@ import (
 	"github.com/gputrain/gputrain/device"
 )
 
+// testOptimizers: the update kernels every optimizer rule of package nn
+// had when the kernels became one family (sgd, momentum, adam), each
+// against its float64 formula; the rules added since are checked against
+// their own float64 references and PyTorch in packages nn and
+// nn/torchcheck.
 func testOptimizers(t *testing.T, d device.Device) {
 	rng := rand.New(rand.NewPCG(12, 1))
 	const lr, wd, mom, b1, b2, eps = 0.01, 0.1, 0.9, 0.9, 0.999, 1e-8
@@ -19,7 +24,7 @@ func testOptimizers(t *testing.T, d device.Device) {
 		}
 		// SGD
 		pb, gb := upload(t, d, p0), upload(t, d, g)
-		d.SGDStep(pb, gb, n, lr, wd)
+		d.OptimStep("sgd_step", pb, gb, nil, n, device.OptimArgs{lr, wd})
 		want := make([]float64, n)
 		for i := range want {
 			want[i] = float64(p0[i]) - lr*(float64(g[i])+wd*float64(p0[i]))
@@ -27,7 +32,7 @@ func testOptimizers(t *testing.T, d device.Device) {
 		check(t, fmt.Sprintf("sgd n=%d", n), download(t, d, pb, n), want, 1e-6, 1e-7)
 		// Momentum
 		pb, vb := upload(t, d, p0), upload(t, d, m0)
-		d.MomentumStep(pb, gb, vb, n, lr, mom, wd)
+		d.OptimStep("momentum_step", pb, gb, []device.Buffer{vb}, n, device.OptimArgs{lr, mom, wd})
 		wantV := make([]float64, n)
 		for i := range want {
 			wantV[i] = mom*float64(m0[i]) + float64(g[i]) + wd*float64(p0[i])
@@ -38,7 +43,8 @@ func testOptimizers(t *testing.T, d device.Device) {
 		// Adam, at step 3 so the bias corrections matter.
 		pb, mb, vb2 := upload(t, d, p0), upload(t, d, m0), upload(t, d, v0)
 		const step = 3
-		d.AdamStep(pb, gb, mb, vb2, n, lr, b1, b2, eps, wd, step)
+		d.OptimStep("adam_step", pb, gb, []device.Buffer{mb, vb2}, n,
+			device.OptimArgs{lr, b1, 1 - b1, b2, 1 - b2, eps, wd, float32(1 / (1 - math.Pow(b1, step))), float32(1 / (1 - math.Pow(b2, step)))})
 		wantM, wantV2 := make([]float64, n), make([]float64, n)
 		for i := range want {
 			gi := float64(g[i]) + wd*float64(p0[i])
@@ -51,5 +57,27 @@ func testOptimizers(t *testing.T, d device.Device) {
 		check(t, fmt.Sprintf("adam p n=%d", n), download(t, d, pb, n), want, 1e-5, 1e-6)
 		check(t, fmt.Sprintf("adam m n=%d", n), download(t, d, mb, n), wantM, 1e-5, 1e-7)
 		check(t, fmt.Sprintf("adam v n=%d", n), download(t, d, vb2, n), wantV2, 1e-5, 1e-7)
+	}
+}
+
+// testAddL1: g + λ·sign(p) against float64, sign(0) = 0 included.
+func testAddL1(t *testing.T, d device.Device) {
+	rng := rand.New(rand.NewPCG(13, 1))
+	const lambda = 0.03
+	for _, n := range Shapes {
+		p, g := random(rng, n), random(rng, n)
+		p[0] = 0
+		pb, gb := upload(t, d, p), upload(t, d, g)
+		d.AddL1(gb, pb, n, lambda)
+		want := make([]float64, n)
+		for i := range want {
+			want[i] = float64(g[i])
+			if p[i] > 0 {
+				want[i] += lambda
+			} else if p[i] < 0 {
+				want[i] -= lambda
+			}
+		}
+		check(t, fmt.Sprintf("add_l1 n=%d", n), download(t, d, gb, n), want, 1e-7, 1e-8)
 	}
 }

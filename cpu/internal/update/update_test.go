@@ -20,17 +20,16 @@ func TestKernels(t *testing.T) {
 			return p - float64(a[0])*s[0]
 		},
 		"adam_step": func(a *Args, p, g float64, s []float64) float64 {
-			d := g + float64(a[4])*p
-			b1, b2 := float64(a[1]), float64(a[2])
-			s[0] = b1*s[0] + (1-b1)*d
-			s[1] = b2*s[1] + (1-b2)*d*d
-			return p - float64(a[0])*s[0]*float64(a[5])/(math.Sqrt(s[1]*float64(a[6]))+float64(a[3]))
+			d := g + float64(a[6])*p
+			s[0] = float64(a[1])*s[0] + float64(a[2])*d
+			s[1] = float64(a[3])*s[1] + float64(a[4])*d*d
+			return p - float64(a[0])*s[0]*float64(a[7])/(math.Sqrt(s[1]*float64(a[8]))+float64(a[5]))
 		},
 	}
 	args := map[string]Args{
 		"sgd_step":      {0.1, 0.01},
 		"momentum_step": {0.1, 0.9, 0.01},
-		"adam_step":     {0.01, 0.9, 0.999, 1e-8, 0.01, 1 / (1 - 0.9*0.9), 1 / (1 - 0.999*0.999)},
+		"adam_step":     {0.01, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.01, 1 / (1 - 0.9*0.9), 1 / (1 - 0.999*0.999)},
 	}
 	if len(ref) != len(Kernels) {
 		t.Fatalf("%d kernels, %d references", len(Kernels), len(ref))
