@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -94,6 +95,44 @@ func TestVerifyCatchesAWrongDevice(t *testing.T) {
 		}
 		if w := c.Worst(); !strings.HasPrefix(w.Name, "layers.") || w.Excess < 10 {
 			t.Errorf("%s against %s: worst %+v", c.Name, c.Baseline, w)
+		}
+	}
+}
+
+// TestEveryRuleAndActivationMatchesReference runs every optimizer rule
+// (with weight decay and the L1 penalty, which every rule combines with
+// its update) and every activation of the device table through verify on
+// the CPU, so that a new entry is checked against its float64 reference
+// without a test of its own.
+func TestEveryRuleAndActivationMatchesReference(t *testing.T) {
+	ds, _ := data.Biodeg()
+	var cases []func(*Experiment)
+	for _, name := range optimizerNames() {
+		cases = append(cases, func(e *Experiment) {
+			e.Optim = OptimConfig{Kind: Optimizer(name), LR: 1e-2, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2, L1: 1e-3}
+		})
+	}
+	for _, a := range device.AllActivations() {
+		cases = append(cases, func(e *Experiment) { e.Activation, e.ActivationParam = a, 0.1 })
+	}
+	for _, f := range cases {
+		e := workshop(1)
+		e.Optim = OptimConfig{Kind: SGD, LR: 1e-2}
+		e.BatchSize, e.Reduction, e.Hidden = 64, Mean, []int{8}
+		f(&e)
+		name := fmt.Sprintf("%s/%v", e.Optim.Kind, e.Activation)
+		cfg, x, y, n, err := e.VerifyConfig(ds, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, n, DefaultTolerance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range res[0].Diffs {
+			if !d.OK() || d.Excess > 0.1 {
+				t.Errorf("%s: %s is %.3g of the tolerance away from the float64 reference", name, d.Name, d.Excess)
+			}
 		}
 	}
 }

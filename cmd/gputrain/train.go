@@ -84,7 +84,7 @@ type trainFlags struct {
 	dataFlags
 	columns                                                                     columnFlags
 	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
-	lr, momentum, beta1, beta2, eps, weightDecay, dropout, leakySlope           float64
+	lr, momentum, beta1, beta2, eps, weightDecay, l1, dropout, leakySlope       float64
 	valSplit, testSplit                                                         float64
 	threshold                                                                   string
 	batchSize, steps, epochs, cv, printEvery                                    int
@@ -124,7 +124,8 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.beta1, "beta1", 0.9, "Adam's first-moment decay")
 	fs.Float64Var(&f.beta2, "beta2", 0.999, "Adam's second-moment decay")
 	fs.Float64Var(&f.eps, "eps", 1e-8, "Adam's epsilon")
-	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to the gradient of every parameter, biases and batch-norm scales and shifts included (as PyTorch's weight_decay)")
+	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to the gradient of every parameter, biases and batch-norm scales and shifts included (as PyTorch's weight_decay; --l1 is for the weights only)")
+	fs.Float64Var(&f.l1, "l1", 0, "L1 penalty λ on the weights of the linear layers, not the biases nor batch-norm parameters (as Keras' regularizers.L1 on kernels): λ·sign(w) added to their gradient; the printed loss leaves the penalty out")
 	fs.Float64Var(&f.dropout, "dropout", 0, "probability of dropping each hidden unit during training")
 	fs.BoolVar(&f.batchNorm, "batch-norm", false, "batch normalisation after each hidden linear layer, before the activation (PyTorch's BatchNorm1d: momentum 0.1, eps 1e-5)")
 	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
@@ -223,6 +224,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.beta2 >= 0 && f.beta2 < 1, "--beta2", "in [0, 1)"},
 		{f.eps > 0, "--eps", "a positive number"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
+		{f.l1 >= 0 && !math.IsInf(f.l1, 0), "--l1", "a finite number ≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
 		{!math.IsNaN(f.leakySlope) && !math.IsInf(f.leakySlope, 0), "--leaky-slope", "a finite number"},
 		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
@@ -281,7 +283,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		batch = 32
 	}
 	e.InitFromPath = f.initFrom
-	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay}
+	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay, L1: f.l1}
 	e.Schedule.Warmup, e.Schedule.StepSize, e.Schedule.Gamma, e.Schedule.MinLR = f.warmup, f.lrStepSize, f.lrGamma, f.lrMin
 	e.BatchSize, e.Steps, e.Epochs, e.Dropout = batch, f.steps, f.epochs, f.dropout
 	e.BatchNorm, e.Restarts = f.batchNorm, f.restarts

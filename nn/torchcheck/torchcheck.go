@@ -2,7 +2,7 @@
 // compares them step by step: the same network, data and parameters (as
 // --init-from gives them), every activation of the device table with SGD
 // and every optimizer with tanh. The runs were made in float32 by
-// testdata/trajectories.py; a device passes when its losses and final
+// testdata/trajectories.py (and the L1 penalty with SGD and Adam); a device passes when its losses and final
 // parameters agree within float32 rounding (see Run). The CPU backend's
 // test and the CUDA backend's (on a GPU or the emulator) call Run.
 package torchcheck
@@ -61,6 +61,9 @@ func Run(t *testing.T, dev device.Device) {
 		if c.Hyper.Momentum > 0 {
 			name += fmt.Sprintf("/momentum=%g", c.Hyper.Momentum)
 		}
+		if c.L1 > 0 {
+			name += fmt.Sprintf("/l1=%g", c.L1)
+		}
 		t.Run(name, func(t *testing.T) {
 			act, err := device.ParseActivation(c.Activation)
 			if err != nil {
@@ -78,7 +81,7 @@ func Run(t *testing.T, dev device.Device) {
 			h := c.Hyper
 			cfg := nn.TrainConfig{
 				Arch: arch, InitFrom: &init, Steps: tr.Steps, Reduction: nn.Mean, Seed: 1,
-				Optim: nn.OptimConfig{Kind: kind, LR: h.LR, Momentum: h.Momentum, Beta1: h.Beta1, Beta2: h.Beta2, Eps: h.Eps, WeightDecay: h.WD},
+				Optim: nn.OptimConfig{Kind: kind, LR: h.LR, Momentum: h.Momentum, Beta1: h.Beta1, Beta2: h.Beta2, Eps: h.Eps, WeightDecay: h.WD, L1: c.L1},
 			}
 			trainer, err := nn.NewTrainer(dev, cfg, tr.X, tr.Y, n)
 			if err != nil {

@@ -116,6 +116,9 @@ def main():
         case("tanh", name, ctor, momentum=HYPER["momentum"] if name in ("momentum", "rmsprop") else 0.0)
         if name == "rmsprop":
             case("tanh", name, ctor)  # PyTorch's default: no momentum
+    for name, ctor in optimizers():
+        if name in ("sgd", "adam"):
+            case("tanh", name, ctor, l1=0.02)
     out = {"torch": torch.__version__, "steps": STEPS, "alpha": ALPHA,
            "x": x.reshape(-1).tolist(), "y": y.tolist(), "inputs": 3, "hidden": 4, "cases": cases}
     with open(os.path.join(HERE, "trajectories.json"), "w") as fh:
