@@ -6,10 +6,13 @@ import (
 	"testing"
 )
 
-// TestKernels: each kernel, on lengths around the vector width, against
+// TestKernels: the kernels with vectorised versions (sgd, momentum, adam),
+// on lengths around the vector width, against
 // its formula in float64 from the same inputs, within 1e-6 relative plus
 // 1e-8 (a few float32 roundings, and the cancellation in the moments'
-// β·m + (1−β)·d).
+// β·m + (1−β)·d). Every kernel, these included, is also checked through
+// its optimizer rule against the rule's float64 reference (package nn)
+// and against PyTorch (nn/torchcheck).
 func TestKernels(t *testing.T) {
 	ref := map[string]func(a *Args, p, g float64, s []float64) float64{
 		"sgd_step": func(a *Args, p, g float64, _ []float64) float64 {
@@ -31,12 +34,9 @@ func TestKernels(t *testing.T) {
 		"momentum_step": {0.1, 0.9, 0.01},
 		"adam_step":     {0.01, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.01, 1 / (1 - 0.9*0.9), 1 / (1 - 0.999*0.999)},
 	}
-	if len(ref) != len(Kernels) {
-		t.Fatalf("%d kernels, %d references", len(Kernels), len(ref))
-	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for name, k := range Kernels {
-		a := args[name]
+	for name, r := range ref {
+		k, a := Kernels[name], args[name]
 		for _, n := range []int{1, 7, 8, 9, 41} {
 			p, g, s0, s1 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 			for i := range p {
@@ -46,7 +46,7 @@ func TestKernels(t *testing.T) {
 			wantS := make([][]float64, n)
 			for i := range p {
 				wantS[i] = []float64{float64(s0[i]), float64(s1[i])}
-				want[i] = ref[name](&a, float64(p[i]), float64(g[i]), wantS[i])
+				want[i] = r(&a, float64(p[i]), float64(g[i]), wantS[i])
 			}
 			k(p, g, s0, s1, &a)
 			for i := range p {
