@@ -25,6 +25,7 @@ const (
 	kSGD
 	kMomentum
 	kAdam
+	kAdamW
 	kAddL1
 	kFill
 	kMul
@@ -55,6 +56,7 @@ var kernelInfo = [numKernels]struct {
 	kSGD:             {"sgd_step", "n"},
 	kMomentum:        {"momentum_step", "n"},
 	kAdam:            {"adam_step", "n"},
+	kAdamW:           {"adamw_step", "n"},
 	kAddL1:           {"add_l1", "n"},
 	kFill:            {"fill", "n"},
 	kMul:             {"mul", "n"},

@@ -17,6 +17,8 @@ nn/optim_*.go that names the kernel. Adding an optimizer is one kernel here
     adam_step     (lr, β1, 1−β1, β2, 1−β2, eps, wd, 1/bc1, 1/bc2):
                   d = g + wd·p;  m = β1·m + (1−β1)·d;  v = β2·v + (1−β2)·d²
                   p -= lr · (m/bc1) / (sqrt(v/bc2) + eps)            (torch.optim.Adam; s0 = m, s1 = v)
+    adamw_step    (Adam's, with 1 − lr·wd in wd's place):
+                  p ← p·(1 − lr·wd), then Adam's step with d = g     (torch.optim.AdamW)
 
     add_l1 (g, p, n, λ):        g += λ·sign(p), sign(0) = 0
 
@@ -77,6 +79,19 @@ extern "C" __global__ void adam_step(UPDATE_PARAMS) {
         s0[i] = mi;
         s1[i] = vi;
         p[i] = pi - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
+    }
+}
+
+extern "C" __global__ void adamw_step(UPDATE_PARAMS) {
+    const float lr = a0, beta1 = a1, obeta1 = a2, beta2 = a3, obeta2 = a4, eps = a5, decay = a6;
+    const float rbc1 = a7, rbc2 = a8;
+    GRID_STRIDE(i, n) {
+        const float d = g[i];
+        const float mi = beta1 * s0[i] + obeta1 * d;
+        const float vi = beta2 * s1[i] + obeta2 * (d * d);
+        s0[i] = mi;
+        s1[i] = vi;
+        p[i] = p[i] * decay - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
     }
 }
 

@@ -71,6 +71,8 @@ void momentum_step(float *, const float *, float *, float *, int, float, float, 
                    float, float, float, float, float);
 void adam_step(float *, const float *, float *, float *, int, float, float, float, float, float,
                float, float, float, float, float);
+void adamw_step(float *, const float *, float *, float *, int, float, float, float, float, float,
+                float, float, float, float, float);
 void add_l1(float *, const float *, int, float);
 void fill(float *, int, float);
 void mul(const float *, const float *, float *, int);
@@ -290,6 +292,7 @@ std::vector<Kernel> &kernels() {
 	    kernel("sgd_step", sgd_step),
 	    kernel("momentum_step", momentum_step),
 	    kernel("adam_step", adam_step),
+	    kernel("adamw_step", adamw_step),
 	    kernel("add_l1", add_l1),
 	    kernel("fill", fill),
 	    kernel("mul", mul),

@@ -8,7 +8,11 @@
 // caller splits large inputs over workers.
 package update
 
-import "github.com/gputrain/gputrain/cpu/internal/vec"
+import (
+	"math"
+
+	"github.com/gputrain/gputrain/cpu/internal/vec"
+)
 
 // Args are a kernel's scalar arguments.
 type Args [10]float32
@@ -26,4 +30,18 @@ var Kernels = map[string]Kernel{
 	// 1/(1−β2^t)): d = g + wd·p; m = β1·m + (1−β1)·d;
 	// v = β2·v + (1−β2)·d²; p −= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε).
 	"adam_step": func(p, g, m, v []float32, a *Args) { vec.Adam(p, g, m, v, (*vec.AdamConsts)(a[:9])) },
+	// a = Adam's with the decay factor 1 − lr·wd in the weight-decay slot:
+	// p ← p·(1 − lr·wd), then Adam's step with d = g (decoupled decay).
+	"adamw_step": func(p, g, m, v []float32, a *Args) {
+		lr, b1, ob1, b2, ob2, eps, decay, r1, r2 := a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]
+		for i := range p {
+			d := g[i]
+			m[i] = b1*m[i] + ob1*d
+			v[i] = b2*v[i] + ob2*(d*d)
+			p[i] = p[i]*decay - lr*(m[i]*r1)/(sqrt32(v[i]*r2)+eps)
+		}
+	},
 }
+
+// sqrt32 is the correctly rounded float32 square root (CUDA's sqrtf).
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
