@@ -26,6 +26,7 @@ const (
 	kMomentum
 	kAdam
 	kAdamW
+	kRMSprop
 	kAddL1
 	kFill
 	kMul
@@ -57,6 +58,7 @@ var kernelInfo = [numKernels]struct {
 	kMomentum:        {"momentum_step", "n"},
 	kAdam:            {"adam_step", "n"},
 	kAdamW:           {"adamw_step", "n"},
+	kRMSprop:         {"rmsprop_step", "n"},
 	kAddL1:           {"add_l1", "n"},
 	kFill:            {"fill", "n"},
 	kMul:             {"mul", "n"},

@@ -53,7 +53,7 @@ var Modules = []Module{
 	{"activation.ptx", ActivationPTX, []string{"bias_act_forward", "act_backward"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
-	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "add_l1"}},
+	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "rmsprop_step", "add_l1"}},
 	{"elementwise.ptx", ElementwisePTX, []string{"mul", "dropout"}},
 	{"memory.ptx", MemoryPTX, []string{"fill", "gather_rows"}},
 	{"batchnorm.ptx", BatchNormPTX, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},

@@ -19,6 +19,9 @@ nn/optim_*.go that names the kernel. Adding an optimizer is one kernel here
                   p -= lr · (m/bc1) / (sqrt(v/bc2) + eps)            (torch.optim.Adam; s0 = m, s1 = v)
     adamw_step    (Adam's, with 1 − lr·wd in wd's place):
                   p ← p·(1 − lr·wd), then Adam's step with d = g     (torch.optim.AdamW)
+    rmsprop_step  (lr, α, 1−α, eps, wd, μ):
+                  d = g + wd·p;  s = α·s + (1−α)·d²;  b = μ·b + d/(sqrt(s) + eps);  p -= lr·b
+                                                                    (torch.optim.RMSprop; s0 = s, s1 = b)
 
     add_l1 (g, p, n, λ):        g += λ·sign(p), sign(0) = 0
 
@@ -92,6 +95,19 @@ extern "C" __global__ void adamw_step(UPDATE_PARAMS) {
         s0[i] = mi;
         s1[i] = vi;
         p[i] = p[i] * decay - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
+    }
+}
+
+extern "C" __global__ void rmsprop_step(UPDATE_PARAMS) {
+    const float lr = a0, alpha = a1, oalpha = a2, eps = a3, wd = a4, momentum = a5;
+    GRID_STRIDE(i, n) {
+        const float pi = p[i];
+        const float d = g[i] + wd * pi;
+        const float si = alpha * s0[i] + oalpha * d * d;  // PyTorch's addcmul order
+        const float bi = momentum * s1[i] + d / (sqrtf(si) + eps);
+        s0[i] = si;
+        s1[i] = bi;
+        p[i] = pi - lr * bi;
     }
 }
 

@@ -16,10 +16,11 @@ type Optimizer string
 type OptimConfig struct {
 	Kind     Optimizer
 	LR       float64
-	Momentum float64 // momentum (PyTorch's default 0.9 here)
+	Momentum float64 // momentum, rmsprop
 	Beta1    float64 // adam, adamw
 	Beta2    float64 // adam, adamw
-	Eps      float64 // adam, adamw
+	Eps      float64 // adam, adamw, rmsprop
+	Alpha    float64 // rmsprop's squared-gradient decay
 	// WeightDecay is the rule's weight decay on every parameter, biases
 	// included (as PyTorch's weight_decay): an L2 term added to the
 	// gradient, except where the rule decouples it (adamw).

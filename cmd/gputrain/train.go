@@ -82,19 +82,19 @@ Examples:
 // stopping).
 type trainFlags struct {
 	dataFlags
-	columns                                                                     columnFlags
-	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
-	lr, momentum, beta1, beta2, eps, weightDecay, l1, dropout, leakySlope       float64
-	valSplit, testSplit                                                         float64
-	threshold                                                                   string
-	batchSize, steps, epochs, cv, printEvery                                    int
-	seed                                                                        uint64
-	standardize, quiet                                                          bool
-	lrSchedule, classWeight                                                     string
-	warmup, lrStepSize                                                          int
-	lrGamma, lrMin                                                              float64
-	detectAnomaly, batchNorm                                                    bool
-	restarts                                                                    int
+	columns                                                                      columnFlags
+	device, task, hidden, activation, reduction, init, initFrom, optimizer, out  string
+	lr, momentum, beta1, beta2, eps, alpha, weightDecay, l1, dropout, leakySlope float64
+	valSplit, testSplit                                                          float64
+	threshold                                                                    string
+	batchSize, steps, epochs, cv, printEvery                                     int
+	seed                                                                         uint64
+	standardize, quiet                                                           bool
+	lrSchedule, classWeight                                                      string
+	warmup, lrStepSize                                                           int
+	lrGamma, lrMin                                                               float64
+	detectAnomaly, batchNorm                                                     bool
+	restarts                                                                     int
 
 	preset                                          string
 	logPath, plotsDir, progress, checkpoint, resume string
@@ -120,10 +120,11 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.lrStepSize, "lr-step-size", 0, "--lr-schedule step: steps between decays")
 	fs.Float64Var(&f.lrGamma, "lr-gamma", 0.1, "--lr-schedule step: factor applied at each decay")
 	fs.Float64Var(&f.lrMin, "lr-min", 0, "--lr-schedule cosine: the learning rate it ends at")
-	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum")
+	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum, and for rmsprop when given (there PyTorch's default 0)")
 	fs.Float64Var(&f.beta1, "beta1", 0.9, "Adam's first-moment decay")
 	fs.Float64Var(&f.beta2, "beta2", 0.999, "Adam's second-moment decay")
-	fs.Float64Var(&f.eps, "eps", 1e-8, "Adam's epsilon")
+	fs.Float64Var(&f.eps, "eps", 1e-8, "epsilon of adam, adamw and rmsprop")
+	fs.Float64Var(&f.alpha, "rmsprop-alpha", 0.99, "RMSprop's squared-gradient decay (PyTorch's alpha)")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to the gradient of every parameter, biases and batch-norm scales and shifts included (as PyTorch's weight_decay; --l1 is for the weights only)")
 	fs.Float64Var(&f.l1, "l1", 0, "L1 penalty λ on the weights of the linear layers, not the biases nor batch-norm parameters (as Keras' regularizers.L1 on kernels): λ·sign(w) added to their gradient; the printed loss leaves the penalty out")
 	fs.Float64Var(&f.dropout, "dropout", 0, "probability of dropping each hidden unit during training")
@@ -223,6 +224,7 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		{f.beta1 >= 0 && f.beta1 < 1, "--beta1", "in [0, 1)"},
 		{f.beta2 >= 0 && f.beta2 < 1, "--beta2", "in [0, 1)"},
 		{f.eps > 0, "--eps", "a positive number"},
+		{f.alpha >= 0 && f.alpha < 1, "--rmsprop-alpha", "in [0, 1)"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
 		{f.l1 >= 0 && !math.IsInf(f.l1, 0), "--l1", "a finite number ≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
@@ -283,7 +285,11 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		batch = 32
 	}
 	e.InitFromPath = f.initFrom
-	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay, L1: f.l1}
+	momentum := f.momentum
+	if kind == nn.RMSprop && !fs.Changed("momentum") {
+		momentum = 0
+	}
+	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, Alpha: f.alpha, WeightDecay: f.weightDecay, L1: f.l1}
 	e.Schedule.Warmup, e.Schedule.StepSize, e.Schedule.Gamma, e.Schedule.MinLR = f.warmup, f.lrStepSize, f.lrGamma, f.lrMin
 	e.BatchSize, e.Steps, e.Epochs, e.Dropout = batch, f.steps, f.epochs, f.dropout
 	e.BatchNorm, e.Restarts = f.batchNorm, f.restarts

@@ -73,6 +73,8 @@ void adam_step(float *, const float *, float *, float *, int, float, float, floa
                float, float, float, float, float);
 void adamw_step(float *, const float *, float *, float *, int, float, float, float, float, float,
                 float, float, float, float, float);
+void rmsprop_step(float *, const float *, float *, float *, int, float, float, float, float, float,
+                  float, float, float, float, float);
 void add_l1(float *, const float *, int, float);
 void fill(float *, int, float);
 void mul(const float *, const float *, float *, int);
@@ -293,6 +295,7 @@ std::vector<Kernel> &kernels() {
 	    kernel("momentum_step", momentum_step),
 	    kernel("adam_step", adam_step),
 	    kernel("adamw_step", adamw_step),
+	    kernel("rmsprop_step", rmsprop_step),
 	    kernel("add_l1", add_l1),
 	    kernel("fill", fill),
 	    kernel("mul", mul),

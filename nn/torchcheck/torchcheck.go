@@ -81,7 +81,7 @@ func Run(t *testing.T, dev device.Device) {
 			h := c.Hyper
 			cfg := nn.TrainConfig{
 				Arch: arch, InitFrom: &init, Steps: tr.Steps, Reduction: nn.Mean, Seed: 1,
-				Optim: nn.OptimConfig{Kind: kind, LR: h.LR, Momentum: h.Momentum, Beta1: h.Beta1, Beta2: h.Beta2, Eps: h.Eps, WeightDecay: h.WD, L1: c.L1},
+				Optim: nn.OptimConfig{Kind: kind, LR: h.LR, Momentum: h.Momentum, Beta1: h.Beta1, Beta2: h.Beta2, Eps: h.Eps, Alpha: h.Alpha, WeightDecay: h.WD, L1: c.L1},
 			}
 			trainer, err := nn.NewTrainer(dev, cfg, tr.X, tr.Y, n)
 			if err != nil {

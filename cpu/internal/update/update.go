@@ -41,6 +41,17 @@ var Kernels = map[string]Kernel{
 			p[i] = p[i]*decay - lr*(m[i]*r1)/(sqrt32(v[i]*r2)+eps)
 		}
 	},
+	// a = (lr, α, 1−α, ε, weight decay, momentum): d = g + wd·p;
+	// s = α·s + (1−α)·d²; b = momentum·b + d/(sqrt(s) + ε); p −= lr·b.
+	"rmsprop_step": func(p, g, s, b []float32, a *Args) {
+		lr, alpha, oalpha, eps, wd, mom := a[0], a[1], a[2], a[3], a[4], a[5]
+		for i := range p {
+			d := g[i] + wd*p[i]
+			s[i] = alpha*s[i] + oalpha*d*d // PyTorch's addcmul order
+			b[i] = mom*b[i] + d/(sqrt32(s[i])+eps)
+			p[i] -= lr * b[i]
+		}
+	},
 }
 
 // sqrt32 is the correctly rounded float32 square root (CUDA's sqrtf).
