@@ -3,7 +3,6 @@ package device
 import (
 	"fmt"
 	"math"
-	"strings"
 )
 
 // Activation names an element-wise activation function. Its value is the
@@ -127,18 +126,6 @@ func (a Activation) String() string {
 		return fmt.Sprintf("Activation(%d)", int(a))
 	}
 	return activations[a].Name
-}
-
-// ParseActivation returns the activation spelt s.
-func ParseActivation(s string) (Activation, error) {
-	var names []string
-	for _, a := range AllActivations() {
-		if a.String() == s {
-			return a, nil
-		}
-		names = append(names, a.String())
-	}
-	return 0, fmt.Errorf("invalid --activation %q: want %s", s, strings.Join(names, ", "))
 }
 
 // Activations is the activation family: the bias-plus-activation of a

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Optimizer names an update rule.
@@ -74,22 +75,31 @@ func register(r *rule) *rule {
 	return r
 }
 
-// optimizerNames lists the optimizers' names in alphabetical order.
-func optimizerNames() []string {
-	var names []string
+// Optimizers lists every optimizer, in alphabetical order.
+func Optimizers() []Optimizer {
+	var names []Optimizer
 	for n := range rules {
-		names = append(names, string(n))
+		names = append(names, n)
 	}
 	slices.Sort(names)
 	return names
 }
 
-// ParseOptimizer checks an optimizer name.
+// optimizerNames lists the optimizers' names, in alphabetical order.
+func optimizerNames() []string {
+	var names []string
+	for _, n := range Optimizers() {
+		names = append(names, string(n))
+	}
+	return names
+}
+
+// ParseOptimizer checks an optimizer's name.
 func ParseOptimizer(s string) (Optimizer, error) {
 	if _, ok := rules[Optimizer(s)]; ok {
 		return Optimizer(s), nil
 	}
-	return "", fmt.Errorf("invalid --optimizer %q: want %s", s, strings.Join(optimizerNames(), ", "))
+	return "", invalidName(advice.Optimizer, s, strings.Join(optimizerNames(), ", "))
 }
 
 // OptimizerHelp describes every optimizer in one line, for --help.
@@ -112,9 +122,9 @@ func (c OptimConfig) rule() *rule { return rules[c.Kind] }
 // stateCount is how many state tensors the optimizer keeps per parameter.
 func (c OptimConfig) stateCount() int { return len(c.rule().state) }
 
-// stateNames names the optimizer's state tensors as PyTorch's optimizers
+// StateNames names the optimizer's state tensors as PyTorch's optimizers
 // do in their state dicts.
-func (c OptimConfig) stateNames() []string { return c.rule().state }
+func (c OptimConfig) StateNames() []string { return c.rule().state }
 
 // updater applies one optimizer step to every parameter of a network, with
 // its state (velocities, moments) allocated once on the device.
@@ -199,7 +209,7 @@ func (u *updater) upload(arch Arch, state []Params, step int) error {
 		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, len(u.rule.state))
 	}
 	for s := range state {
-		if err := state[s].checkShapes(arch, u.replicas); err != nil {
+		if err := state[s].CheckShapes(arch, u.replicas); err != nil {
 			return fmt.Errorf("optimizer state: %v", err)
 		}
 		for i, t := range trainableTensors(&state[s]) {

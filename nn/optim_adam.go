@@ -15,7 +15,7 @@ const Adam Optimizer = "adam"
 
 var _ = register(&rule{
 	name:   Adam,
-	about:  "--beta1, --beta2, --eps; L2 weight decay",
+	about:  "moments β1, β2, ε; L2 weight decay",
 	state:  []string{"exp_avg", "exp_avg_sq"},
 	kernel: "adam_step",
 	args: func(u update) device.OptimArgs {

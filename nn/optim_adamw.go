@@ -11,7 +11,7 @@ const AdamW Optimizer = "adamw"
 
 var _ = register(&rule{
 	name:   AdamW,
-	about:  "Adam with decoupled --weight-decay",
+	about:  "Adam with decoupled weight decay",
 	state:  []string{"exp_avg", "exp_avg_sq"},
 	kernel: "adamw_step",
 	args: func(u update) device.OptimArgs {

@@ -10,7 +10,7 @@ const Momentum Optimizer = "momentum"
 
 var _ = register(&rule{
 	name:   Momentum,
-	about:  "SGD with --momentum",
+	about:  "SGD with momentum",
 	state:  []string{"momentum_buffer"},
 	kernel: "momentum_step",
 	args: func(u update) device.OptimArgs {

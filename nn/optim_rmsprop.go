@@ -19,7 +19,7 @@ const RMSprop Optimizer = "rmsprop"
 
 var _ = register(&rule{
 	name:   RMSprop,
-	about:  "--rmsprop-alpha, --eps, --momentum (PyTorch's default 0 here); L2 weight decay",
+	about:  "α, ε, momentum 0 unless given; L2 weight decay",
 	state:  []string{"square_avg", "momentum_buffer"},
 	kernel: "rmsprop_step",
 	args: func(u update) device.OptimArgs {

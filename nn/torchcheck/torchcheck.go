@@ -65,7 +65,7 @@ func Run(t *testing.T, dev device.Device) {
 			name += fmt.Sprintf("/l1=%g", c.L1)
 		}
 		t.Run(name, func(t *testing.T) {
-			act, err := device.ParseActivation(c.Activation)
+			act, err := nn.ParseActivation(c.Activation)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,16 +1,17 @@
-package nn
+package job
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // SequentialCode is the PyTorch module computing arch's network (logits):
 // for each hidden layer Linear, BatchNorm1d (with batch normalisation) and
 // the activation, then the output Linear.
-func SequentialCode(arch Arch) string {
+func SequentialCode(arch nn.Arch) string {
 	sizes := arch.Sizes()
 	var mods []string
 	for l := 0; l < arch.Layers(); l++ {
@@ -31,7 +32,7 @@ func SequentialCode(arch Arch) string {
 // that load_state_dict takes them as they are. BatchNorm1d's
 // num_batches_tracked is written as 0: with its fixed momentum PyTorch
 // does not use it, but a strict load wants it.
-func SequentialTensors(arch Arch, p Params) map[string]safetensors.Tensor {
+func SequentialTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor {
 	named := ParamTensors(arch, p)
 	out := map[string]safetensors.Tensor{}
 	per := 2 // modules per hidden layer: Linear, activation
@@ -55,7 +56,7 @@ func SequentialTensors(arch Arch, p Params) map[string]safetensors.Tensor {
 
 // torchActivation is the PyTorch module of arch's activation, with its
 // parameter when it has one.
-func torchActivation(arch Arch) string {
+func torchActivation(arch nn.Arch) string {
 	s := arch.Activation.Spec()
 	if s.Param == "" {
 		return s.Torch

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // verifyCases are configurations "gputrain verify" is checked with: every
@@ -19,17 +20,17 @@ var verifyCases = []struct {
 }{
 	{"gd", func(e *Experiment) {}},
 	{"adam-minibatch-dropout", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3}
-		e.BatchSize, e.Dropout, e.Reduction = 64, 0.2, Mean
+		e.Optim = nn.OptimConfig{Kind: nn.Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3}
+		e.BatchSize, e.Dropout, e.Reduction = 64, 0.2, nn.Mean
 	}},
 	{"momentum-relu-two-layers", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: Momentum, LR: 1e-2, Momentum: 0.9}
-		e.BatchSize, e.Reduction, e.Hidden, e.Activation = 32, Mean, []int{16, 8}, device.ReLU
+		e.Optim = nn.OptimConfig{Kind: nn.Momentum, LR: 1e-2, Momentum: 0.9}
+		e.BatchSize, e.Reduction, e.Hidden, e.Activation = 32, nn.Mean, []int{16, 8}, device.ReLU
 	}},
 	{"sgd-class-weights-cosine", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: SGD, LR: 1e-2}
-		e.BatchSize, e.Reduction, e.ClassWeight = 32, Mean, "balanced"
-		e.Schedule = Schedule{Kind: CosineLR, Warmup: 5}
+		e.Optim = nn.OptimConfig{Kind: nn.SGD, LR: 1e-2}
+		e.BatchSize, e.Reduction, e.ClassWeight = 32, nn.Mean, "balanced"
+		e.Schedule = nn.Schedule{Kind: nn.CosineLR, Warmup: 5}
 	}},
 }
 
@@ -42,11 +43,11 @@ func TestVerifyCPUMatchesFloat64Reference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, n, DefaultTolerance)
+		res, err := nn.Verify([]device.Device{cpu.New()}, cfg, x, y, n, nn.DefaultTolerance)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res) != 1 || res[0].Baseline != ReferenceName || len(res[0].Diffs) != 2*cfg.Arch.Layers() {
+		if len(res) != 1 || res[0].Baseline != nn.ReferenceName || len(res[0].Diffs) != 2*cfg.Arch.Layers() {
 			t.Fatalf("%s: comparisons %+v", c.name, res)
 		}
 		for _, d := range res[0].Diffs {
@@ -79,7 +80,7 @@ func TestVerifyCatchesAWrongDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Verify([]device.Device{cpu.New(), skewedDevice{cpu.New()}}, cfg, x, y, n, DefaultTolerance)
+	res, err := nn.Verify([]device.Device{cpu.New(), skewedDevice{cpu.New()}}, cfg, x, y, n, nn.DefaultTolerance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,9 +108,9 @@ func TestVerifyCatchesAWrongDevice(t *testing.T) {
 func TestEveryRuleAndActivationMatchesReference(t *testing.T) {
 	ds, _ := data.Biodeg()
 	var cases []func(*Experiment)
-	for _, name := range optimizerNames() {
+	for _, kind := range nn.Optimizers() {
 		cases = append(cases, func(e *Experiment) {
-			e.Optim = OptimConfig{Kind: Optimizer(name), LR: 1e-2, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2, L1: 1e-3}
+			e.Optim = nn.OptimConfig{Kind: kind, LR: 1e-2, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2, L1: 1e-3}
 		})
 	}
 	for _, a := range device.AllActivations() {
@@ -117,15 +118,15 @@ func TestEveryRuleAndActivationMatchesReference(t *testing.T) {
 	}
 	for _, f := range cases {
 		e := workshop(1)
-		e.Optim = OptimConfig{Kind: SGD, LR: 1e-2}
-		e.BatchSize, e.Reduction, e.Hidden = 64, Mean, []int{8}
+		e.Optim = nn.OptimConfig{Kind: nn.SGD, LR: 1e-2}
+		e.BatchSize, e.Reduction, e.Hidden = 64, nn.Mean, []int{8}
 		f(&e)
 		name := fmt.Sprintf("%s/%v", e.Optim.Kind, e.Activation)
 		cfg, x, y, n, err := e.VerifyConfig(ds, 20)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, n, DefaultTolerance)
+		res, err := nn.Verify([]device.Device{cpu.New()}, cfg, x, y, n, nn.DefaultTolerance)
 		if err != nil {
 			t.Fatal(err)
 		}
