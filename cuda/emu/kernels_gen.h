@@ -4,8 +4,8 @@
 #pragma once
 
 extern "C" {
-void bias_act_forward(int, const float*, const float*, float*, int, int);
-void act_backward(int, const float*, const float*, float*, int);
+void bias_act_forward(int, float, float*, const float*, float*, int, int);
+void act_backward(int, float, const float*, const float*, const float*, float*, int);
 void batchnorm_train(int, const float*, const float*, const float*, float*, float*, float*, float*, float*, int, int, float, float);
 void batchnorm_eval(int, const float*, const float*, const float*, const float*, const float*, float*, int, int, float);
 void batchnorm_backward(const float*, const float*, const float*, const float*, const float*, float*, float*, float*, int, int);
@@ -20,9 +20,12 @@ void loss_softmax_ce(const float*, const float*, float*, int, int, int, float, d
 void loss_finalize(const double*, int, float*, int);
 void fill(float*, int, float);
 void gather_rows(const float*, int, const int*, int, float*, int, int);
-void sgd_step(float*, const float*, int, float, float);
-void momentum_step(float*, const float*, float*, int, float, float, float);
-void adam_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float);
+void sgd_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void momentum_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adam_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adamw_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void rmsprop_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void add_l1(float*, const float*, int, float);
 void column_sums(const float*, int, int, float*);
 }
 
@@ -46,4 +49,7 @@ void column_sums(const float*, int, int, float*);
 	X(sgd_step) \
 	X(momentum_step) \
 	X(adam_step) \
+	X(adamw_step) \
+	X(rmsprop_step) \
+	X(add_l1) \
 	X(column_sums)
