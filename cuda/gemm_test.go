@@ -3,7 +3,9 @@
 package cuda
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -130,7 +132,8 @@ func TestGemmLarge(t *testing.T) {
 }
 
 // TestDeterministic runs the reductions and the gemm twice on the same
-// inputs and wants bit-identical results (no atomics, fixed orders).
+// inputs and wants bit-identical results (no atomics, fixed orders). It logs
+// a checksum of the results for comparing runs in other emulator orders.
 func TestDeterministic(t *testing.T) {
 	d := openT(t)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -167,6 +170,13 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	t.Logf("losses: softmax %v, logistic %v, mse %v", first[0], first[1], first[2])
+	// make cuda-emu-test and cuda-ptx-test compare this across block and
+	// thread orders: results must not depend on the order blocks run in.
+	h := fnv.New64a()
+	for _, v := range first {
+		binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+	}
+	t.Logf("TestDeterministic checksum %016x", h.Sum64())
 }
 
 // TestPoolReuse checks that a freed buffer is handed out again for the same
