@@ -1,5 +1,5 @@
 # gputrain — see README.md. The CPU build needs only Go; the CUDA targets
-# (cuda, kernels, gpu-check, install-cuda) live in cuda.mk.
+# (cuda, kernels, gpu-check, install-cuda) live in mk/cuda.mk.
 GO ?= go
 
 .PHONY: all build run test vet fmt-check check ci clean
@@ -31,5 +31,4 @@ ci: check build
 clean:
 	rm -rf bin build
 
--include cuda.mk
 include $(wildcard mk/*.mk)

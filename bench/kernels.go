@@ -164,7 +164,7 @@ func (k Kernel) Prepare(dev device.Device) (op func(), free func(), err error) {
 	switch k.Op {
 	case "gemm":
 		a, b, c := alloc(k.M*k.K, 0.01), alloc(k.K*k.N, 0.02), alloc(k.M*k.N, 0)
-		op = func() { dev.Gemm(false, false, k.M, k.N, k.K, 1, a, b, 0, c) }
+		op = func() { device.Gemm(dev, false, false, k.M, k.N, k.K, 1, a, b, 0, c) }
 	case "mul":
 		a, b, c := alloc(k.Size, 1.001), alloc(k.Size, 0.999), alloc(k.Size, 0)
 		op = func() { dev.Mul(a, b, c, k.Size) }

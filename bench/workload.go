@@ -1,4 +1,4 @@
-// Package bench is gputrain's benchmark suite: the fixed workloads of issue 6
+// Package bench is gputrain's benchmark suite: the fixed workloads
 // (W1…W4), the deterministic data and initial parameters every
 // implementation trains on, the napkin math (flops and minimum bytes per
 // step), timing helpers shared by `gputrain bench` and the Go benchmarks,
@@ -41,9 +41,8 @@ func adam(lr float64) nn.OptimConfig {
 	return nn.OptimConfig{Kind: nn.Adam, LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 }
 
-// workloads are the suite's workloads, as issue 6 fixes them. W4's issue
-// text gives no learning rate or length: it uses W3's SGD step 0.01 and one
-// epoch (16 updates).
+// workloads are the suite's workloads. W4's definition gives no learning
+// rate or length: it uses W3's SGD step 0.01 and one epoch (16 updates).
 var workloads = []Workload{
 	{
 		Name: "w1", Title: "W1 seed: biodeg 1055×41, 41→20 tanh→1, logistic loss (mean), full-batch GD lr 0.1, 2000 steps",

@@ -3,15 +3,18 @@
 // against. Matrix products go through a packed, cache-blocked sgemm and the
 // element-wise operations through vectorised kernels, both with Go assembly
 // for AVX-512 and AVX2+FMA chosen at run time and a plain-Go path for other
-// CPUs (fast.go, internal/sgemm, internal/vec); large operations are split
+// CPUs (internal/sgemm, internal/vec); large operations are split
 // over a fixed pool of worker goroutines.
 package cpu
 
 import (
 	"errors"
 	"fmt"
-	"math"
+	"runtime"
+	"sync"
 
+	"github.com/gputrain/gputrain/cpu/internal/isa"
+	"github.com/gputrain/gputrain/cpu/internal/pool"
 	"github.com/gputrain/gputrain/device"
 )
 
@@ -44,7 +47,7 @@ func (b *IndexBuffer) Len() int { return len(b.data) }
 // Device is the pure-Go CPU backend. Its operations run synchronously.
 type Device struct {
 	closed bool
-	fast   // scratch for the fast paths (fast.go)
+	fast   // scratch of the element-wise, gemm and loss paths
 }
 
 // New returns a CPU device.
@@ -54,100 +57,6 @@ func New() *Device { return &Device{} }
 func (d *Device) Name() string { return "cpu" }
 
 func f32(b device.Buffer) []float32 { return b.(*Buffer).data }
-
-// Alloc returns a buffer of n elements.
-func (d *Device) Alloc(n int) (device.Buffer, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("cpu: negative allocation size %d", n)
-	}
-	return &Buffer{data: make([]float32, n)}, nil
-}
-
-// AllocIndex returns an index buffer of n elements.
-func (d *Device) AllocIndex(n int) (device.IndexBuffer, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("cpu: negative allocation size %d", n)
-	}
-	return &IndexBuffer{data: make([]int32, n)}, nil
-}
-
-// Free drops the buffer's storage.
-func (d *Device) Free(b device.Buffer) { b.(*Buffer).data = nil }
-
-// FreeIndex drops the index buffer's storage.
-func (d *Device) FreeIndex(b device.IndexBuffer) { b.(*IndexBuffer).data = nil }
-
-// Upload copies src into dst.
-func (d *Device) Upload(dst device.Buffer, src []float32) { copy(f32(dst)[:len(src)], src) }
-
-// UploadIndex copies src into dst.
-func (d *Device) UploadIndex(dst device.IndexBuffer, src []int32) {
-	copy(dst.(*IndexBuffer).data[:len(src)], src)
-}
-
-// Download copies src's first len(dst) elements into dst.
-func (d *Device) Download(dst []float32, src device.Buffer) error {
-	copy(dst, f32(src)[:len(dst)])
-	return nil
-}
-
-// Fill sets dst[0:n] to v.
-func (d *Device) Fill(dst device.Buffer, n int, v float32) {
-	x := f32(dst)[:n]
-	for i := range x {
-		x[i] = v
-	}
-}
-
-// Copy copies src[0:n] to dst[0:n].
-func (d *Device) Copy(dst, src device.Buffer, n int) { copy(f32(dst)[:n], f32(src)[:n]) }
-
-// Activate applies act to one value; it is the scalar reference used by the
-// CPU backend.
-func Activate(act device.Activation, z float32) float32 {
-	switch act {
-	case device.Tanh:
-		return float32(math.Tanh(float64(z)))
-	case device.ReLU:
-		if z > 0 {
-			return z
-		}
-		return 0
-	case device.Sigmoid:
-		return sigmoid(z)
-	}
-	return z
-}
-
-func sigmoid(z float32) float32 {
-	if z >= 0 {
-		return float32(1 / (1 + math.Exp(-float64(z))))
-	}
-	e := math.Exp(float64(z))
-	return float32(e / (1 + e))
-}
-
-// GatherRows copies dst[i,:] = src[idx[idxOffset+i],:].
-func (d *Device) GatherRows(src device.Buffer, idx device.IndexBuffer, idxOffset int, dst device.Buffer, rows, cols int) {
-	sd, dd, id := f32(src), f32(dst), idx.(*IndexBuffer).data[idxOffset:idxOffset+rows]
-	for i, j := range id {
-		copy(dd[i*cols:(i+1)*cols], sd[int(j)*cols:(int(j)+1)*cols])
-	}
-}
-
-// Dropout draws the mask from device.DropoutKeep and applies it to x.
-func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
-	xd, md := f32(x)[:n], f32(mask)[:n]
-	scale := 1 / (1 - p)
-	for i := range xd {
-		if device.DropoutKeep(seed, i, p) {
-			md[i] = scale
-		} else {
-			md[i] = 0
-		}
-		xd[i] *= md[i]
-	}
-}
 
 // Err always reports nil unless the device was closed.
 func (d *Device) Err() error {
@@ -162,3 +71,59 @@ func (d *Device) Synchronize() error { return d.Err() }
 
 // Close marks the device closed.
 func (d *Device) Close() error { d.closed = true; return nil }
+
+// fast is the Device's state for these paths: one reusable job (a Device is
+// used from one goroutine at a time) and scratch space.
+type fast struct {
+	job     ewJob
+	strided stridedJob // GemmStrided's batches (gemm.go)
+	acc     []float64  // ColumnSums accumulators, LossGradGroups's sums
+}
+
+// KernelLevel reports the kernel level in use: "avx512", "avx2" or "generic".
+func KernelLevel() string { return isa.Current().String() }
+
+// SetKernelLevel switches every CPU device to the named kernel level
+// ("avx512", "avx2" or "generic"), for tests and benchmarks, and returns the
+// previous level. It must not be called while operations run. Levels the
+// machine lacks are refused. The GPUTRAIN_CPU_KERNELS environment variable
+// sets a lower level at start-up.
+func SetKernelLevel(level string) (string, error) {
+	l, err := isa.Parse(level)
+	if err != nil {
+		return KernelLevel(), err
+	}
+	prev, err := isa.Set(l)
+	return prev.String(), err
+}
+
+// Describe names the CPU architecture, thread count and kernel level.
+func (d *Device) Describe() string {
+	return fmt.Sprintf("cpu: pure Go (no cgo), %s/%s, %d threads (GOMAXPROCS), %s kernels",
+		runtime.GOOS, runtime.GOARCH, pool.Default().Workers(), KernelLevel())
+}
+
+// parallelWork is the rough number of element operations below which
+// parallelFor stays on the calling goroutine (starting goroutines costs a
+// few microseconds).
+const parallelWork = 1 << 15
+
+// parallelFor calls fn on contiguous ranges that split [0, n), on up to
+// GOMAXPROCS goroutines when work (an estimate of the element operations in
+// all) is at least parallelWork, otherwise fn(0, n) on the calling
+// goroutine. fn must compute each index's results from that index alone.
+func parallelFor(n, work int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 || work < parallelWork {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { fn(w*n/workers, (w+1)*n/workers) })
+	}
+	fn(0, n/workers)
+	wg.Wait()
+}

@@ -44,7 +44,7 @@ func parallelRun() []uint32 {
 	d := New()
 	a, b := randBuf(rng, m*k), randBuf(rng, k*n)
 	c := &Buffer{data: make([]float32, m*n)}
-	d.Gemm(false, false, m, n, k, 1, a, b, 0, c)
+	device.Gemm(d, false, false, m, n, k, 1, a, b, 0, c)
 	z, bias := randBuf(rng, elems), randBuf(rng, 512)
 	out := &Buffer{data: make([]float32, elems)}
 	d.BiasActivation(device.Tanh, z, bias, out, elems/512, 512)

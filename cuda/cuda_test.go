@@ -64,7 +64,7 @@ func TestCounts(t *testing.T) {
 	before := c.Counts()
 	d.Upload(a, []float32{1, 2, 3, 4, 5, 6})
 	d.Upload(b, []float32{1, 0, 0, 1, 1, 1})
-	d.Gemm(false, false, 2, 2, 3, 1, a, b, 0, out)
+	device.Gemm(d, false, false, 2, 2, 3, 1, a, b, 0, out)
 	got := make([]float32, 4)
 	if err := d.Download(got, out); err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func TestGemmLarge(t *testing.T) {
 			d.Fill(cb, c.m*c.n, float32(math.NaN())) // must be ignored
 		}
 		const alpha = 1.25
-		d.Gemm(c.transA, c.transB, c.m, c.n, c.k, alpha, ab, bb, c.beta, cb)
+		device.Gemm(d, c.transA, c.transB, c.m, c.n, c.k, alpha, ab, bb, c.beta, cb)
 		got := mustDownload(t, d, cb, c.m*c.n)
 		bad := 0
 		for i := 0; i < c.m; i++ {
@@ -154,11 +154,11 @@ func TestDeterministic(t *testing.T) {
 	sums, _ := d.Alloc(41)
 	prod, _ := d.Alloc(rows * cols)
 	run := func() []float32 {
-		d.LossGrad(device.SoftmaxCE, zb, yb, grad, rows, cols, 1/float32(rows), lossOut, 0)
-		d.LossGrad(device.Logistic, zb, y01, grad, rows, cols, 1, lossOut, 1)
-		d.LossGrad(device.MSE, zb, y01, grad, rows, cols, 1, lossOut, 2)
+		device.LossGrad(d, device.SoftmaxCE, zb, yb, grad, rows, cols, 1/float32(rows), lossOut, 0)
+		device.LossGrad(d, device.Logistic, zb, y01, grad, rows, cols, 1, lossOut, 1)
+		device.LossGrad(d, device.MSE, zb, y01, grad, rows, cols, 1, lossOut, 2)
 		d.ColumnSums(xb, rows, 41, sums)
-		d.Gemm(false, false, rows, cols, 41, 1, xb, w, 0, prod)
+		device.Gemm(d, false, false, rows, cols, 41, 1, xb, w, 0, prod)
 		out := mustDownload(t, d, lossOut, 3)
 		out = append(out, mustDownload(t, d, sums, 41)...)
 		return append(out, mustDownload(t, d, prod, rows*cols)...)
@@ -263,13 +263,13 @@ func BenchmarkGemm(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 3))
 			x, y := mustUpload(b, d, randVec(rng, n*n)), mustUpload(b, d, randVec(rng, n*n))
 			z, _ := d.Alloc(n * n)
-			d.Gemm(false, false, n, n, n, 1, x, y, 0, z)
+			device.Gemm(d, false, false, n, n, n, 1, x, y, 0, z)
 			if err := d.Synchronize(); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for range b.N {
-				d.Gemm(false, false, n, n, n, 1, x, y, 0, z)
+				device.Gemm(d, false, false, n, n, n, 1, x, y, 0, z)
 			}
 			if err := d.Synchronize(); err != nil {
 				b.Fatal(err)

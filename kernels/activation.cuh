@@ -1,5 +1,5 @@
 // activation.cuh — the element-wise activations and their derivatives,
-// shared by bias_act.cu and batchnorm.cu (included, not compiled on its own).
+// shared by activation.cu and batchnorm.cu (included, not compiled on its own).
 //
 // act is the integer value of device.Activation: 0 identity, 1 tanh, 2 relu,
 // 3 sigmoid. tanhf/expf are the accurate (non --use_fast_math) versions,

@@ -19,7 +19,7 @@ batchnorm_backward, dy = ∂loss/∂(gamma·x̂ + beta) (after act_backward):
     dgamma  = Σ_r dy·x̂          dbeta = Σ_r dy
     dz      = gamma·invStd/rows · (rows·dy − dbeta − x̂·dgamma)     dz may alias dy
 
-act is device.Activation's value (activation.cuh, shared with bias_act.cu).
+act is device.Activation's value (activation.cuh, shared with activation.cu).
 Statistics, x̂ and the affine map are computed in float64 from the float32
 inputs (the activation itself in float32, as bias_act_forward); the forward
 uses the float32 mean/invStd it saves, so the backward sees exactly the x̂ the
@@ -37,7 +37,7 @@ written by the same thread — which is what lets dz alias dy.
 batchnorm_eval has no reduction: blocks of 32×8 threads, each thread one
 column of a 256-row chunk (the column's scale is computed once per thread).
 
-Launch (cuda/batch_ops.go):
+Launch (cuda/batchnorm.go):
     batchnorm_train, batchnorm_backward: grid ceil(cols/32), block (32, 32)
     batchnorm_eval: grid (ceil(cols/32), min(ceil(rows/256), 65535)), block (32, 8)
 
@@ -55,9 +55,9 @@ and narrow inputs (≫10⁵ rows, a few columns) would want a split over rows,
 which the trainer does not produce.
 
 Validated against: the float64 references in testBatchNormTrain,
-testBatchNormEval and testBatchNormBackward in device/devicetest/batch.go
+testBatchNormEval and testBatchNormBackward in device/devicetest/batchnorm.go
 (plus a finite-difference check of the backward pass against the forward,
-testBatchNormGradient), and the CPU backend in cpu/batch.go.
+testBatchNormGradient), and the CPU backend in cpu/batchnorm.go.
 
 Regenerate the PTX with `make kernels`.
 */

@@ -1,13 +1,8 @@
 /*
-elementwise.cu — the small element-wise kernels: fill, mul, gather_rows and
-dropout. All use a grid-stride loop over the flat index; threads past the end
-do nothing.
+elementwise.cu — the small element-wise kernels: mul and dropout. Both use a
+grid-stride loop over the flat index; threads past the end do nothing.
 
-    fill:         dst[i] = v                                   i < n
     mul:          out[i] = a[i]·b[i]                           i < n, out may be a or b
-    gather_rows:  dst[i, c] = src[idx[idxOffset + i], c]       i < rows, c < cols
-                  (an index outside [0, srcRows) writes NaN instead of reading
-                  out of bounds)
     dropout:      mask[i] = keep(seed, i, p) ? 1/(1−p) : 0;  x[i] *= mask[i]
 
 dropout's keep decision is device.DropoutUniform bit for bit: the SplitMix64
@@ -15,45 +10,23 @@ finaliser over seed + i·0x9E3779B97F4A7C15, top 24 bits scaled by 2⁻²⁴
 (exact in float32), kept when u ≥ p; 1/(1−p) is a correctly rounded float32
 division as in Go. So GPU and CPU masks are identical for the same seed.
 
-Launch: 1-D grid of 256-thread blocks covering n (rows·cols for
-gather_rows), capped; the loop strides.
+Launch: 1-D grid of 256-thread blocks covering n, capped; the loop strides.
 
 Napkin math per call (float32 = 4 bytes):
-    fill:        writes 4·n
     mul:         reads 8·n, writes 4·n, 1 flop/elt
-    gather_rows: reads 4·rows (indices) + 4·rows·cols, writes 4·rows·cols;
-                 rows are contiguous, so reads coalesce within a row
     dropout:     reads 4·n, writes 8·n; ~10 integer ops/elt (two 64-bit
                  multiplies) — still memory-bound on an H100
-The workshop's minibatch gather (e.g. 64×41) is launch-latency bound.
 
-Validated against: testFillCopy, testGatherRows, testDropout and testMul in
-device/devicetest/devicetest.go (float64 references, exact for fill, gather
-and the dropout mask), and the loops in cpu/cpu.go.
+Validated against: testDropout and testMul in device/devicetest/elementwise.go
+(float64 references, exact for the dropout mask), and cpu/elementwise.go.
 
 Regenerate the PTX with `make kernels`.
 */
 #include "common.cuh"
 
-extern "C" __global__ void fill(float* __restrict__ dst, int n, float v) {
-    GRID_STRIDE(i, n) { dst[i] = v; }
-}
-
 // No __restrict__: out may alias a or b.
 extern "C" __global__ void mul(const float* a, const float* b, float* out, int n) {
     GRID_STRIDE(i, n) { out[i] = a[i] * b[i]; }
-}
-
-extern "C" __global__ void gather_rows(const float* __restrict__ src, int srcRows,
-                                       const int* __restrict__ idx, int idxOffset,
-                                       float* __restrict__ dst, int rows, int cols) {
-    const long long total = (long long)rows * cols;
-    GRID_STRIDE(e, total) {
-        const long long i = e / cols;
-        const int c = (int)(e - i * cols);
-        const int j = idx[idxOffset + i];
-        dst[e] = (j >= 0 && j < srcRows) ? src[(long long)j * cols + c] : __int_as_float(0x7fc00000);
-    }
 }
 
 __device__ __forceinline__ float dropout_uniform(unsigned long long seed, unsigned long long i) {

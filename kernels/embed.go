@@ -19,8 +19,8 @@ import _ "embed" // for go:embed
 var (
 	//go:embed gemm.ptx
 	GemmPTX string
-	//go:embed bias_act.ptx
-	BiasActPTX string
+	//go:embed activation.ptx
+	ActivationPTX string
 	//go:embed loss.ptx
 	LossPTX string
 	//go:embed reduce.ptx
@@ -29,6 +29,8 @@ var (
 	OptimPTX string
 	//go:embed elementwise.ptx
 	ElementwisePTX string
+	//go:embed memory.ptx
+	MemoryPTX string
 	//go:embed batchnorm.ptx
 	BatchNormPTX string
 )
@@ -48,10 +50,11 @@ type Module struct {
 var Modules = []Module{
 	{"gemm.ptx", GemmPTX, []string{"gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt",
 		"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt"}},
-	{"bias_act.ptx", BiasActPTX, []string{"bias_act_forward", "act_backward"}},
+	{"activation.ptx", ActivationPTX, []string{"bias_act_forward", "act_backward"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
 	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step"}},
-	{"elementwise.ptx", ElementwisePTX, []string{"fill", "mul", "gather_rows", "dropout"}},
+	{"elementwise.ptx", ElementwisePTX, []string{"mul", "dropout"}},
+	{"memory.ptx", MemoryPTX, []string{"fill", "gather_rows"}},
 	{"batchnorm.ptx", BatchNormPTX, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},
 }

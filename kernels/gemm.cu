@@ -19,7 +19,7 @@ random restarts trained in one launch):
     gemm_strided_nn  gemm_strided_nt  gemm_strided_tn  gemm_strided_tt
 
 When beta == 0 the old contents of C are never read, so NaN or garbage in C
-does not propagate (device.Device.Gemm's contract).
+does not propagate (device.Linalg's contract).
 
 Algorithm: one 256-thread block computes a 64×64 tile of C. For each slice of
 16 along k it stages a 64×16 tile of op(A) and a 16×64 tile of op(B) in
@@ -42,13 +42,11 @@ Napkin math per call (float32 = 4 bytes):
     workshop net: ~18 Mflop, 170 blocks — enough to fill the GPU's SMs,
     where one restart's 17 blocks leave most of them idle).
 
-Validated against: the float64 reference refGemm in
-device/devicetest/devicetest.go (run by cuda/cuda_test.go via devicetest.Run)
-and the CPU backend cpu/cpu.go (gonum Sgemm); cuda/gemm_test.go checks big
-shapes (1024³, 4097×41×20, …) against a float64 loop. The strided entry
-points: testGemmStrided in device/devicetest/batch.go (float64 reference,
+Validated against: the float64 references refGemm and refGemmStrided in
+device/devicetest/gemm.go (run by cuda/cuda_test.go via devicetest.Run:
 every transpose, padded leading dimensions, column-block and shared
-layouts, and bits equal to gemm_xx for count 1) and cpu/batch.go.
+layouts) and the CPU backend cpu/gemm.go; cuda/gemm_test.go checks big
+shapes (1024³, 4097×41×20, …) against a float64 loop.
 
 Regenerate the PTX with `make kernels` (nvcc -ptx -arch=compute_80 -O3).
 */

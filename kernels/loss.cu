@@ -24,7 +24,7 @@ one block per group, adds the group's partials in a fixed order and stores
 (float)sum into lossOut[lossAt + g]. No atomics anywhere. With groups = 1
 every thread sees exactly the elements, in the order, of the one-model case.
 
-Kernels and launch shapes (the Go side in cuda/batch_ops.go), blockIdx.y = g:
+Kernels and launch shapes (the Go side in cuda/loss.go), blockIdx.y = g:
     loss_elementwise  Logistic (loss=0) / MSE (loss=2); 256 threads/block,
                       grid = (P, groups), P = min(ceil(N/256), 1024/groups)
                       blocks per group, grid-stride over the group's N
@@ -40,10 +40,9 @@ Napkin math per call and group, N = rows·cols:
     The workshop's 1055×1 logistic loss is ~13 kB: pure launch latency
     (two launches, ~6 µs).
 
-Validated against: the float64 references in testLossGrad in
-device/devicetest/devicetest.go and testLossGradGroups in
-device/devicetest/batch.go (which also requires groups = 1 to give
-LossGrad's bits), and cpu.(*Device).LossGradGroups in cpu/batch.go.
+Validated against: the float64 references in testLossGrad and
+testLossGradGroups in device/devicetest/loss.go, and
+cpu.(*Device).LossGradGroups in cpu/loss.go.
 
 Regenerate the PTX with `make kernels`.
 */

@@ -21,8 +21,8 @@ Napkin math per call, n parameters (float32):
 All memory-bound: 10 M parameters of Adam is 280 MB, ~0.1 ms on an H100.
 
 Validated against: the float64 references in testOptimizers in
-device/devicetest/devicetest.go, and cpu.(*Device).SGDStep / MomentumStep /
-AdamStep in cpu/cpu.go.
+device/devicetest/optim.go, and cpu.(*Device).SGDStep / MomentumStep /
+AdamStep in cpu/optim.go.
 
 Regenerate the PTX with `make kernels`.
 */

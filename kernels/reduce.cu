@@ -20,7 +20,7 @@ rows would help only for very tall, narrow inputs, which the trainer does not
 produce.
 
 Validated against: the float64 reference in testColumnSums in
-device/devicetest/devicetest.go, and cpu.(*Device).ColumnSums in cpu/cpu.go.
+device/devicetest/reduce.go, and cpu.(*Device).ColumnSums in cpu/reduce.go.
 
 Regenerate the PTX with `make kernels`.
 */

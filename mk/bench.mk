@@ -1,4 +1,4 @@
-# Benchmark suite (issue 6): gputrain against numpy, PyTorch and JAX and the
+# Benchmark suite: gputrain against numpy, PyTorch and JAX and the
 # machine's limit, side by side in one run. See bench/README.md.
 #
 #   make bench            CPU table (installs the Python references first)

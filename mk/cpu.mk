@@ -1,4 +1,4 @@
-# CPU backend targets (issue 7). The kernels in cpu/internal/{sgemm,vec}
+# CPU backend targets. The kernels in cpu/internal/{sgemm,vec}
 # are Go assembly written by generators; `make cpu-generate` rewrites them.
 
 .PHONY: cpu-generate cpu-test-levels cpu-bench

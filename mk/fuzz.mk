@@ -1,4 +1,4 @@
-# Fuzz targets (issue 4): every parser of user input, each fuzzed for a
+# Fuzz targets: every parser of user input, each fuzzed for a
 # bounded time. Go allows one -fuzz target per invocation, so each target
 # runs on its own; the seed corpora are in each package's testdata/fuzz/
 # (plain "go test" runs them too).

@@ -160,7 +160,7 @@ func (c *classWeighting) apply(y device.Buffer, rows, batchIdx, off, slot int) (
 		}
 		t.dev.GatherRows(logits, c.idx, pos, c.sz, cnt, K)
 		t.dev.GatherRows(y, c.idx, pos, c.sy, cnt, t.k)
-		t.dev.LossGrad(t.cfg.Arch.Loss, c.sz, c.sy, c.sg, cnt, K, 0, t.lossHist, slot+1+cls)
+		device.LossGrad(t.dev, t.cfg.Arch.Loss, c.sz, c.sy, c.sg, cnt, K, 0, t.lossHist, slot+1+cls)
 		pos += cnt
 	}
 	return absent

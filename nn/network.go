@@ -220,7 +220,7 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 			pre = ly.z
 		}
 		if l == 0 {
-			n.dev.Gemm(false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
+			device.Gemm(n.dev, false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
 		} else {
 			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
 		}
@@ -274,7 +274,7 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 		in, ldIn, strideIn := n.input(x, l, train)
 		// dW_r = in_rᵀ·dZ_r (for the first layer, all replicas in one product)
 		if l == 0 {
-			n.dev.Gemm(true, false, ly.in, wide, rows, 1, in, ly.da, 0, ly.dw)
+			device.Gemm(n.dev, true, false, ly.in, wide, rows, 1, in, ly.da, 0, ly.dw)
 		} else {
 			n.gemmLayer(true, false, ly.in, ly.out, rows, in, ldIn, strideIn, ly.da, wide, ly.out, ly.dw, ly.out, ly.in*ly.out)
 		}

@@ -187,7 +187,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 	} else {
 		if (params == nullptr && !k.params.empty()) return CUDA_ERROR_INVALID_VALUE;
 		// Each parameter takes exactly the bytes its .entry type declares.
-		// gputrain hands every argument over in an 8-byte slot (cuda/ops.go),
+		// gputrain hands every argument over in an 8-byte slot (cuda/launch.go),
 		// zero above a 4-byte value: anything else there is a wider value
 		// passed for a narrower parameter (a pointer for an int, say).
 		for (size_t i = 0; i < k.params.size(); i++) {

@@ -399,7 +399,7 @@ void mutation_tests(const std::string &dir) {
 
 // Every committed PTX file decodes.
 void decode_tests(const std::string &dir) {
-	for (const char *f : {"batchnorm.ptx", "bias_act.ptx", "elementwise.ptx", "gemm.ptx", "loss.ptx", "optim.ptx", "reduce.ptx"}) {
+	for (const char *f : {"activation.ptx", "batchnorm.ptx", "elementwise.ptx", "gemm.ptx", "loss.ptx", "memory.ptx", "optim.ptx", "reduce.ptx"}) {
 		ptxemu::Module m;
 		std::string err;
 		check(ptxemu::parse_module(read_file(dir + "/" + f), m, err), std::string(f) + ": " + err);

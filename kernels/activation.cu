@@ -1,5 +1,5 @@
 /*
-bias_act.cu — fused bias + activation (forward) and the activation's
+activation.cu — fused bias + activation (forward) and the activation's
 derivative (backward) for identity, tanh, relu and sigmoid.
 
 bias_act_forward:   out[r,c] = act(z[r,c] + bias[c])      rows×cols, out may be z
@@ -24,8 +24,7 @@ Memory-bound: at ~3 TB/s an H100 moves a 1024×4096 activation (16 MB) in
 ~10 µs; the workshop's 1055×20 (84 kB) is launch-latency bound.
 
 Validated against: refActivate and the derivative table in
-device/devicetest/devicetest.go (float64), and cpu.Activate /
-cpu.ActivationDerivative in cpu/cpu.go.
+device/devicetest/activation.go (float64), and cpu/activation.go.
 
 Regenerate the PTX with `make kernels`.
 */

@@ -1,4 +1,4 @@
-# cuda.mk — the CUDA build (included by the Makefile). The CPU build needs
+# mk/cuda.mk — the CUDA build (included by the Makefile). The CPU build needs
 # none of this; these targets need the CUDA toolkit (make install-cuda).
 #
 #   make install-cuda   install nvcc, cuda.h and libcuda (Debian non-free, CUDA 11.8); idempotent

@@ -1,0 +1,142 @@
+package cpu
+
+import (
+	"github.com/gputrain/gputrain/cpu/internal/pool"
+	"github.com/gputrain/gputrain/cpu/internal/vec"
+	"github.com/gputrain/gputrain/device"
+)
+
+// The element-wise operations share one job type (ewJob) that the fixed
+// worker pool of cpu/internal/pool splits into pieces computed by the same
+// code in the same order, so results are bit-identical whatever the worker
+// count; no operation allocates once the device's scratch has grown to the
+// shapes in use.
+
+// ewOp names an element-wise operation run by ewJob.
+type ewOp int
+
+const (
+	opBiasAct ewOp = iota
+	opActGrad
+	opColSums
+	opMul
+	opSGD
+	opMomentum
+	opAdam
+)
+
+// ewJob is one element-wise operation, split into pieces of about
+// ewPiece elements (whole rows for opBiasAct, column ranges for opColSums,
+// runs of a multiple of 8 elements for the rest) that the pool's workers
+// claim dynamically. Every element is computed by the same code whichever
+// piece it falls in, so the split never changes a result.
+type ewJob struct {
+	op         ewOp
+	act        device.Activation
+	a, b, c, e []float32
+	acc        []float64
+	rows, cols int
+	n          int
+	f0, f1, f2 float32
+	adam       vec.AdamConsts
+
+	pieces, per int // number of pieces and units (rows, columns, elements) per piece
+	ctr         pool.Counter
+}
+
+// ewParallelWork is the estimated work (elements × relative cost) from
+// which an element-wise operation is split over the pool, and ewPiece the
+// work of one piece.
+const (
+	ewParallelWork = 1 << 18
+	ewPiece        = 1 << 15
+)
+
+// run executes the job, with the pool when work (elements × relative cost)
+// warrants it.
+func (j *ewJob) run(work int) {
+	units, unitWork := j.n, max(work/max(j.n, 1), 1)
+	switch j.op {
+	case opBiasAct:
+		units, unitWork = j.rows, max(work/max(j.rows, 1), 1)
+	case opColSums:
+		units, unitWork = (j.cols+7)/8, max(8*work/max(j.cols, 1), 1)
+	}
+	j.per = max(ewPiece/unitWork, 1)
+	if j.op != opBiasAct && j.op != opColSums {
+		j.per = (j.per + 7) &^ 7
+	}
+	j.pieces = (units + j.per - 1) / j.per
+	j.ctr.Reset()
+	if work >= ewParallelWork && j.pieces > 1 {
+		pool.Default().Run(j)
+	} else {
+		j.Do(0, 1)
+	}
+	j.a, j.b, j.c, j.e, j.acc = nil, nil, nil, nil, nil
+}
+
+// Do processes pieces until none is left (the caller's Do then waits for
+// the others' pieces).
+func (j *ewJob) Do(w, workers int) {
+	for {
+		p, ok := j.ctr.Claim(j.pieces)
+		if !ok {
+			break
+		}
+		j.piece(p)
+		j.ctr.Done()
+	}
+	if w == 0 {
+		j.ctr.Wait(j.pieces)
+	}
+}
+
+// piece computes piece p.
+func (j *ewJob) piece(p int) {
+	switch j.op {
+	case opBiasAct:
+		r0, r1 := p*j.per, min((p+1)*j.per, j.rows)
+		lo, hi := r0*j.cols, r1*j.cols
+		biasAct(j.act, j.c[lo:hi], j.a[lo:hi], j.b, r1-r0, j.cols)
+		return
+	case opColSums:
+		c0, c1 := 8*p*j.per, min(8*(p+1)*j.per, j.cols)
+		vec.ColSums(j.acc[c0:c1], j.a[c0:], j.rows, c1-c0, j.cols)
+		return
+	}
+	lo, hi := p*j.per, min((p+1)*j.per, j.n)
+	switch j.op {
+	case opActGrad:
+		actGrad(j.act, j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
+	case opMul:
+		vec.Mul(j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
+	case opSGD:
+		vec.SGD(j.a[lo:hi], j.b[lo:hi], j.f0, j.f1)
+	case opMomentum:
+		vec.Momentum(j.a[lo:hi], j.b[lo:hi], j.c[lo:hi], j.f0, j.f1, j.f2)
+	case opAdam:
+		vec.Adam(j.a[lo:hi], j.b[lo:hi], j.c[lo:hi], j.e[lo:hi], &j.adam)
+	}
+}
+
+// Mul computes out = a·b element-wise.
+func (d *Device) Mul(a, b, out device.Buffer, n int) {
+	j := &d.job
+	*j = ewJob{op: opMul, a: f32(a)[:n], b: f32(b)[:n], c: f32(out)[:n], n: n}
+	j.run(n)
+}
+
+// Dropout draws the mask from device.DropoutKeep and applies it to x.
+func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
+	xd, md := f32(x)[:n], f32(mask)[:n]
+	scale := 1 / (1 - p)
+	for i := range xd {
+		if device.DropoutKeep(seed, i, p) {
+			md[i] = scale
+		} else {
+			md[i] = 0
+		}
+		xd[i] *= md[i]
+	}
+}

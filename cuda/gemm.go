@@ -1,0 +1,66 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/gputrain/gputrain/device"
+)
+
+// stridedSpan is the number of elements a buffer must hold for count
+// matrices stored rows×cols, rows ld apart, matrix g at g·stride; it panics
+// when ld is less than the stored width.
+func (d *Device) stridedSpan(op, arg string, rows, cols, ld, stride, count int) int {
+	if ld < cols {
+		panic(fmt.Sprintf("%s: %s: leading dimension %d of %s is less than its %d stored columns", d.name, op, ld, arg, cols))
+	}
+	if rows == 0 || cols == 0 || count == 0 {
+		return 0
+	}
+	return (count-1)*stride + (rows-1)*ld + cols
+}
+
+// GemmStrided computes, for g < count, C_g = alpha·op(A_g)·op(B_g) + beta·C_g
+// where X_g starts at element g·strideX of X and consecutive rows of A, B
+// and C (as stored) are lda, ldb and ldc elements apart (op(A) m×k, op(B)
+// k×n; A_g is stored k×m when transA, B_g n×k when transB). beta == 0
+// ignores C's contents; a stride of 0 shares one A or B across the batch.
+// The C_g must not overlap. One launch (gemm_strided_xx, blockIdx.z = g).
+func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a device.Buffer, lda, strideA int, b device.Buffer, ldb, strideB int, beta float32, c device.Buffer, ldc, strideC int, count int) {
+	const op = "GemmStrided"
+	nonNeg(op, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, count)
+	ra, ca := m, k
+	if transA {
+		ra, ca = k, m
+	}
+	rb, cb := k, n
+	if transB {
+		rb, cb = n, k
+	}
+	xa := d.fbuf(op, "a", a, d.stridedSpan(op, "a", ra, ca, lda, strideA, count))
+	xb := d.fbuf(op, "b", b, d.stridedSpan(op, "b", rb, cb, ldb, strideB, count))
+	xc := d.fbuf(op, "c", c, d.stridedSpan(op, "c", m, n, ldc, strideC, count))
+	if count > 1 && m > 0 && n > 0 && strideC < (m-1)*ldc+n && (strideC < n || (count-1)*strideC+n > ldc) {
+		panic(fmt.Sprintf("%s: %s: the %d matrices C_g (%d×%d, ldc %d, strideC %d) overlap", d.name, op, count, m, n, ldc, strideC))
+	}
+	if m == 0 || n == 0 || count == 0 {
+		return
+	}
+	kern := kGemmStridedNN
+	switch {
+	case transA && transB:
+		kern = kGemmStridedTT
+	case transA:
+		kern = kGemmStridedTN
+	case transB:
+		kern = kGemmStridedNT
+	}
+	l := launch{k: kern, shape: shape(m, n, k), grid: [3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count, maxGridYZ)}, block: block1(threads)}
+	if l.grid[1] > maxGridYZ {
+		panic(fmt.Sprintf("%s: %s: n=%d is more than the %d columns the kernel's grid covers", d.name, op, n, maxGridYZ*gemmTile))
+	}
+	d.enqueue(l, argI(m), argI(n), argI(k), argF(alpha),
+		argP(xa.ptr), argI(lda), argI(strideA), argP(xb.ptr), argI(ldb), argI(strideB),
+		argF(beta), argP(xc.ptr), argI(ldc), argI(strideC), argI(count))
+}
