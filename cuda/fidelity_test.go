@@ -29,7 +29,7 @@ func TestSoftmaxHugeLabel(t *testing.T) {
 	zb, yb := mustUpload(t, d, z), mustUpload(t, d, labels)
 	grad, _ := d.Alloc(len(z))
 	lossOut, _ := d.Alloc(1)
-	d.LossGrad(device.SoftmaxCE, zb, yb, grad, len(labels), cols, 1, lossOut, 0)
+	device.LossGrad(d, device.SoftmaxCE, zb, yb, grad, len(labels), cols, 1, lossOut, 0)
 	loss := mustDownload(t, d, lossOut, 1)[0]
 	g := mustDownload(t, d, grad, len(z))
 	if !math.IsNaN(float64(loss)) {
@@ -76,14 +76,26 @@ func runChild(t *testing.T, name string, env ...string) string {
 	return string(out)
 }
 
-// TestPlantedFault plants a fault in the second of three launches
+// TestPlantedFault plants a fault in the second Mul of a three-launch step
 // (FAKECUDA_FAULT) and checks, in both emulator modes, what a GPU does: the
 // launches return at once, the fault shows at the next synchronising call
-// and sticks.
+// and sticks. The error blames the last kernel queued and says to rerun with
+// GPUTRAIN_CUDA_SYNC=1; with it, the error names the faulting kernel, its
+// shape, its launch number and the training step.
 func TestPlantedFault(t *testing.T) {
 	onEmulator(t)
 	for _, async := range []string{"0", "1"} {
-		runChild(t, "TestPlantedFaultChild", "FAKECUDA_FAULT=mul:2", "FAKECUDA_ASYNC="+async)
+		out := runChild(t, "TestPlantedFaultChild", "FAKECUDA_FAULT=mul:2", "FAKECUDA_ASYNC="+async)
+		if want := "last kernel queued: fill(n=3;"; async == "1" && !strings.Contains(out, want) {
+			t.Errorf("asynchronous mode: the error does not blame the last kernel queued (%q):\n%s", want, out)
+		}
+		if want := "rerun with GPUTRAIN_CUDA_SYNC=1"; async == "1" && !strings.Contains(out, want) {
+			t.Errorf("the error does not say %q:\n%s", want, out)
+		}
+		out = runChild(t, "TestPlantedFaultChild", "FAKECUDA_FAULT=mul:2", "FAKECUDA_ASYNC="+async, "GPUTRAIN_CUDA_SYNC=1")
+		if want := "kernel mul(n=3; grid 1x1x1, block 256x1x1) failed (launch 2 since Open, training step 7; found by GPUTRAIN_CUDA_SYNC=1)"; !strings.Contains(out, want) {
+			t.Errorf("GPUTRAIN_CUDA_SYNC=1, FAKECUDA_ASYNC=%s: the error does not say %q:\n%s", async, want, out)
+		}
 	}
 }
 
@@ -93,7 +105,9 @@ func TestPlantedFaultChild(t *testing.T) {
 	}
 	d := openT(t)
 	x := mustUpload(t, d, []float32{1, 2, 3})
+	d.MarkStep(6)
 	d.Mul(x, x, x, 3)
+	d.MarkStep(7)
 	d.Mul(x, x, x, 3) // faults
 	d.Fill(x, 3, 0)
 	err := d.Synchronize()

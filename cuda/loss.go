@@ -53,9 +53,8 @@ func (d *Device) LossGradGroups(loss device.Loss, logits, targets, grad device.B
 	}
 	nparts := first.grid[0]
 	final := launch{k: kLossFinalize, shape: shape(nparts, lossAt, groups), grid: grid1(groups), block: block1(threads)}
-	d.post(func() {
-		args[len(args)-1] = argP(d.partials)
-		d.launchNow(first, args)
-		d.launchNow(final, []uint64{argP(d.partials), argI(nparts), argP(xl.ptr), argI(lossAt)})
-	})
+	// d.partials is set once by Open's setup.
+	args[len(args)-1] = argP(d.partials)
+	d.enqueue(first, args...)
+	d.enqueue(final, argP(d.partials), argI(nparts), argP(xl.ptr), argI(lossAt))
 }

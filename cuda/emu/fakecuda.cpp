@@ -37,6 +37,8 @@
 //	                     (default), reverse or shuffle:SEED (a new permutation
 //	                     for every grid and every scheduling round). A kernel
 //	                     whose result depends on the order is racy on a GPU.
+//	FAKECUDA_NOOP=1      launches are checked and queued but run nothing: the
+//	                     host's cost per launch alone, for benchmarks
 //	FAKECUDA_FAULT=K[:N] the N-th launch (default the first) of kernel K faults
 //	                     as an out-of-bounds access does on a GPU: the launch
 //	                     itself succeeds, the next synchronising call returns
@@ -652,7 +654,8 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 			lost = CUDA_ERROR_ILLEGAL_ADDRESS;
 			return;
 		}
-		run_grid(name, body, grid, block);
+		static const bool noop = env_int("FAKECUDA_NOOP", 0) != 0;
+		if (!noop) run_grid(name, body, grid, block);
 	});
 	return CUDA_SUCCESS;
 }
