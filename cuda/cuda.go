@@ -87,6 +87,10 @@ type Device struct {
 	stageUsed int64 // bytes handed out since the last synchronisation
 	noPinned  bool  // the driver refused page-locked memory
 
+	// Split-k's workspace (gemm.go), owned by the caller's goroutine.
+	ws      cu.DevicePtr
+	wsBytes int64
+
 	// Owned by the CUDA goroutine.
 	dev      cu.Device
 	ctx      cu.CUContext

@@ -34,6 +34,11 @@ const (
 	kGemmStridedNT
 	kGemmStridedTN
 	kGemmStridedTT
+	kGemmSplitKNN
+	kGemmSplitKNT
+	kGemmSplitKTN
+	kGemmSplitKTT
+	kGemmSplitKReduce
 	kBatchNormTrain
 	kBatchNormEval
 	kBatchNormBackward
@@ -64,6 +69,11 @@ var kernelInfo = [numKernels]struct {
 	kGemmStridedNT:     {"gemm_strided_nt", "m n k"},
 	kGemmStridedTN:     {"gemm_strided_tn", "m n k"},
 	kGemmStridedTT:     {"gemm_strided_tt", "m n k"},
+	kGemmSplitKNN:      {"gemm_splitk_nn", "m n k"},
+	kGemmSplitKNT:      {"gemm_splitk_nt", "m n k"},
+	kGemmSplitKTN:      {"gemm_splitk_tn", "m n k"},
+	kGemmSplitKTT:      {"gemm_splitk_tt", "m n k"},
+	kGemmSplitKReduce:  {"gemm_splitk_reduce", "m n splits"},
 	kBatchNormTrain:    {"batchnorm_train", "rows cols act"},
 	kBatchNormEval:     {"batchnorm_eval", "rows cols act"},
 	kBatchNormBackward: {"batchnorm_backward", "rows cols"},
@@ -106,7 +116,6 @@ func argF(v float32) uint64          { return uint64(math.Float32bits(v)) }
 func argI(v int) uint64              { return uint64(uint32(int32(v))) }
 func argP(p cu.DevicePtr) uint64     { return uint64(p) }
 func argU(v uint64) uint64           { return v }
-func ceilDiv(a, b int) int           { return (a + b - 1) / b }
 func clampInt(v, lo, hi int) int     { return min(max(v, lo), hi) }
 func grid1(x int) [3]int             { return [3]int{x, 1, 1} }
 func block1(x int) [3]int            { return [3]int{x, 1, 1} }
@@ -274,8 +283,6 @@ const (
 	// (one float64 partial sum each); the block count depends only on the
 	// shape, so the loss sum is bit-reproducible.
 	lossPartials = 1024
-	// gemmTile is the C tile one gemm block computes (gemm.cu's BM = BN).
-	gemmTile = 64
 	// maxGridYZ is the most blocks a grid has along y or z.
 	maxGridYZ = 65535
 )

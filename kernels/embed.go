@@ -49,7 +49,8 @@ type Module struct {
 // Modules lists every module with its kernels, in load order.
 var Modules = []Module{
 	{"gemm.ptx", GemmPTX, []string{"gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt",
-		"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt"}},
+		"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt",
+		"gemm_splitk_nn", "gemm_splitk_nt", "gemm_splitk_tn", "gemm_splitk_tt", "gemm_splitk_reduce"}},
 	{"activation.ptx", ActivationPTX, []string{"bias_act_forward", "act_backward"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},

@@ -80,6 +80,15 @@ void gemm_strided_tn(int, int, int, float, const float *, int, int, const float 
                      float *, int, int, int);
 void gemm_strided_tt(int, int, int, float, const float *, int, int, const float *, int, int, float,
                      float *, int, int, int);
+void gemm_splitk_nn(int, int, int, int, const float *, int, int, const float *, int, int, float *,
+                    int, int);
+void gemm_splitk_nt(int, int, int, int, const float *, int, int, const float *, int, int, float *,
+                    int, int);
+void gemm_splitk_tn(int, int, int, int, const float *, int, int, const float *, int, int, float *,
+                    int, int);
+void gemm_splitk_tt(int, int, int, int, const float *, int, int, const float *, int, int, float *,
+                    int, int);
+void gemm_splitk_reduce(int, int, float, const float *, int, float, float *, int, int, int);
 void bias_act_forward(int, const float *, const float *, float *, int, int);
 void act_backward(int, const float *, const float *, float *, int);
 void loss_elementwise(int, const float *, const float *, float *, int, int, int, float, double *);
@@ -423,6 +432,11 @@ std::vector<Kernel> &kernels() {
 	    kernel("gemm_strided_nt", gemm_strided_nt),
 	    kernel("gemm_strided_tn", gemm_strided_tn),
 	    kernel("gemm_strided_tt", gemm_strided_tt),
+	    kernel("gemm_splitk_nn", gemm_splitk_nn),
+	    kernel("gemm_splitk_nt", gemm_splitk_nt),
+	    kernel("gemm_splitk_tn", gemm_splitk_tn),
+	    kernel("gemm_splitk_tt", gemm_splitk_tt),
+	    kernel("gemm_splitk_reduce", gemm_splitk_reduce),
 	    kernel("bias_act_forward", bias_act_forward),
 	    kernel("act_backward", act_backward),
 	    kernel("loss_elementwise", loss_elementwise),
