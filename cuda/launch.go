@@ -215,6 +215,7 @@ func (d *Device) run(b *batch) {
 		case cmdUpload:
 			if d.err == nil {
 				d.counts.Copies++
+				d.counts.CopyBytes += int64(c.args[2])
 				if err := cu.MemcpyHtoDAsync(cu.DevicePtr(c.args[0]), c.host, int64(c.args[2]), d.stream); err != nil {
 					d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, c.args[2], err))
 				}

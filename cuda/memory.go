@@ -234,6 +234,7 @@ func (d *Device) upload(dst cu.DevicePtr, src unsafe.Pointer, bytes int64) {
 				return
 			}
 			d.counts.Copies++
+			d.counts.CopyBytes += bytes
 			if err := cu.MemcpyHtoDAsync(dst, src, bytes, d.stream); err != nil {
 				d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, bytes, err))
 			}
@@ -282,6 +283,7 @@ func (d *Device) Download(dst []float32, src device.Buffer) error {
 		if d.err == nil && len(dst) > 0 {
 			bytes := 4 * int64(len(dst))
 			d.counts.Copies++
+			d.counts.CopyBytes += bytes
 			if e := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), x.ptr, bytes, d.stream); e != nil {
 				d.fail(fmt.Errorf("%s: Download of %d bytes: %w", d.name, bytes, e))
 			}
