@@ -171,7 +171,7 @@ func (d *Device) setup() error {
 	}
 	found := 0
 	for _, m := range kernels.Modules {
-		mod, err := cu.LoadData(m.PTX)
+		mod, err := loadModule(m.PTX)
 		if err != nil {
 			return fmt.Errorf("%s: loading kernels/%s (the driver JIT-compiles compute_80 PTX; it must support CUDA 11.8 or newer, this one supports %d.%d): %w",
 				d.name, m.File, preflight.DriverVersion()/1000, preflight.DriverVersion()%1000/10, err)

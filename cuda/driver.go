@@ -7,6 +7,15 @@ package cuda
 #cgo nocallback gt_launch
 #include <cuda.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+// gt_load_module loads a module image with cuModuleLoadDataEx, asking the
+// driver's JIT compiler for its error log (into log, logSize bytes).
+static CUresult gt_load_module(CUmodule *m, const void *image, char *log, size_t logSize) {
+	CUjit_option opt[2] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+	void *val[2] = {log, (void *)(uintptr_t)logSize};
+	return cuModuleLoadDataEx(m, image, 2, opt, val);
+}
 
 // The most parameters a kernel of package kernels takes (gemm_strided_*: 15).
 #define GT_MAX_ARGS 24
@@ -28,6 +37,8 @@ static CUresult gt_launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz, u
 import "C"
 
 import (
+	"fmt"
+	"strings"
 	"unsafe"
 
 	"gorgonia.org/cu"
@@ -55,6 +66,29 @@ func launchKernel(f cu.Function, grid, block [3]int, s cu.Stream, args []uint64)
 	r := C.gt_launch(cuFunction(f), C.uint(grid[0]), C.uint(grid[1]), C.uint(grid[2]),
 		C.uint(block[0]), C.uint(block[1]), C.uint(block[2]), cuStream(s), p, C.int(len(args)))
 	return driverErr(r)
+}
+
+// jitLogSize is the room given to the JIT compiler's error log.
+const jitLogSize = 16 << 10
+
+// loadModule loads a PTX module with cuModuleLoadDataEx; on failure the
+// error carries the JIT compiler's log (which says what in the PTX it could
+// not compile), which cu.LoadData drops.
+func loadModule(ptx string) (cu.Module, error) {
+	img := C.CString(ptx)
+	defer C.free(unsafe.Pointer(img))
+	log := (*C.char)(C.calloc(jitLogSize, 1))
+	defer C.free(unsafe.Pointer(log))
+	var m C.CUmodule
+	if err := driverErr(C.gt_load_module(&m, unsafe.Pointer(img), log, jitLogSize)); err != nil {
+		if l := strings.TrimSpace(C.GoString(log)); l != "" {
+			return cu.Module{}, fmt.Errorf("%w; JIT log: %s", err, strings.ReplaceAll(l, "\n", "; "))
+		}
+		return cu.Module{}, err
+	}
+	var mod cu.Module // cu's wrapper, a struct of the one handle
+	*(*C.CUmodule)(unsafe.Pointer(&mod)) = m
+	return mod, nil
 }
 
 // memHostAlloc returns bytes of page-locked host memory (cuMemHostAlloc): the

@@ -119,3 +119,18 @@ func TestPlantedFaultChild(t *testing.T) {
 		t.Errorf("Download after the fault: %v, want the fault again", err)
 	}
 }
+
+// TestModuleLoadLog: a module the driver cannot compile is refused with the
+// JIT compiler's error log in the error (cuModuleLoadDataEx's log buffer),
+// not only an error code.
+func TestModuleLoadLog(t *testing.T) {
+	openT(t) // the driver is usable
+	_, err := loadModule(".version 7.8\n.target sm_70\n.address_size 64\nbogus instruction;\n")
+	if err == nil {
+		t.Fatal("loading invalid PTX succeeded")
+	}
+	if !strings.Contains(err.Error(), "JIT log: ") {
+		t.Errorf("the error carries no JIT log: %v", err)
+	}
+	t.Log(err)
+}

@@ -635,6 +635,25 @@ CUresult cuModuleLoadData(CUmodule *m, const void *image) {
 	return CUDA_SUCCESS;
 }
 
+// The JIT options honoured: the error log buffer and its size, which get a
+// line saying why an image is refused, as the driver's JIT compiler writes
+// its diagnostics there.
+CUresult cuModuleLoadDataEx(CUmodule *m, const void *image, unsigned int n, CUjit_option *opt,
+                            void **val) {
+	CUresult r = cuModuleLoadData(m, image);
+	if (r == CUDA_SUCCESS) return r;
+	char *log = nullptr;
+	size_t size = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (opt[i] == CU_JIT_ERROR_LOG_BUFFER) log = (char *)val[i];
+		if (opt[i] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES) size = (size_t)(uintptr_t)val[i];
+	}
+	if (log != nullptr && size > 0) {
+		snprintf(log, size, "fakecuda: the image is not PTX for sm_80 (no .version or .target sm_80 line)");
+	}
+	return r;
+}
+
 CUresult cuModuleUnload(CUmodule m) {
 	delete (Module *)m;
 	return CUDA_SUCCESS;
