@@ -63,7 +63,7 @@ func benchTraining(b *testing.B, name string) {
 		if p.GPUOnly && dev.Name() == "cpu" {
 			b.Skip("sized for a GPU")
 		}
-		sec := TimeSteps(b, dev, p)
+		sec := TimeSteps(b, b.N, dev, p)
 		rows := p.BatchRows()
 		b.ReportMetric(float64(rows)/sec, "samples/s")
 		b.ReportMetric(FlopsPerStep(p.Arch, rows)/sec/1e9, "GFLOP/s")

@@ -7,10 +7,8 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/gputrain/gputrain/cpu"
-	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/atomicfile"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // ExportFormat identifies the export's JSON header.
@@ -25,7 +23,7 @@ type Tensor struct {
 }
 
 // Header is the JSON description written next to an export's raw data.
-// Parameters are in PyTorch's layout, as nn.ParamTensors names them:
+// Parameters are in PyTorch's layout, as job.ParamTensors names them:
 // "layers.L.weight" is fan_out × fan_in, "layers.L.bias" fan_out.
 type Header struct {
 	Format     string      `json:"format"`
@@ -59,56 +57,19 @@ type ExportOptim struct {
 	WeightDecay float64 `json:"weight_decay"`
 }
 
-// orderRecorder is a device that remembers every row order the trainer
-// uploads (one shuffled permutation per epoch).
-type orderRecorder struct {
-	device.Device
-	order []int32
-}
-
-func (r *orderRecorder) UploadIndex(dst device.IndexBuffer, src []int32) {
-	r.order = append(r.order, src...)
-	r.Device.UploadIndex(dst, src)
-}
-
 // BatchOrder returns the row order in which gputrain's trainer visits the
-// problem's rows during steps minibatch updates: the concatenated
-// per-epoch permutations, recorded from a real nn.Trainer with the
-// workload's batch size and seed (on a one-feature stand-in network, as the
-// order depends only on the rows, batch size and seed). Update j uses, in
-// epoch e = j / perEpoch, rows order[e·Rows + i·Batch : e·Rows + min((i+1)·Batch, Rows)]
+// problem's rows during steps minibatch updates: the workload's
+// nn.BatchPlan's per-epoch permutations for its seed, concatenated. Update
+// j uses, in epoch e = j / perEpoch, rows order[e·Rows + i·Batch : e·Rows + min((i+1)·Batch, Rows)]
 // with i = j mod perEpoch. It returns nil for full-batch workloads.
-func (p *Problem) BatchOrder(steps int) ([]int32, error) {
-	if p.BatchRows() == p.Rows {
-		return nil, nil
-	}
-	rec := &orderRecorder{Device: cpu.New()}
-	cfg := nn.TrainConfig{
-		Arch: nn.Arch{Inputs: 1, Outputs: 1, Loss: device.MSE},
-		Init: nn.InitGlorot, Optim: nn.OptimConfig{Kind: nn.SGD, LR: 1e-3},
-		BatchSize: p.Batch, Steps: steps, Reduction: p.Reduction, Seed: p.Seed,
-	}
-	zeros := make([]float32, p.Rows)
-	t, err := nn.NewTrainer(rec, cfg, zeros, zeros, p.Rows)
-	if err != nil {
-		return nil, err
-	}
-	defer t.Close()
-	if _, err := t.Run(nil); err != nil {
-		return nil, err
-	}
-	return rec.order, nil
-}
+func (p *Problem) BatchOrder(steps int) []int32 { return p.Plan().Order(p.Seed, steps) }
 
 // Export writes the problem for other implementations to train on: dir/NAME.bin
 // holds the features, targets, batch order (for steps updates) and initial
 // parameters as raw little-endian arrays, and dir/NAME.json the Header
 // describing them. Both files are written atomically.
 func (p *Problem) Export(dir string, steps int) (*Header, error) {
-	order, err := p.BatchOrder(steps)
-	if err != nil {
-		return nil, err
-	}
+	order := p.BatchOrder(steps)
 	h := &Header{
 		Format: ExportFormat, Workload: p.Name, Title: p.Title, Rows: p.Rows,
 		Inputs: p.Arch.Inputs, Hidden: append([]int{}, p.Arch.Hidden...), Outputs: p.Arch.Outputs,
@@ -139,7 +100,7 @@ func (p *Problem) Export(dir string, steps int) (*Header, error) {
 	if order != nil {
 		arrays = append(arrays, array{t: Tensor{Name: "order", DType: "int32", Shape: []int{len(order)}}, i32: order})
 	}
-	tensors := nn.ParamTensors(p.Arch, p.Init)
+	tensors := job.ParamTensors(p.Arch, p.Init)
 	for l := 0; l < p.Arch.Layers(); l++ {
 		for _, kind := range []string{"weight", "bias"} {
 			name := fmt.Sprintf("layers.%d.%s", l, kind)

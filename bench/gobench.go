@@ -1,19 +1,30 @@
 package bench
 
 import (
-	"testing"
+	"time"
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
 )
 
-// TimeSteps times b.N training updates of p on dev with an nn.Trainer and
-// returns the seconds per update. One loss read at the end (CheckEvery =
-// b.N) leaves the loop undisturbed; a full-batch trainer adds one forward
-// pass for the final loss, a third of a step spread over b.N steps. The
-// suite's Go benchmarks and the CPU backend's use it.
-func TimeSteps(b *testing.B, dev device.Device, p *Problem) float64 {
-	t, err := nn.NewTrainer(dev, p.Config(b.N, b.N), p.X, p.Y, p.Rows)
+// Benchmark is what TimeSteps needs of a *testing.B. It is an interface so
+// that this package, which the gputrain binary links, does not link the
+// testing package into it.
+type Benchmark interface {
+	ResetTimer()
+	StopTimer()
+	Elapsed() time.Duration
+	Fatal(args ...any)
+}
+
+// TimeSteps times n training updates of p on dev with an nn.Trainer and
+// returns the seconds per update; b is the benchmark and n its b.N. One
+// loss read at the end (CheckEvery = n) leaves the loop undisturbed; a
+// full-batch trainer adds one forward pass for the final loss, a third of
+// a step spread over n steps. The suite's Go benchmarks and the CPU
+// backend's use it.
+func TimeSteps(b Benchmark, n int, dev device.Device, p *Problem) float64 {
+	t, err := nn.NewTrainer(dev, p.Config(n, n), p.X, p.Y, p.Rows)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -23,5 +34,5 @@ func TimeSteps(b *testing.B, dev device.Device, p *Problem) float64 {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	return b.Elapsed().Seconds() / float64(b.N)
+	return b.Elapsed().Seconds() / float64(n)
 }

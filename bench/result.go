@@ -5,6 +5,7 @@ import (
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // Result is one timed run: a training workload or a kernel, on one device,
@@ -93,7 +94,7 @@ func (r *Result) finish() {
 // arch trained with batchRows rows per update by optimizer opt.
 func TrainResult(dev device.Device, name string, bt *BlockTimer, arch nn.Arch, rows, batchRows int, opt nn.Optimizer, wall time.Duration) Result {
 	r := Result{
-		Impl: "gputrain", Version: nn.Version, Device: dev.Name(), Describe: dev.Describe(),
+		Impl: "gputrain", Version: job.Version, Device: dev.Name(), Describe: dev.Describe(),
 		Kind: "train", Case: name, Rows: rows, Batch: batchRows, Steps: bt.Total, Block: bt.Block,
 		Samples: bt.StepSeconds, Flops: FlopsPerStep(arch, batchRows),
 		MinBytes: MinBytesPerStep(arch, batchRows, opt), FinalLoss: bt.Final.Loss, FinalStep: bt.Final.Step,
@@ -144,7 +145,7 @@ func TimeKernel(dev device.Device, k Kernel, blocks int, target float64) (Result
 		return Result{}, err
 	}
 	r := Result{
-		Impl: "gputrain", Version: nn.Version, Device: dev.Name(), Describe: dev.Describe(),
+		Impl: "gputrain", Version: job.Version, Device: dev.Name(), Describe: dev.Describe(),
 		Kind: "kernel", Case: k.Name(), Steps: per * blocks, Block: per, Samples: samples,
 		Flops: k.Flops(), MinBytes: k.MinBytes(), WallSeconds: time.Since(start).Seconds(),
 	}

@@ -15,7 +15,7 @@ import (
 // history from the device every CheckEvery updates (a synchronisation), and
 // the callback runs right after each read, so the time between two reads is
 // the wall time of CheckEvery updates. Pass OnLoss as the onLoss argument
-// of Trainer.Run (or nn.RunExperiment) with TrainConfig.CheckEvery = Block.
+// of Trainer.Run (or job.RunExperiment) with TrainConfig.CheckEvery = Block.
 //
 // The first block is a warm-up (first-touch page faults, library set-up)
 // and is not timed; so is a last, partial block. Every implementation in

@@ -86,13 +86,11 @@ func Lookup(name string) (Workload, error) {
 	return Workload{}, fmt.Errorf("unknown workload %q: want %s", name, strings.Join(names, ", "))
 }
 
+// Plan is the workload's minibatch plan, as its trainer follows it.
+func (w Workload) Plan() nn.BatchPlan { return nn.NewBatchPlan(w.Rows, w.Batch) }
+
 // BatchRows is the number of rows in a full update: Batch, or Rows for full batch.
-func (w Workload) BatchRows() int {
-	if w.Batch <= 0 || w.Batch >= w.Rows {
-		return w.Rows
-	}
-	return w.Batch
-}
+func (w Workload) BatchRows() int { return w.Plan().Size }
 
 // Problem is a workload with its data and initial parameters in memory.
 type Problem struct {

@@ -35,7 +35,7 @@ func benchWorkload(b *testing.B, name string) {
 				b.Skip(err)
 			}
 			defer cpu.SetKernelLevel(prev)
-			sec := bench.TimeSteps(b, cpu.New(), p)
+			sec := bench.TimeSteps(b, b.N, cpu.New(), p)
 			b.ReportMetric(sec*1e6, "µs/step")
 			b.ReportMetric(bench.FlopsPerStep(p.Arch, p.BatchRows())/sec/1e9, "GFLOP/s")
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // paritySteps is the length of the parity run: the workshop's 3000 on a
@@ -26,16 +27,16 @@ func TestBiodegParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp := nn.Experiment{
+	exp := job.Experiment{
 		Task: data.TaskBinary, Hidden: []int{20}, Activation: device.Tanh, Init: nn.InitNormal,
 		Optim: nn.OptimConfig{Kind: nn.GD, LR: 1e-4}, Steps: *paritySteps, Reduction: nn.Sum, Seed: 1,
 		Standardize: true, Threshold: 0.5,
 	}
 	gpu := openCUDA(t)
 	defer gpu.Close()
-	results := map[string]*nn.Result{}
+	results := map[string]*job.Result{}
 	for name, dev := range map[string]device.Device{"cpu": cpu.New(), "cuda": gpu} {
-		res, err := nn.RunExperiment(dev, ds, exp, nil, nil)
+		res, err := job.RunExperiment(dev, ds, exp, nil, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

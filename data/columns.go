@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Columns returns a new data set with the feature columns idx of d, in that
@@ -56,8 +58,9 @@ func (d *Dataset) ColumnText(j int) []string {
 }
 
 // SkippedNote describes the rows skipped for a missing label ("" when
-// none): "skipped 2 rows whose label is missing (the first on line 5)".
-func (d *Dataset) SkippedNote() string {
+// none): "skipped 2 rows whose label is missing (the first on line 5; …)",
+// naming the setting that refuses them instead with name.
+func (d *Dataset) SkippedNote(name advice.Namer) string {
 	if d.SkippedRows == 0 {
 		return ""
 	}
@@ -69,13 +72,14 @@ func (d *Dataset) SkippedNote() string {
 	if file == "" {
 		file = d.file
 	}
-	return fmt.Sprintf("%s: skipped %d %s whose label is missing (the first on line %d; --strict makes it an error)", file, d.SkippedRows, rows, d.skipLine)
+	return fmt.Sprintf("%s: skipped %d %s whose label is missing (the first on line %d; %s makes it an error)", file, d.SkippedRows, rows, d.skipLine, name(advice.Strict))
 }
 
 // ResolveColumns turns a column list as a user writes it (names, 1-based
 // file column numbers, ranges "3-7", comma-separated) into feature column
-// indices of d, in file order. flag names the option in error messages.
-func (d *Dataset) ResolveColumns(flag, list string) ([]int, error) {
+// indices of d, in file order. what is the setting the list was given
+// for, for error messages.
+func (d *Dataset) ResolveColumns(what advice.Setting, list string) ([]int, error) {
 	want := make([]bool, d.Cols())
 	byFileCol := map[int]int{}
 	for j := range d.FeatureNames {
@@ -86,7 +90,8 @@ func (d *Dataset) ResolveColumns(flag, list string) ([]int, error) {
 		byFileCol[fc] = j
 	}
 	bad := func(format string, args ...any) error {
-		return &Error{File: d.file, Msg: flag + ": " + fmt.Sprintf(format, args...)}
+		msg := fmt.Sprintf(format, args...)
+		return &Error{File: d.file, Text: func(name advice.Namer) string { return name(what) + ": " + msg }}
 	}
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
@@ -156,7 +161,7 @@ func (d *Dataset) SelectRoles(features, ignore string) (*Dataset, error) {
 			keep[j] = true
 		}
 	} else {
-		idx, err := d.ResolveColumns("--features", features)
+		idx, err := d.ResolveColumns(advice.Features, features)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +170,7 @@ func (d *Dataset) SelectRoles(features, ignore string) (*Dataset, error) {
 		}
 	}
 	if strings.TrimSpace(ignore) != "" {
-		idx, err := d.ResolveColumns("--ignore", ignore)
+		idx, err := d.ResolveColumns(advice.Ignore, ignore)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +185,9 @@ func (d *Dataset) SelectRoles(features, ignore string) (*Dataset, error) {
 		}
 	}
 	if len(idx) == 0 {
-		return nil, &Error{File: d.file, Msg: "--features/--ignore leave no feature column"}
+		return nil, &Error{File: d.file, Text: func(name advice.Namer) string {
+			return name(advice.Features) + "/" + name(advice.Ignore) + " leave no feature column"
+		}}
 	}
 	return d.Columns(idx), nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // LoadSingle reads a CSV file holding the features and the label column.
@@ -126,8 +128,7 @@ func skipMissingLabels(d *Dataset, lt *table, opt Options) (*Dataset, error) {
 			continue
 		}
 		if opt.Strict {
-			return nil, &Error{File: lt.name, Line: lt.lines[i], Col: lt.labelCol, Msg: fmt.Sprintf(
-				"label %s is missing (without --strict such rows are skipped)", quoteCell(l))}
+			return nil, &Error{File: lt.name, Line: lt.lines[i], Col: lt.labelCol, Text: missingLabel(l)}
 		}
 		if first < 0 {
 			first = i
@@ -188,16 +189,16 @@ type table struct {
 	x         []float64 // n*d row-major features
 	names     []string  // d feature names
 	labelName string
-	labels    []string   // n label texts (nil without a label column)
-	labelCol  int        // 1-based file column of the label (0 if none)
-	lines     []int      // n physical lines where the data rows start
-	index     []string   // n texts of a dropped index column (nil if none)
-	text      [][]string // per feature: every cell's text, or nil (see Dataset.Text)
-	cols      []int      // d 1-based file columns of the features
-	header    bool       // the first row is a header
-	rule      string     // why it was taken as one, or not
-	skipped   int        // rows skipped because their label is missing
-	skipLine  int        // the line of the first of them
+	labels    []string    // n label texts (nil without a label column)
+	labelCol  int         // 1-based file column of the label (0 if none)
+	lines     []int       // n physical lines where the data rows start
+	index     []string    // n texts of a dropped index column (nil if none)
+	text      [][]string  // per feature: every cell's text, or nil (see Dataset.Text)
+	cols      []int       // d 1-based file columns of the features
+	header    bool        // the first row is a header
+	rule      advice.Text // why it was taken as one, or not
+	skipped   int         // rows skipped because their label is missing
+	skipLine  int         // the line of the first of them
 }
 
 // dataset builds a Dataset from t's features and lt's labels (lt may be t,
@@ -430,14 +431,15 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	}
 	var hdr headerState
 	var rule string
+	var given advice.Text // the rule, when a setting decided
 	switch opt.Header {
 	case HeaderYes:
-		hdr, rule = hdrYes, "--header yes"
+		hdr, given = hdrYes, func(name advice.Namer) string { return name(advice.Header) + " yes" }
 	case HeaderNo:
-		hdr, rule = hdrNo, "--header no"
+		hdr, given = hdrNo, func(name advice.Namer) string { return name(advice.Header) + " no" }
 	default:
 		if forceHeader {
-			hdr, rule = hdrYes, "it names the --label column"
+			hdr, given = hdrYes, func(name advice.Namer) string { return "it names the " + name(advice.Label) + " column" }
 		} else {
 			hdr, rule = autoHeader(h, labelCol)
 		}
@@ -535,8 +537,7 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 		}
 		if labelCol >= 0 && spec == specSingle && na.is(strings.TrimSpace(rec[labelCol])) {
 			if opt.Strict {
-				return &Error{File: name, Line: lineOf(labelCol), Col: labelCol + 1, Msg: fmt.Sprintf(
-					"label %s is missing (without --strict such rows are skipped)", quoteCell(strings.TrimSpace(rec[labelCol])))}
+				return &Error{File: name, Line: lineOf(labelCol), Col: labelCol + 1, Text: missingLabel(strings.TrimSpace(rec[labelCol]))}
 			}
 			if t.skipped == 0 {
 				t.skipLine = line
@@ -675,7 +676,10 @@ func parseRecords(rr RecordSource, name string, opt Options, spec tableSpec, lab
 	}
 
 	t.n = n
-	t.header, t.rule = hdr == hdrYes, rule
+	t.header, t.rule = hdr == hdrYes, given
+	if given == nil && rule != "" {
+		t.rule = func(advice.Namer) string { return rule }
+	}
 	t.d = len(featCols)
 	t.x = vals
 	if spec == specLabelOnly {
@@ -717,10 +721,11 @@ func backfillText(vals []float64, rows, w, k int) []string {
 // Layout says how a CSV file was read.
 type Layout struct {
 	// Header reports whether the first row was taken as a header;
-	// HeaderRule says why (or why not), e.g. "--header yes" or "its cells
-	// are numbers". Both are zero for data not read from a file.
+	// HeaderRule says why (or why not), e.g. "its cells are numbers", or
+	// that the header setting decided, naming it as it is told. Both are
+	// zero for data not read from a file.
 	Header     bool
-	HeaderRule string
+	HeaderRule advice.Text
 	// LabelColumn is the 1-based column of the labels in the features
 	// file (0 when they come from a separate file or there are none).
 	LabelColumn int
@@ -854,4 +859,12 @@ func nameList(names []string, max int) string {
 		}
 	}
 	return b.String()
+}
+
+// missingLabel says that a row's label cell is missing, which strict
+// reading refuses.
+func missingLabel(cell string) advice.Text {
+	return func(name advice.Namer) string {
+		return fmt.Sprintf("label %s is missing (without %s such rows are skipped)", quoteCell(cell), name(advice.Strict))
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gputrain/gputrain/internal/advice"
 	"gorgonia.org/tensor"
 )
 
@@ -255,13 +256,19 @@ type Error struct {
 	Col int
 	// Msg says what is wrong.
 	Msg string
+	// Text, when set, says it instead of Msg, naming the settings it
+	// advises on as it is told.
+	Text advice.Text
 	// Err is the underlying error, if any (for example from the os package).
 	Err error
 }
 
 // Error formats the error as "FILE:LINE:COL: MSG", leaving out ":COL" when
 // Col is 0 and ":LINE:COL" when Line is 0 (and "FILE: " when File is empty).
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.Message(advice.Words) }
+
+// Message is Error with the settings it advises on named by name.
+func (e *Error) Message(name advice.Namer) string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -273,7 +280,11 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	if e.Text != nil {
+		b.WriteString(e.Text(name))
+	} else {
+		b.WriteString(e.Msg)
+	}
 	return b.String()
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // TestHeaderRule checks which first rows are taken as headers and the
@@ -29,9 +31,9 @@ func TestHeaderRule(t *testing.T) {
 		{"names", "a,b,c\n4,5,6\n", "", Options{}, true, `its cell "a" is not a number`, 1},
 		{"text label over numeric labels", "1,2,class\n4,5,0\n7,8,1\n", "", Options{}, true, `its label cell "class" is not a number, the labels below are`, 2},
 		{"pandas index header", ",a,b\n0,5,6\n1,7,8\n", "", Options{}, true, "its first cell is empty, as over an index column", 2},
-		{"forced", "1,2,3\n4,5,6\n", "", Options{Header: HeaderYes}, true, "--header yes", 1},
-		{"refused", "a,b,c\n1,2,3\n", "3", Options{Header: HeaderNo, IndexCol: IndexNo}, false, "--header no", 2},
-		{"named label", "1,2,y\n4,5,6\n", "y", Options{}, true, "it names the --label column", 1},
+		{"forced", "1,2,3\n4,5,6\n", "", Options{Header: HeaderYes}, true, "header setting yes", 1},
+		{"refused", "a,b,c\n1,2,3\n", "3", Options{Header: HeaderNo, IndexCol: IndexNo}, false, "header setting no", 2},
+		{"named label", "1,2,y\n4,5,6\n", "y", Options{}, true, "it names the label column", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,8 +47,9 @@ func TestHeaderRule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Layout.Header != c.header || d.Layout.HeaderRule != c.rule || d.Rows() != c.rows {
-				t.Fatalf("header %v (%q), %d rows; want %v (%q), %d", d.Layout.Header, d.Layout.HeaderRule, d.Rows(), c.header, c.rule, c.rows)
+			rule := d.Layout.HeaderRule(advice.Words)
+			if d.Layout.Header != c.header || rule != c.rule || d.Rows() != c.rows {
+				t.Fatalf("header %v (%q), %d rows; want %v (%q), %d", d.Layout.Header, rule, d.Rows(), c.header, c.rule, c.rows)
 			}
 			if want := strings.Count(strings.SplitN(c.text, "\n", 2)[0], ",") + 1; d.Layout.LabelColumn != want && c.label == "" {
 				t.Fatalf("label column %d, want %d", d.Layout.LabelColumn, want)
@@ -55,7 +58,8 @@ func TestHeaderRule(t *testing.T) {
 	}
 	// The layout survives Subset.
 	d, _ := ParseSingle(strings.NewReader("a,b,c\n1,2,3\n4,5,6\n"), "f.csv", "", Options{})
-	if s := d.Subset([]int{1}); s.Layout != d.Layout {
+	s := d.Subset([]int{1})
+	if s.Layout.Header != d.Layout.Header || s.Layout.LabelColumn != d.Layout.LabelColumn || s.Layout.HeaderRule(advice.Words) != d.Layout.HeaderRule(advice.Words) {
 		t.Fatalf("Subset's layout %+v, want %+v", s.Layout, d.Layout)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // penguinsLike has the features of the Palmer penguins table: a text
@@ -155,11 +157,11 @@ func TestMissingLabels(t *testing.T) {
 	if d.Rows() != 6 || d.SkippedRows != 2 {
 		t.Fatalf("%d rows, %d skipped", d.Rows(), d.SkippedRows)
 	}
-	if got := d.SkippedNote(); got != "x.csv: skipped 2 rows whose label is missing (the first on line 8; --strict makes it an error)" {
+	if got := d.SkippedNote(advice.Words); got != "x.csv: skipped 2 rows whose label is missing (the first on line 8; strict reading makes it an error)" {
 		t.Fatalf("note %q", got)
 	}
 	_, err := ParseSingle(strings.NewReader(penguinsLike+",Dream,40,3000,male,2007\n"), "x.csv", "species", Options{Strict: true})
-	checkErr(t, err, `x.csv:8:1: label "" is missing (without --strict such rows are skipped)`)
+	checkErr(t, err, `x.csv:8:1: label "" is missing (without strict reading such rows are skipped)`)
 	// --na-values replaces the list: NA is then a class name, "-" missing.
 	d = single(t, "a,y\n1,NA\n2,-\n3,NA\n4,B\n", "", Options{NAValues: []string{"-"}})
 	if !reflect.DeepEqual(d.Labels, []string{"NA", "NA", "B"}) || d.SkippedRows != 1 {
@@ -210,13 +212,13 @@ func TestUninformativeAndRoles(t *testing.T) {
 		t.Errorf("ignore range: %v", got)
 	}
 	_, err := d.SelectRoles("num,weight", "")
-	checkErr(t, err, `x.csv: --features: no column "weight" (columns: id, const, gappy, num, cat)`)
+	checkErr(t, err, `x.csv: feature columns: no column "weight" (columns: id, const, gappy, num, cat)`)
 	_, err = d.SelectRoles("", "6")
-	checkErr(t, err, "x.csv: --ignore: column 6 is not a feature column (it is the label or index column, or beyond the file's columns)")
+	checkErr(t, err, "x.csv: ignored columns: column 6 is not a feature column (it is the label or index column, or beyond the file's columns)")
 	_, err = d.SelectRoles("", "5-3")
-	checkErr(t, err, `x.csv: --ignore: invalid column range "5-3" (want 1-based column numbers such as 3 or 3-7)`)
+	checkErr(t, err, `x.csv: ignored columns: invalid column range "5-3" (want 1-based column numbers such as 3 or 3-7)`)
 	_, err = d.SelectRoles("", "1-5")
-	checkErr(t, err, "x.csv: --features/--ignore leave no feature column")
+	checkErr(t, err, "x.csv: feature columns/ignored columns leave no feature column")
 }
 
 func TestSelectByName(t *testing.T) {
@@ -285,9 +287,9 @@ func TestMissingLabelsXY(t *testing.T) {
 	if !reflect.DeepEqual(d.Labels, []string{"A", "B"}) || !reflect.DeepEqual(d.Text[1], []string{"p", "r"}) || d.Row(1)[0] != 3 {
 		t.Fatalf("labels %v text %v rows %v", d.Labels, d.Text, rows(d))
 	}
-	if got := d.SkippedNote(); got != "y.csv: skipped 2 rows whose label is missing (the first on line 3; --strict makes it an error)" {
+	if got := d.SkippedNote(advice.Words); got != "y.csv: skipped 2 rows whose label is missing (the first on line 3; strict reading makes it an error)" {
 		t.Fatalf("note %q", got)
 	}
 	_, err = ParseXY(strings.NewReader(x), "x.csv", strings.NewReader(y), "y.csv", Options{Strict: true})
-	checkErr(t, err, `y.csv:3:1: label "NA" is missing (without --strict such rows are skipped)`)
+	checkErr(t, err, `y.csv:3:1: label "NA" is missing (without strict reading such rows are skipped)`)
 }

@@ -22,9 +22,9 @@ FUZZ_TARGETS := \
 	./data:FuzzParseSingle \
 	./data:FuzzParseXY \
 	./internal/safetensors:FuzzDecode \
-	./nn:FuzzDecodeModel \
-	./nn:FuzzDecodeCheckpoint \
-	./nn:FuzzStateDict \
+	./nn/job:FuzzDecodeModel \
+	./nn/job:FuzzDecodeCheckpoint \
+	./nn/job:FuzzStateDict \
 	./cmd/gputrain:FuzzParseHidden \
 	./cmd/gputrain:FuzzFlagValues \
 	./cmd/gputrain:FuzzRun

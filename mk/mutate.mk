@@ -13,7 +13,7 @@
 
 GREMLINS_VERSION ?= v0.6.0
 GREMLINS := bin/tools/gremlins
-MUTATE_PKGS ?= nn data metrics cpu device/devicetest internal/atomicfile internal/safetensors
+MUTATE_PKGS ?= nn nn/job data metrics cpu device/devicetest internal/atomicfile internal/safetensors
 MUTATE_BASE ?= HEAD~1
 # One mutant at a time, each test run on one CPU: the machines are shared.
 MUTATE_WORKERS ?= 1

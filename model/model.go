@@ -60,6 +60,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // chunkRows is the most rows a worker pushes through the network at once.
@@ -68,7 +69,7 @@ const chunkRows = 64
 // Model is a trained model ready to predict. It is safe for concurrent
 // use.
 type Model struct {
-	m         *nn.Model
+	m         *job.Model
 	columns   []string
 	index     map[string]int    // column name → position in columns
 	textSlot  []map[string]int  // categorical columns: category → one-hot slot
@@ -100,7 +101,7 @@ type Prediction struct {
 
 // Load reads a model file written by "gputrain train --out".
 func Load(path string) (*Model, error) {
-	m, err := nn.LoadModel(path)
+	m, err := job.LoadModel(path)
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +120,14 @@ func Read(r io.Reader) (*Model, error) {
 // Decode reads a model from the bytes of a model file (for instance one
 // embedded with go:embed).
 func Decode(b []byte) (*Model, error) {
-	m, err := nn.DecodeModel(b)
+	m, err := job.DecodeModel(b)
 	if err != nil {
 		return nil, err
 	}
 	return newModel(m)
 }
 
-func newModel(m *nn.Model) (*Model, error) {
+func newModel(m *job.Model) (*Model, error) {
 	if err := m.CheckFinite(); err != nil {
 		return nil, err
 	}

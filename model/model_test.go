@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gputrain/gputrain/data"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // biodegRows returns the first n rows of the embedded biodeg data, in the
@@ -53,7 +53,7 @@ func load(t testing.TB, name string) *Model {
 // (standardise, x·W+b, tanh, x·W+b, logistic).
 func TestMatchesFloat64Reference(t *testing.T) {
 	m := load(t, "biodeg")
-	nm, err := nn.LoadModel("testdata/biodeg.safetensors")
+	nm, err := job.LoadModel("testdata/biodeg.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,45 +1,30 @@
 package nn
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gputrain/gputrain/cpu"
-	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
 )
 
 // TestTrainingStepAllocs requires a training step — forward pass, loss,
 // backward pass, optimizer update, and the periodic read of the losses —
 // to allocate nothing on the heap once the run is going, for full-batch
-// gradient descent (the workshop) and for minibatch Adam with dropout.
+// gradient descent on the workshop's shape of network and data and for
+// minibatch Adam with dropout.
 func TestTrainingStepAllocs(t *testing.T) {
-	ds, err := data.Biodeg()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, e := range map[string]Experiment{
-		"workshop gd": workshop(1),
-		"adam minibatch dropout": func() Experiment {
-			e := workshop(1)
-			e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
-			e.BatchSize, e.Dropout = 64, 0.2
-			return e
-		}(),
-	} {
+	arch := Arch{Inputs: 41, Hidden: []int{20}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 1055
+	x, y := randomProblem(rand.New(rand.NewPCG(1, 2)), arch, rows)
+	gd := TrainConfig{Arch: arch, Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 1e-4}, Reduction: Sum, Seed: 1}
+	adam := gd
+	adam.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	adam.BatchSize, adam.Dropout = 64, 0.2
+	for name, cfg := range map[string]TrainConfig{"workshop gd": gd, "adam minibatch dropout": adam} {
 		t.Run(name, func(t *testing.T) {
-			p, err := e.prepare(ds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all := make([]int, ds.Rows())
-			for i := range all {
-				all[i] = i
-			}
-			cfg, err := e.trainConfig(p, all)
-			if err != nil {
-				t.Fatal(err)
-			}
 			cfg.Steps = 100000
-			tr, err := NewTrainer(cpu.New(), cfg, matrix32(ds, all), targets32(p.y, all), len(all))
+			tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
 			if err != nil {
 				t.Fatal(err)
 			}

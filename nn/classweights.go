@@ -75,12 +75,12 @@ func newClassWeighting(t *Trainer, y []float32) (*classWeighting, error) {
 	allocs := []struct {
 		dst  *device.Buffer
 		size int
-	}{{&c.full, t.n * K}, {&c.sz, t.batch * K}, {&c.sy, t.batch * t.k}, {&c.sg, t.batch * K}}
+	}{{&c.full, t.n * K}, {&c.sz, t.plan.Size * K}, {&c.sy, t.plan.Size * t.k}, {&c.sg, t.plan.Size * K}}
 	if !t.fullBatch() {
 		allocs = append(allocs, struct {
 			dst  *device.Buffer
 			size int
-		}{&c.wb, t.batch * K})
+		}{&c.wb, t.plan.Size * K})
 	}
 	for _, a := range allocs {
 		if *a.dst, err = t.net.alloc(a.size); err != nil {
@@ -91,7 +91,7 @@ func newClassWeighting(t *Trainer, y []float32) (*classWeighting, error) {
 		return nil, err
 	}
 	t.dev.Upload(c.full, host)
-	c.counts = make([][]int, t.perEpoch)
+	c.counts = make([][]int, t.plan.PerEpoch)
 	for b := range c.counts {
 		c.counts[b] = make([]int, len(w))
 	}
@@ -107,8 +107,7 @@ func (c *classWeighting) layout(perm []int32) {
 	t := c.t
 	start := make([]int, len(c.w))
 	for b := range c.counts {
-		off := b * t.batch
-		rows := min(t.batch, t.n-off)
+		_, off, rows := t.plan.Batch(b)
 		cnt := c.counts[b]
 		clear(cnt)
 		row := func(j int) int32 {

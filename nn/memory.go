@@ -2,9 +2,11 @@ package nn
 
 import (
 	"fmt"
-	"github.com/gputrain/gputrain/device"
 	"math"
 	"math/bits"
+
+	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // MemoryEstimate is the memory a training run needs, in bytes, by part.
@@ -138,13 +140,16 @@ type MemoryError struct {
 }
 
 // Error returns the one-line message.
-func (e *MemoryError) Error() string {
-	const advice = "use fewer --restarts, narrower --hidden layers or a smaller --batch-size"
+func (e *MemoryError) Error() string { return e.Message(advice.Words) }
+
+// Message is Error with the settings it advises on named by name.
+func (e *MemoryError) Message(name advice.Namer) string {
+	fix := fmt.Sprintf("use fewer %s, narrower %s layers or a smaller %s", name(advice.Restarts), name(advice.Hidden), name(advice.BatchSize))
 	if e.Need.Total() == math.MaxUint64 {
-		return fmt.Sprintf("the run needs %s of memory, more than any machine has: %s", e.Need, advice)
+		return fmt.Sprintf("the run needs %s of memory, more than any machine has: %s", e.Need, fix)
 	}
 	return fmt.Sprintf("the run needs about %s, more than the %s available on %s (%s): %s",
-		e.Need, FormatBytes(e.Free), e.Device, e.Source, advice)
+		e.Need, FormatBytes(e.Free), e.Device, e.Source, fix)
 }
 
 // checkMemory refuses an estimate beyond what dev reports free (or beyond

@@ -3,11 +3,11 @@ package nn
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/gputrain/gputrain/cpu"
-	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 )
 
@@ -36,19 +36,9 @@ func (d *countingDevice) FreeMemory() (uint64, string, bool) { return d.free, "t
 // without minibatches, dropout, batch norm, Adam, restarts and a
 // validation set.
 func TestMemoryEstimateMatchesAllocations(t *testing.T) {
-	ds, err := data.Biodeg()
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, _, _, err := data.Encode(ds, data.TaskBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := make([]int, ds.Rows())
-	for i := range rows {
-		rows[i] = i
-	}
-	x, yy := matrix32(ds, rows), targets32(y, rows)
+	arch := Arch{Inputs: 41, Hidden: []int{20}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 1055
+	x, yy := randomProblem(rand.New(rand.NewPCG(3, 4)), arch, rows)
 	adam := OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	for _, c := range []struct {
 		name string
@@ -62,21 +52,21 @@ func TestMemoryEstimateMatchesAllocations(t *testing.T) {
 		}},
 		{"validation", func(c *TrainConfig) {
 			c.BatchSize = 64
-			c.Val = &ValidationSet{X: x[:200*ds.Cols()], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}
+			c.Val = &ValidationSet{X: x[:200*arch.Inputs], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := TrainConfig{Arch: Arch{Inputs: ds.Cols(), Hidden: []int{20}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
+			cfg := TrainConfig{Arch: arch,
 				Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 1e-4}, Steps: 1, Reduction: Sum, Seed: 1}
 			c.cfg(&cfg)
 			dev := &countingDevice{Device: cpu.New(), free: math.MaxUint64}
-			tr, err := NewTrainer(dev, cfg, x, yy, len(rows))
+			tr, err := NewTrainer(dev, cfg, x, yy, rows)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tr.Close()
 			cfg.CheckEvery = 100 // NewTrainer's default
-			est := estimateMemory(cfg, len(rows), 1)
+			est := estimateMemory(cfg, rows, 1)
 			if got := est.Total() - est.Host; got != dev.bytes {
 				t.Fatalf("estimated %d bytes of device buffers (%s), allocated %d", got, est, dev.bytes)
 			}
@@ -87,11 +77,12 @@ func TestMemoryEstimateMatchesAllocations(t *testing.T) {
 // TestMemoryRefusedBeforeAllocating gives the trainer less memory than a
 // run needs: it is refused with the estimate, and nothing is allocated.
 func TestMemoryRefusedBeforeAllocating(t *testing.T) {
-	ds, _ := data.Biodeg()
-	e := workshop(1)
-	e.Steps, e.Restarts = 5, 4
+	arch := Arch{Inputs: 41, Hidden: []int{20}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 1055
+	x, y := randomProblem(rand.New(rand.NewPCG(3, 4)), arch, rows)
+	cfg := TrainConfig{Arch: arch, Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 1e-4}, Steps: 5, Reduction: Sum, Seed: 1, Restarts: 4}
 	dev := &countingDevice{Device: cpu.New(), free: 100 << 10}
-	_, err := RunExperiment(dev, ds, e, nil, nil)
+	_, err := NewTrainer(dev, cfg, x, y, rows)
 	var me *MemoryError
 	if !errors.As(err, &me) || me.Free != 100<<10 || !strings.Contains(err.Error(), "more than the 100.0 KiB available on cpu (test)") {
 		t.Fatalf("error %v", err)
@@ -100,9 +91,9 @@ func TestMemoryRefusedBeforeAllocating(t *testing.T) {
 		t.Fatalf("%d bytes allocated before the refusal", dev.bytes)
 	}
 	// Widths whose product overflows are refused whatever the memory.
-	e.Hidden, e.Restarts = []int{1 << 40, 1 << 40}, 1
+	cfg.Arch.Hidden, cfg.Restarts = []int{1 << 40, 1 << 40}, 1
 	dev.free = math.MaxUint64
-	if _, err := RunExperiment(dev, ds, e, nil, nil); !errors.As(err, &me) || !strings.Contains(err.Error(), "more than any machine has") {
+	if _, err := NewTrainer(dev, cfg, x, y, rows); !errors.As(err, &me) || !strings.Contains(err.Error(), "more than any machine has") {
 		t.Fatalf("overflowing estimate: %v", err)
 	}
 }

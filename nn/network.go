@@ -62,7 +62,7 @@ func NewNetwork(dev device.Device, arch Arch, params Params, maxRows int, dropou
 // newReplicas allocates count replicas of a network side by side; params
 // holds count replicas (see Params).
 func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int, dropout float64) (*Network, error) {
-	if err := params.checkShapes(arch, count); err != nil {
+	if err := params.CheckShapes(arch, count); err != nil {
 		return nil, err
 	}
 	n := &Network{dev: dev, arch: arch, replicas: count, maxRows: maxRows, dropout: float32(dropout)}
@@ -313,7 +313,7 @@ func (n *Network) tensorBufs() []device.Buffer {
 
 // upload copies p (holding every replica) into the network.
 func (n *Network) upload(p Params) error {
-	if err := p.checkShapes(n.arch, n.replicas); err != nil {
+	if err := p.CheckShapes(n.arch, n.replicas); err != nil {
 		return err
 	}
 	ts, _ := p.tensors()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Optimizer names an update rule.
@@ -18,13 +19,13 @@ const (
 	Adam     Optimizer = "adam"
 )
 
-// ParseOptimizer checks an --optimizer value.
+// ParseOptimizer checks an optimizer's name.
 func ParseOptimizer(s string) (Optimizer, error) {
 	switch Optimizer(s) {
 	case GD, SGD, Momentum, Adam:
 		return Optimizer(s), nil
 	}
-	return "", fmt.Errorf("invalid --optimizer %q: want gd, sgd, momentum or adam", s)
+	return "", invalidName(advice.Optimizer, s, "gd, sgd, momentum or adam")
 }
 
 // OptimConfig holds an optimizer and its hyperparameters.
@@ -55,9 +56,9 @@ func (c OptimConfig) stateCount() int {
 	return map[Optimizer]int{Momentum: 1, Adam: 2}[c.Kind]
 }
 
-// stateNames names the optimizer's state tensors as PyTorch's optimizers
+// StateNames names the optimizer's state tensors as PyTorch's optimizers
 // do in their state dicts.
-func (c OptimConfig) stateNames() []string {
+func (c OptimConfig) StateNames() []string {
 	switch c.Kind {
 	case Momentum:
 		return []string{"momentum_buffer"}
@@ -101,7 +102,7 @@ func (u *updater) apply(lr float64) {
 		}
 		if u.an != nil {
 			u.an.check(p.name, p.p, p.n)
-			for s, name := range c.stateNames() {
+			for s, name := range c.StateNames() {
 				u.an.check(p.name+" "+name, u.state[i][s], p.n)
 			}
 		}
@@ -143,7 +144,7 @@ func (u *updater) upload(arch Arch, state []Params, step int) error {
 		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, u.cfg.stateCount())
 	}
 	for s := range state {
-		if err := state[s].checkShapes(arch, u.replicas); err != nil {
+		if err := state[s].CheckShapes(arch, u.replicas); err != nil {
 			return fmt.Errorf("optimizer state: %v", err)
 		}
 		for i, t := range trainableTensors(&state[s]) {

@@ -1,7 +1,10 @@
-// Package nn is gputrain's device-agnostic core: multilayer perceptrons,
-// their initialisation, losses, optimizers, the training loop and
-// evaluation. It drives a device.Device and never touches a backend
-// directly.
+// Package nn is gputrain's device-agnostic training engine: multilayer
+// perceptrons, their initialisation, losses, optimizers, learning-rate
+// schedules, the minibatch plan, the training loop with its resumable
+// state, evaluation, and the float64 reference that checks them. It drives
+// a device.Device and never touches a backend directly. What a training
+// job adds around the engine (data splits and preprocessing, model and
+// checkpoint files, provenance) lives in nn/job, which imports nn.
 package nn
 
 import (
@@ -11,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Arch describes a fully connected network: Inputs → Hidden... → Outputs.
@@ -32,6 +36,10 @@ const (
 	bnEps      = 1e-5
 	bnMomentum = 0.1
 )
+
+// BatchNormEps is the ε batch normalisation adds to the variance, for
+// exporting the layers to other frameworks.
+const BatchNormEps = bnEps
 
 // Sizes returns the layer widths from input to output.
 func (a Arch) Sizes() []int {
@@ -131,8 +139,9 @@ func (p Params) shell() Params {
 	return c
 }
 
-// stack puts replicas side by side (see Params).
-func stack(replicas []Params) Params {
+// StackReplicas puts replicas side by side (see Params), the inverse of
+// Replica.
+func StackReplicas(replicas []Params) Params {
 	c := replicas[0].shell()
 	dst, _ := c.tensors()
 	for _, r := range replicas {
@@ -171,13 +180,23 @@ const (
 	InitHe Init = "he"
 )
 
-// ParseInit checks an --init value.
+// ParseInit checks an initialisation scheme's name.
 func ParseInit(s string) (Init, error) {
 	switch Init(s) {
 	case InitNormal, InitGlorot, InitHe:
 		return Init(s), nil
 	}
-	return "", fmt.Errorf("invalid --init %q: want normal, glorot or he", s)
+	return "", invalidName(advice.Init, s, "normal, glorot or he")
+}
+
+// ParseActivation checks a hidden-layer activation's name.
+func ParseActivation(s string) (device.Activation, error) {
+	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
+		if a.String() == s {
+			return a, nil
+		}
+	}
+	return 0, invalidName(advice.Activation, s, "tanh, relu, sigmoid or identity")
 }
 
 // NewRand returns the generator for a seed and a purpose; each purpose (init,
@@ -273,11 +292,9 @@ func RestartSeed(seed uint64, r int) uint64 {
 	return seed + uint64(r)*0x9E3779B97F4A7C15
 }
 
-// CheckShapes reports whether p fits arch.
-func (p Params) CheckShapes(arch Arch) error { return p.checkShapes(arch, 1) }
-
-// checkShapes reports whether p holds count replicas of arch's parameters.
-func (p Params) checkShapes(arch Arch, count int) error {
+// CheckShapes reports whether p holds count replicas of arch's parameters
+// (count 1: one network).
+func (p Params) CheckShapes(arch Arch, count int) error {
 	sizes := arch.Sizes()
 	if len(p.W) != arch.Layers() || len(p.B) != arch.Layers() {
 		return fmt.Errorf("parameters have %d layers, the network %s has %d", len(p.W), arch, arch.Layers())

@@ -8,12 +8,12 @@ import (
 
 // ref64 is an independent float64 implementation of the MLP, its losses and
 // backpropagation, written from the textbook formulas. It shares no code
-// with the device path: refTrain takes only the initial parameters and the
-// random streams (row order, dropout seeds) from the package, and works
-// out the dropout masks, class weights, loss scale, number of updates and
-// learning rates itself, so a bug in the trainer's helpers cannot move the
-// reference with it. The tests compare the two, and "gputrain verify"
-// trains with it to check every device.
+// with the device path: refTrain takes only the initial parameters, the
+// random streams (dropout seeds) and the BatchPlan (which rows each update
+// uses) from the package, and works out the dropout masks, class weights,
+// loss scale and learning rates itself, so a bug in the trainer's helpers
+// cannot move the reference with it. The tests compare the two, and
+// "gputrain verify" trains with it to check every device.
 type ref64 struct {
 	arch    Arch
 	w, b    [][]float64 // w[l] is fan_in × fan_out, row-major
@@ -167,7 +167,7 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 // masks, learning rates and class weights as the Trainer, every product and
 // update in float64. It returns the final weights and biases (layout as
 // Params). Validation, early stopping and checkpoints do not apply.
-func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
+func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64, err error) {
 	params := InitParams(cfg.Arch, cfg.Init, cfg.Seed)
 	if cfg.InitFrom != nil {
 		params = cfg.InitFrom.Clone()
@@ -175,16 +175,12 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 	r := newRef64(cfg.Arch, params)
 	r.dropout = cfg.Dropout
 	d, k := cfg.Arch.Inputs, len(y)/n
-	batch := cfg.BatchSize
-	if batch <= 0 || batch > n {
-		batch = n
+	plan := NewBatchPlan(n, cfg.BatchSize)
+	total, err := plan.Updates(cfg.Steps, cfg.Epochs)
+	if err != nil {
+		return nil, nil, err
 	}
-	perEpoch := (n + batch - 1) / batch
-	total := cfg.Steps
-	if total <= 0 {
-		total = cfg.Epochs * perEpoch
-	}
-	shuffle, dro := NewRand(cfg.Seed, streamShuffle), NewRand(cfg.Seed, streamDropout)
+	shuffle, dro := ShuffleRand(cfg.Seed), NewRand(cfg.Seed, streamDropout)
 	perm := make([]int32, n)
 	rowW := refRowWeights(cfg.ClassWeights, y, n)
 	x64, y64 := f64(x), f64(y)
@@ -201,13 +197,12 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 	for step := 0; step < total; step++ {
 		xb, yb, rows := x64, y64, n
 		r.weights = rowW
-		if batch < n {
-			inEpoch := step % perEpoch
-			if inEpoch == 0 {
-				shufflePerm(shuffle, perm)
+		if !plan.FullBatch() {
+			if plan.StartsEpoch(step) {
+				Shuffle(shuffle, perm)
 			}
-			off := inEpoch * batch
-			rows = min(batch, n-off)
+			var off int
+			_, off, rows = plan.Batch(step)
 			xb, yb = make([]float64, 0, rows*d), make([]float64, 0, rows*k)
 			var wb []float64
 			for _, row := range perm[off : off+rows] {
@@ -249,7 +244,7 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64) {
 			}
 		}
 	}
-	return r.w, r.b
+	return r.w, r.b, nil
 }
 
 // refKeep is the dropout rule every device follows, written out on its

@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // ScheduleKind names a learning-rate schedule.
@@ -21,13 +23,13 @@ const (
 	CosineLR ScheduleKind = "cosine"
 )
 
-// ParseSchedule checks an --lr-schedule value.
+// ParseSchedule checks a learning-rate schedule's name.
 func ParseSchedule(s string) (ScheduleKind, error) {
 	switch ScheduleKind(s) {
 	case ConstantLR, StepLR, CosineLR:
 		return ScheduleKind(s), nil
 	}
-	return "", fmt.Errorf("invalid --lr-schedule %q: want constant, step or cosine", s)
+	return "", invalidName(advice.LRSchedule, s, "constant, step or cosine")
 }
 
 // Schedule says how the learning rate changes over the updates of a run.
@@ -50,19 +52,21 @@ func (s Schedule) Validate() error {
 	case "", ConstantLR, CosineLR:
 	case StepLR:
 		if s.StepSize < 1 {
-			return fmt.Errorf("--lr-schedule step needs --lr-step-size ≥ 1 (updates between decays)")
+			return advice.New(func(name advice.Namer) string {
+				return fmt.Sprintf("%s step needs %s ≥ 1 (updates between decays)", name(advice.LRSchedule), name(advice.LRStepSize))
+			})
 		}
 		if !(s.Gamma > 0) || math.IsInf(s.Gamma, 0) {
-			return fmt.Errorf("invalid --lr-gamma: want a positive number")
+			return invalidValue(advice.LRGamma, "a positive number")
 		}
 	default:
 		return fmt.Errorf("unknown learning-rate schedule %q", s.Kind)
 	}
 	if s.Warmup < 0 {
-		return fmt.Errorf("invalid --warmup-steps: want ≥ 0")
+		return invalidValue(advice.WarmupSteps, "≥ 0")
 	}
 	if s.MinLR < 0 || math.IsInf(s.MinLR, 0) || math.IsNaN(s.MinLR) {
-		return fmt.Errorf("invalid --lr-min: want ≥ 0")
+		return invalidValue(advice.LRMin, "≥ 0")
 	}
 	return nil
 }

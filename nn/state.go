@@ -58,7 +58,7 @@ func (t *Trainer) capture(full bool) (*TrainerState, error) {
 	if st.DropoutRNG, err = t.dropPCG.MarshalBinary(); err != nil {
 		return nil, err
 	}
-	if !t.fullBatch() && t.iter%t.perEpoch != 0 {
+	if !t.fullBatch() && !t.plan.StartsEpoch(t.iter) {
 		st.Perm = slices.Clone(t.permHost)
 	}
 	if full {
@@ -73,8 +73,9 @@ func (t *Trainer) capture(full bool) (*TrainerState, error) {
 	return st, nil
 }
 
-// isPerm reports whether p is a permutation of 0…n−1.
-func isPerm(p []int32, n int) bool {
+// IsPermutation reports whether p is a permutation of 0…n−1, as a saved
+// row order must be.
+func IsPermutation(p []int32, n int) bool {
 	if len(p) != n {
 		return false
 	}
@@ -106,8 +107,8 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 	if err := t.dropPCG.UnmarshalBinary(st.DropoutRNG); err != nil {
 		return fmt.Errorf("dropout generator state: %v", err)
 	}
-	if !t.fullBatch() && st.Step%t.perEpoch != 0 {
-		if !isPerm(st.Perm, t.n) {
+	if !t.fullBatch() && !t.plan.StartsEpoch(st.Step) {
+		if !IsPermutation(st.Perm, t.n) {
 			return fmt.Errorf("the saved row order is not a permutation of the %d training rows", t.n)
 		}
 		copy(t.permHost, st.Perm)
@@ -132,7 +133,7 @@ func (t *Trainer) restore(st *TrainerState, full bool) error {
 			t.es.best = math.Inf(1)
 		}
 		if bp := st.Early.BestParams; bp != nil {
-			if err := bp.checkShapes(t.cfg.Arch, t.replicas); err != nil {
+			if err := bp.CheckShapes(t.cfg.Arch, t.replicas); err != nil {
 				return fmt.Errorf("best parameters: %v", err)
 			}
 			p := bp.Clone()

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/metrics"
 )
 
@@ -23,13 +24,13 @@ const (
 	Sum  Reduction = "sum"
 )
 
-// ParseReduction checks a --loss-reduction value.
+// ParseReduction checks a loss reduction's name.
 func ParseReduction(s string) (Reduction, error) {
 	switch Reduction(s) {
 	case Mean, Sum:
 		return Reduction(s), nil
 	}
-	return "", fmt.Errorf("invalid --loss-reduction %q: want mean or sum", s)
+	return "", invalidName(advice.Reduction, s, "mean or sum")
 }
 
 // TrainConfig is everything a training run needs besides the data.
@@ -155,23 +156,26 @@ type DivergenceError struct {
 	FirstLoss float64
 	LR        float64
 	Anomaly   *Anomaly
-	// Detected is set when --detect-anomaly found the problem (Loss is then
-	// not known).
+	// Detected is set when anomaly detection (TrainConfig.DetectAnomaly)
+	// found the problem (Loss is then not known).
 	Detected bool
 	// DataScale, when set, names the data column whose scale more likely
 	// caused the divergence than the learning rate did.
-	DataScale string
+	DataScale advice.Text
 
 	iter  int  // the loop iteration that computed the bad loss
 	final bool // the bad loss is the full-batch loss after the last update
 }
 
 // Error names the step, the loss or the tensor, and the learning rate.
-func (e *DivergenceError) Error() string {
+func (e *DivergenceError) Error() string { return e.Message(advice.Words) }
+
+// Message is Error with the settings it advises on named by name.
+func (e *DivergenceError) Message(name advice.Namer) string {
 	var what string
 	switch {
 	case e.Detected:
-		return fmt.Sprintf("training diverged at step %d: %v (found by --detect-anomaly, lr %g); %s", e.Step, e.Anomaly, e.LR, e.advice())
+		return fmt.Sprintf("training diverged at step %d: %v (found by %s, lr %g); %s", e.Step, e.Anomaly, name(advice.AnomalyCheck), e.LR, e.advice(name))
 	case math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0):
 		what = fmt.Sprintf("the loss is %v", e.Loss)
 		if e.Anomaly != nil {
@@ -180,23 +184,22 @@ func (e *DivergenceError) Error() string {
 	default:
 		what = fmt.Sprintf("the loss grew from %.6g to %.6g, more than %g times", e.FirstLoss, e.Loss, DivergenceFactor)
 	}
-	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice())
+	return fmt.Sprintf("training diverged at step %d: %s (lr %g); %s", e.Step, what, e.LR, e.advice(name))
 }
 
 // advice says what to change: the data's scale when it is the likely
 // cause, else the learning rate.
-func (e *DivergenceError) advice() string {
-	if e.DataScale != "" {
-		return e.DataScale
+func (e *DivergenceError) advice(name advice.Namer) string {
+	if e.DataScale != nil {
+		return e.DataScale(name)
 	}
-	return "try a smaller --lr"
+	return "try a smaller " + name(advice.LearningRate)
 }
 
 // InterruptedError reports a run stopped by its context (Ctrl-C) at an
-// update boundary. The experiment layer attaches a checkpoint.
+// update boundary; State then gives what a checkpoint needs.
 type InterruptedError struct {
 	Step, Total int
-	Checkpoint  *Checkpoint // set by RunExperimentContext
 }
 
 // Error says where the run stopped.
@@ -220,8 +223,7 @@ type Trainer struct {
 	upd      *updater
 	n, d, k  int // rows, features, target columns
 	replicas int // restarts trained side by side
-	batch    int
-	perEpoch int
+	plan     BatchPlan
 	total    int
 
 	x, y     device.Buffer      // the whole training set
@@ -282,19 +284,15 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		return nil, err
 	}
 	t := &Trainer{cfg: cfg, dev: dev, n: n, d: cfg.Arch.Inputs, k: len(y) / n, lastRecord: -1}
-	t.batch = cfg.BatchSize
-	if t.batch <= 0 || t.batch > n {
-		t.batch = n
+	t.plan = NewBatchPlan(n, cfg.BatchSize)
+	var err error
+	if t.total, err = t.plan.Updates(cfg.Steps, cfg.Epochs); err != nil {
+		return nil, err
 	}
-	t.perEpoch = (n + t.batch - 1) / t.batch
-	if cfg.Steps <= 0 && cfg.Epochs > math.MaxInt/t.perEpoch {
-		return nil, fmt.Errorf("%d epochs of %d updates each are more updates than a step counter holds", cfg.Epochs, t.perEpoch)
-	}
-	t.total = t.TotalSteps()
 	if cfg.RecordEvery <= 0 {
 		t.cfg.RecordEvery = defaultRecordEvery(t.total)
-		if t.batch < n {
-			t.cfg.RecordEvery = t.perEpoch
+		if !t.fullBatch() {
+			t.cfg.RecordEvery = t.plan.PerEpoch
 		}
 	}
 	t.replicas = max(cfg.Restarts, 1)
@@ -308,14 +306,14 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	for r := range inits {
 		inits[r] = InitParams(cfg.Arch, cfg.Init, RestartSeed(cfg.Seed, r))
 	}
-	params := stack(inits)
+	params := StackReplicas(inits)
 	if cfg.InitFrom != nil {
 		params = cfg.InitFrom.Clone()
 	}
 	if cfg.Resume != nil {
 		params = cfg.Resume.Params
 	}
-	net, err := newReplicas(dev, cfg.Arch, params, t.replicas, t.batch, cfg.Dropout)
+	net, err := newReplicas(dev, cfg.Arch, params, t.replicas, t.plan.Size, cfg.Dropout)
 	if err != nil {
 		return nil, err
 	}
@@ -329,11 +327,11 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	}
 	dev.Upload(t.x, x)
 	dev.Upload(t.y, y)
-	if t.batch < n {
-		if t.xb, err = net.alloc(t.batch * t.d); err != nil {
+	if !t.fullBatch() {
+		if t.xb, err = net.alloc(t.plan.Size * t.d); err != nil {
 			return fail(err)
 		}
-		if t.yb, err = net.alloc(t.batch * t.k); err != nil {
+		if t.yb, err = net.alloc(t.plan.Size * t.k); err != nil {
 			return fail(err)
 		}
 		if t.perm, err = dev.AllocIndex(n); err != nil {
@@ -355,7 +353,7 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		return fail(err)
 	}
 	if v := cfg.Val; v != nil && v.Rows > 0 {
-		if t.valScratch, err = net.alloc(min(v.Rows, t.batch) * t.d); err != nil {
+		if t.valScratch, err = net.alloc(min(v.Rows, t.plan.Size) * t.d); err != nil {
 			return fail(err)
 		}
 	}
@@ -415,16 +413,10 @@ func (t *Trainer) scale(rows int) float64 {
 }
 
 // TotalSteps is the number of updates the configuration asks for.
-func (t *Trainer) TotalSteps() int {
-	if t.cfg.Steps > 0 {
-		return t.cfg.Steps
-	}
-	perEpoch := (t.n + t.batch - 1) / t.batch
-	return t.cfg.Epochs * perEpoch
-}
+func (t *Trainer) TotalSteps() int { return t.total }
 
 // fullBatch reports whether every update uses all training rows.
-func (t *Trainer) fullBatch() bool { return t.batch == t.n }
+func (t *Trainer) fullBatch() bool { return t.plan.FullBatch() }
 
 // lr is the learning rate of update i (0-based).
 func (t *Trainer) lr(i int) float64 { return t.cfg.Schedule.LR(t.cfg.Optim.LR, i, t.total) }
@@ -542,7 +534,7 @@ func (t *Trainer) finalLoss(s int) error {
 	if err := t.finalForward(); err != nil {
 		return err
 	}
-	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max((s+t.perEpoch-1)/t.perEpoch, 1)})
+	t.lossGrad(t.y, t.n, 0, 0, LossPoint{Step: s, Epoch: max(t.plan.EpochsDone(s), 1)})
 	return nil
 }
 
@@ -591,15 +583,12 @@ func (t *Trainer) recordDue(i int) bool {
 // forwardLoss runs the forward pass and the loss of update i (0-based),
 // recording the loss.
 func (t *Trainer) forwardLoss(i int) {
-	x, y, rows := t.x, t.y, t.n
-	inEpoch := i % t.perEpoch
-	off := 0
+	x, y := t.x, t.y
+	inEpoch, off, rows := t.plan.Batch(i)
 	if !t.fullBatch() {
-		if inEpoch == 0 {
+		if t.plan.StartsEpoch(i) {
 			t.shuffleEpoch()
 		}
-		off = inEpoch * t.batch
-		rows = min(t.batch, t.n-off)
 		t.dev.GatherRows(t.x, t.perm, off, t.xb, rows, t.d)
 		t.dev.GatherRows(t.y, t.perm, off, t.yb, rows, t.k)
 		if t.an != nil {
@@ -616,7 +605,7 @@ func (t *Trainer) forwardLoss(i int) {
 	t.an.at("forward pass", i)
 	t.net.Forward(x, rows, true, dropSeed)
 	t.an.at("loss", i)
-	t.lossGrad(y, rows, inEpoch, off, LossPoint{Step: t.pointStep(i), Epoch: i/t.perEpoch + 1})
+	t.lossGrad(y, rows, inEpoch, off, LossPoint{Step: t.pointStep(i), Epoch: t.plan.Epoch(i)})
 	t.curX, t.curRows = x, rows
 }
 
@@ -662,7 +651,7 @@ func (t *Trainer) record(s int, final bool) (stop bool, err error) {
 	if err := t.drain(); err != nil {
 		return false, err
 	}
-	pr := Progress{Step: s, Epoch: (s + t.perEpoch - 1) / t.perEpoch, LR: t.lr(max(s-1, 0))}
+	pr := Progress{Step: s, Epoch: t.plan.EpochsDone(s), LR: t.lr(max(s-1, 0))}
 	if v := t.cfg.Val; v != nil && v.Rows > 0 {
 		logits, err := t.net.logitsInto(t.valScratch, v.X, v.Rows)
 		if err != nil {
@@ -826,22 +815,10 @@ func (t *Trainer) drain() error {
 
 // shuffleEpoch draws the next epoch's row order and uploads it.
 func (t *Trainer) shuffleEpoch() {
-	shufflePerm(t.shuffle, t.permHost)
+	Shuffle(t.shuffle, t.permHost)
 	t.dev.UploadIndex(t.perm, t.permHost)
 	if t.cw != nil {
 		t.cw.layout(t.permHost)
-	}
-}
-
-// shufflePerm sets perm to a uniformly random permutation of 0…len−1
-// (Fisher–Yates), drawing from rng.
-func shufflePerm(rng *rand.Rand, perm []int32) {
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	for i := len(perm) - 1; i > 0; i-- {
-		j := rng.IntN(i + 1)
-		perm[i], perm[j] = perm[j], perm[i]
 	}
 }
 

@@ -36,6 +36,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // Opset is the version of the default ONNX operator set the graph uses.
@@ -104,7 +105,7 @@ func (g *graph) op(op string, inputs []string, attrs ...attr) string {
 
 // Export returns the bytes of an ONNX model computing m's predictions
 // from its raw columns.
-func Export(m *nn.Model) ([]byte, error) {
+func Export(m *job.Model) ([]byte, error) {
 	g := &graph{}
 	x, numCols, catCols, err := g.preprocess(m)
 	if err != nil {
@@ -185,7 +186,7 @@ func Export(m *nn.Model) ([]byte, error) {
 // preprocess adds the graph's inputs and the nodes turning them into the
 // network's float inputs, and returns those and the column orders of the
 // two inputs.
-func (g *graph) preprocess(m *nn.Model) (x string, numCols, catCols []string, err error) {
+func (g *graph) preprocess(m *job.Model) (x string, numCols, catCols []string, err error) {
 	var cols []data.PrepColumn
 	if m.Prep != nil {
 		cols = m.Prep.Columns
@@ -336,7 +337,7 @@ func (g *graph) oneHot(c data.PrepColumn, ci int) string {
 }
 
 // network adds the layers and returns the logits.
-func (g *graph) network(m *nn.Model, x string) (string, error) {
+func (g *graph) network(m *job.Model, x string) (string, error) {
 	sizes := m.Arch.Sizes()
 	p := m.Params
 	for l := range p.W {
@@ -367,7 +368,7 @@ func (g *graph) network(m *nn.Model, x string) (string, error) {
 }
 
 // outputsFor adds the outputs computed from the logits.
-func (g *graph) outputsFor(m *nn.Model, logits string) {
+func (g *graph) outputsFor(m *job.Model, logits string) {
 	k := m.Arch.Outputs
 	// The probabilities are computed in double, as predict computes them:
 	// ONNX Runtime's float Sigmoid approximates to about 1e-8 absolute,

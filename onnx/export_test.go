@@ -5,9 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gputrain/gputrain/nn/job"
 	"google.golang.org/protobuf/encoding/protowire"
-
-	"github.com/gputrain/gputrain/nn"
 )
 
 // fields splits a protobuf message into its fields: number → the raw
@@ -52,7 +51,7 @@ func fields(t *testing.T, b []byte) (bytes map[protowire.Number][][]byte, ints m
 // IR and opset versions, the node sequence, the inputs, outputs and
 // metadata.
 func TestExportStructure(t *testing.T) {
-	m, err := nn.LoadModel("../model/testdata/biodeg.safetensors")
+	m, err := job.LoadModel("../model/testdata/biodeg.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}

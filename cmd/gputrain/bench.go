@@ -10,7 +10,7 @@ import (
 
 	"github.com/gputrain/gputrain/bench"
 	"github.com/gputrain/gputrain/device"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
 
@@ -142,7 +142,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("--export writes a suite workload (w1 … w4); it needs --workload w1, w2, w3 or w4")}
 	}
 
-	var job benchJob
+	var bjob benchJob
 	switch {
 	case ownData:
 		exp, err := tf.experiment(fs)
@@ -157,11 +157,11 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		job.title = fmt.Sprintf("%s, %d rows × %d features, %s, %d steps", ds.Source, ds.Rows(), ds.Cols(), exp.Optim.Kind, exp.Steps)
-		job.run = func(d device.Device) ([]bench.Result, error) {
+		bjob.title = fmt.Sprintf("%s, %d rows × %d features, %s, %d steps", ds.Source, ds.Rows(), ds.Cols(), exp.Optim.Kind, exp.Steps)
+		bjob.run = func(d device.Device) ([]bench.Result, error) {
 			bt := bench.NewBlockTimer(b.block, exp.Steps)
 			start := time.Now()
-			res, err := nn.RunExperiment(d, ds, exp, bt.OnLoss, nil)
+			res, err := job.RunExperiment(d, ds, exp, bt.OnLoss, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -185,8 +185,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 				ks = append(ks, k)
 			}
 		}
-		job.title = "kernels"
-		job.run = func(d device.Device) ([]bench.Result, error) {
+		bjob.title = "kernels"
+		bjob.run = func(d device.Device) ([]bench.Result, error) {
 			list := ks
 			if list == nil {
 				list = bench.DefaultKernels(d.Name() != "cpu")
@@ -223,13 +223,13 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		job.title, job.gpuOnly = w.Title, w.GPUOnly
-		job.run = func(d device.Device) ([]bench.Result, error) {
+		bjob.title, bjob.gpuOnly = w.Title, w.GPUOnly
+		bjob.run = func(d device.Device) ([]bench.Result, error) {
 			r, err := bench.TimeTraining(d, p, steps, b.block)
 			return []bench.Result{r}, err
 		}
 	}
-	return job.each(tf.device, b.json, stdout, stderr)
+	return bjob.each(tf.device, b.json, stdout, stderr)
 }
 
 // setBlock checks --block against the run's length, or picks the default.
@@ -263,7 +263,7 @@ func (j benchJob) each(spec string, asJSON bool, stdout, stderr io.Writer) error
 		for _, kind := range device.Kinds() {
 			list, err := device.List(kind)
 			if err != nil {
-				fmt.Fprintf(stderr, "gputrain bench: skipping %s: %s\n", kind, oneLine(err.Error()))
+				fmt.Fprintf(stderr, "gputrain bench: skipping %s: %s\n", kind, errText(err))
 				continue
 			}
 			for i := range list {

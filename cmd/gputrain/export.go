@@ -7,7 +7,7 @@ import (
 
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/internal/safetensors"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/gputrain/gputrain/onnx"
 )
 
@@ -70,15 +70,15 @@ func exportCommand(args []string, stdout io.Writer) error {
 
 // exportTorch writes the parameters as an nn.Sequential state_dict and
 // prints the module and how to load it.
-func exportTorch(m *nn.Model, out string, stdout io.Writer) error {
-	b, err := safetensors.Encode(safetensors.File{Tensors: nn.SequentialTensors(m.Arch, m.Params), Metadata: map[string]string{"format": "pt"}})
+func exportTorch(m *job.Model, out string, stdout io.Writer) error {
+	b, err := safetensors.Encode(safetensors.File{Tensors: job.SequentialTensors(m.Arch, m.Params), Metadata: map[string]string{"format": "pt"}})
 	if err != nil {
 		return err
 	}
 	if err := atomicfile.Write(out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: the state_dict of\n\nimport torch\nfrom safetensors.torch import load_file\nmodel = %s\nmodel.load_state_dict(load_file(%q))\nmodel.eval()  # batch norm in inference form\n", out, nn.SequentialCode(m.Arch), out)
+	fmt.Fprintf(stdout, "wrote %s: the state_dict of\n\nimport torch\nfrom safetensors.torch import load_file\nmodel = %s\nmodel.load_state_dict(load_file(%q))\nmodel.eval()  # batch norm in inference form\n", out, job.SequentialCode(m.Arch), out)
 	if m.Scaler != nil {
 		fmt.Fprintln(stdout, "\nIts inputs are standardised: (x - mean) / scale with the model file's scaler.mean and scaler.scale tensors.")
 	}

@@ -13,17 +13,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // sameModelParams checks that two model files hold bit-identical parameters.
 func sameModelParams(t *testing.T, a, b string) {
 	t.Helper()
-	ma, err := nn.LoadModel(a)
+	ma, err := job.LoadModel(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := nn.LoadModel(b)
+	mb, err := job.LoadModel(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestCheckpointEveryAndResume(t *testing.T) {
 			if code, _, stderr := gputrain(t, args...); code != 0 {
 				t.Fatalf("straight run: exit %d: %s", code, stderr)
 			}
-			ck, err := nn.LoadCheckpoint(ckpt)
+			ck, err := job.LoadCheckpoint(ckpt)
 			if err != nil || ck.State.Step != c.step {
 				t.Fatalf("checkpoint: %v, step %v", err, ck)
 			}
@@ -270,6 +270,10 @@ func TestNonFiniteNamesTheTensorCLI(t *testing.T) {
 		code, _, stderr := gputrain(t, append([]string{"--data", path, "--preset", "workshop", "--standardize=false", "--hidden", "", "--lr", "1e6", "--steps", "50", "--quiet"}, extra...)...)
 		if code != 1 || strings.Count(stderr, "\n") != 1 || !regexp.MustCompile(`^gputrain: training diverged at step 1: .*layers\.0 input·weight became [-+]Inf in the forward pass of update 2`).MatchString(stderr) {
 			t.Errorf("%v: exit %d, stderr %q", extra, code, stderr)
+		}
+		// The library's advice, in the CLI's words: its flags.
+		if !strings.HasSuffix(stderr, "rescale it, or standardise the features (--standardize)\n") {
+			t.Errorf("%v: stderr %q does not name the flags to change", extra, stderr)
 		}
 	}
 }

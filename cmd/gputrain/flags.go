@@ -10,7 +10,9 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
 
@@ -130,7 +132,7 @@ func (f *columnFlags) register(fs *pflag.FlagSet) {
 // those --features names) and says so on w, as well as rows skipped for a
 // missing label.
 func (f *columnFlags) apply(ds *data.Dataset, w io.Writer) (*data.Dataset, *data.PrepConfig, error) {
-	if note := ds.SkippedNote(); note != "" {
+	if note := ds.SkippedNote(flagName); note != "" {
 		fmt.Fprintln(w, "note:      "+note)
 	}
 	cfg := &data.PrepConfig{MaxCategories: f.maxCategories, MissingIndicator: f.missingIndicator}
@@ -145,7 +147,7 @@ func (f *columnFlags) apply(ds *data.Dataset, w io.Writer) (*data.Dataset, *data
 		return nil, nil, err
 	}
 	if strings.TrimSpace(f.categorical) != "" {
-		idx, err := ds.ResolveColumns("--categorical", f.categorical)
+		idx, err := ds.ResolveColumns(advice.Categorical, f.categorical)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -184,8 +186,8 @@ func allColumns(ds *data.Dataset) []int {
 // isInputError reports whether err is about the user's files or values.
 func isInputError(err error) bool {
 	var de *data.Error
-	var fe *nn.FileError
-	var re *nn.ResumeError
+	var fe *job.FileError
+	var re *job.ResumeError
 	var me *nn.MemoryError
 	return errors.As(err, &de) || errors.As(err, &fe) || errors.As(err, &re) || errors.As(err, &me)
 }
@@ -251,16 +253,16 @@ func openDevice(spec string) (device.Device, error) {
 
 // loadModel reads --model, marking failures as input errors; a model with
 // a NaN or infinite parameter is one.
-func loadModel(path string) (*nn.Model, error) {
+func loadModel(path string) (*job.Model, error) {
 	if path == "" {
 		return nil, usageError{errors.New("--model is required")}
 	}
-	m, err := nn.LoadModel(path)
+	m, err := job.LoadModel(path)
 	if err != nil {
 		return nil, err
 	}
 	if err := m.CheckFinite(); err != nil {
-		return nil, &nn.FileError{Path: path, Err: err}
+		return nil, &job.FileError{Path: path, Err: err}
 	}
 	return m, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/gputrain/gputrain/cpu"
 	_ "github.com/gputrain/gputrain/cuda"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/spf13/pflag"
 )
 
@@ -109,7 +110,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "gputrain: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(stderr, "gputrain: %s\n", errText(err))
 	var ue usageError
 	if errors.As(err, &ue) || isInputError(err) {
 		return exitBadInput
@@ -125,6 +126,50 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 type usageError struct{ error }
 
 func (u usageError) Unwrap() error { return u.error }
+
+// flags names the settings that library messages advise changing as the
+// CLI's messages put them, by the flags that set them (the libraries name
+// them in words).
+var flags = map[advice.Setting]string{
+	advice.Activation:   "--activation",
+	advice.AnomalyCheck: "--detect-anomaly",
+	advice.BatchNorm:    "--batch-norm",
+	advice.BatchSize:    "--batch-size",
+	advice.Categorical:  "--categorical",
+	advice.Features:     "--features",
+	advice.Header:       "--header",
+	advice.Hidden:       "--hidden",
+	advice.IDColumn:     "--id-col",
+	advice.Ignore:       "--ignore",
+	advice.Init:         "--init",
+	advice.InitFrom:     "--init-from",
+	advice.Label:        "--label",
+	advice.LearningRate: "--lr",
+	advice.LRGamma:      "--lr-gamma",
+	advice.LRMin:        "--lr-min",
+	advice.LRSchedule:   "--lr-schedule",
+	advice.LRStepSize:   "--lr-step-size",
+	advice.Optimizer:    "--optimizer",
+	advice.Output:       "its --out",
+	advice.Reduction:    "--loss-reduction",
+	advice.Restarts:     "--restarts",
+	advice.Resume:       `"gputrain train --resume FILE"`,
+	advice.Standardize:  "standardise the features (--standardize)",
+	advice.Strict:       "--strict",
+	advice.WarmupSteps:  "--warmup-steps",
+}
+
+// flagName names a setting in a message by its flag.
+func flagName(s advice.Setting) string {
+	if f, ok := flags[s]; ok {
+		return f
+	}
+	return advice.Words(s)
+}
+
+// errText is an error's message for the user: on one line, with the
+// settings it advises on named by their flags.
+func errText(err error) string { return oneLine(advice.Rewrite(err, flagName)) }
 
 // oneLine keeps an error message on one line.
 func oneLine(s string) string {

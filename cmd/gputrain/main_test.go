@@ -27,8 +27,8 @@ func write(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// TestBadInputIsOneLineExit2 covers every kind of bad input the issue
-// lists: each gives one line on stderr, naming the place, and exit code 2.
+// TestBadInputIsOneLineExit2 covers every kind of bad input a user can
+// give: each gives one line on stderr, naming the place, and exit code 2.
 func TestBadInputIsOneLineExit2(t *testing.T) {
 	dir := t.TempDir()
 	good := "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n"
@@ -113,7 +113,7 @@ func TestBadInputIsOneLineExit2(t *testing.T) {
 
 func TestDivergenceExitsNonZeroNamingTheStep(t *testing.T) {
 	code, _, stderr := gputrain(t, "--lr", "1e3", "--quiet")
-	if code != 1 || !regexp.MustCompile(`^gputrain: training diverged at step \d+: `).MatchString(stderr) {
+	if code != 1 || !regexp.MustCompile(`^gputrain: training diverged at step \d+: .*; try a smaller --lr\n$`).MatchString(stderr) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

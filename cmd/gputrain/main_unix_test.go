@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // TestMain lets a test run this test binary as gputrain itself (in a
@@ -107,7 +107,7 @@ func TestKilledRunsLeaveNoTemporaryFiles(t *testing.T) {
 	if tf := tempFiles(dir); len(tf) != 0 {
 		t.Fatalf("temporary files remain after a new run started: %v", tf)
 	}
-	if _, err := nn.LoadCheckpoint(ckpt); err != nil {
+	if _, err := job.LoadCheckpoint(ckpt); err != nil {
 		t.Fatalf("the checkpoint is torn: %v", err)
 	}
 }

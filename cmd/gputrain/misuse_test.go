@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // TestMisuseIsRefusedUpFront covers flags and outputs that used to fail
@@ -94,7 +94,7 @@ func TestNonFiniteModelAndHugeData(t *testing.T) {
 	if code, _, stderr := gputrain(t, "train", "--steps", "2", "--quiet", "--out", model); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	m, err := nn.LoadModel(model)
+	m, err := job.LoadModel(model)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/model"
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // synthCSV writes a table with numeric columns (x2 with gaps), a text
@@ -133,7 +133,7 @@ func TestModelPackageMatchesPredict(t *testing.T) {
 	for _, c := range exportCases {
 		t.Run(c.name(), func(t *testing.T) {
 			mpath, rows, want := trainExportCase(t, c)
-			m, err := nn.LoadModel(mpath)
+			m, err := job.LoadModel(mpath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestONNXMatchesPredict(t *testing.T) {
 			if code, _, errOut := gputrain(t, "export", "--model", mpath, "--format", "onnx", "--out", opath); code != 0 {
 				t.Fatalf("export: exit %d: %s", code, errOut)
 			}
-			m, err := nn.LoadModel(mpath)
+			m, err := job.LoadModel(mpath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ type prediction struct {
 }
 
 // runONNX runs the exported model on rows in ONNX Runtime.
-func runONNX(t *testing.T, node, modules, script, onnxPath string, m *nn.Model, rows []map[string]string, dir string) []prediction {
+func runONNX(t *testing.T, node, modules, script, onnxPath string, m *job.Model, rows []map[string]string, dir string) []prediction {
 	t.Helper()
 	req := map[string]any{"model": onnxPath}
 	var numeric [][]any

@@ -6,12 +6,13 @@ import (
 	"github.com/gputrain/gputrain/charts"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // writePlots draws --plots: loss.png/svg (training and validation loss),
 // confusion_<split>.png/svg for classification, roc.png/svg for binary
 // tasks. It returns the files written.
-func writePlots(dir string, res *nn.Result, e nn.Experiment) ([]string, error) {
+func writePlots(dir string, res *job.Result, e job.Experiment) ([]string, error) {
 	red := e.Reduction
 	var paths []string
 	add := func(ps []string, err error) error {

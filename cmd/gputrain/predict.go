@@ -14,9 +14,11 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 const predictHelp = `Usage: gputrain predict --model MODEL --data FILE [--out FILE] [--id-col COL]
@@ -52,7 +54,7 @@ Examples:
 // applyModel opens the device spec names, turns ds's columns into the
 // model's inputs (preprocessing, scaler) and returns the model's outputs
 // and what the preprocessing met that training had not.
-func applyModel(spec string, m *nn.Model, ds *data.Dataset) ([]float32, data.PrepStats, error) {
+func applyModel(spec string, m *job.Model, ds *data.Dataset) ([]float32, data.PrepStats, error) {
 	in, stats, err := m.Inputs(ds)
 	if err != nil {
 		return nil, stats, err
@@ -75,7 +77,7 @@ func applyModel(spec string, m *nn.Model, ds *data.Dataset) ([]float32, data.Pre
 // modelColumns picks the model's raw columns out of ds: by name when ds
 // has a header (columns in quiet are not named as ignored), else by
 // position. Missing columns are one error naming them all.
-func modelColumns(ds *data.Dataset, m *nn.Model, stderr io.Writer, quiet ...string) (*data.Dataset, error) {
+func modelColumns(ds *data.Dataset, m *job.Model, stderr io.Writer, quiet ...string) (*data.Dataset, error) {
 	names := m.Features
 	if m.Prep != nil {
 		names = m.Prep.RawNames()
@@ -155,7 +157,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	var notes bytes.Buffer
 	var ids []string
 	if idCol != "" {
-		idx, err := ds.ResolveColumns("--id-col", idCol)
+		idx, err := ds.ResolveColumns(advice.IDColumn, idCol)
 		if err != nil {
 			return err
 		}
@@ -196,7 +198,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 // loadFeatures reads the rows to predict. A file without a header that
 // holds one column more than the model takes is read as the training file
 // was, its last column the label (ignored).
-func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, error) {
+func loadFeatures(path string, m *job.Model, opt data.Options) (*data.Dataset, error) {
 	ds, err := data.LoadFeatures(path, opt)
 	if err != nil {
 		return nil, err
@@ -223,13 +225,13 @@ func loadFeatures(path string, m *nn.Model, opt data.Options) (*data.Dataset, er
 }
 
 // modelThreshold is the binary decision threshold saved with the model.
-func modelThreshold(m *nn.Model) float64 { return m.Threshold() }
+func modelThreshold(m *job.Model) float64 { return m.Threshold() }
 
 // writePredictions writes the predictions CSV: the ID column (when ids is
 // not nil), the probability of every class and the predicted class, or
 // the predicted value. For binary tasks the class follows the model's
 // decision threshold.
-func writePredictions(w io.Writer, m *nn.Model, logits []float32, idName string, ids []string) error {
+func writePredictions(w io.Writer, m *job.Model, logits []float32, idName string, ids []string) error {
 	cw := csv.NewWriter(w)
 	k := m.Arch.Outputs
 	prob := nn.Probabilities(m.Arch.Loss, logits, k)
@@ -331,7 +333,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var notes bytes.Buffer // written only on success: an error stays one line
-	if note := ds.SkippedNote(); note != "" {
+	if note := ds.SkippedNote(flagName); note != "" {
 		fmt.Fprintln(&notes, "gputrain: note: "+note)
 	}
 	if ds, err = modelColumns(ds, m, &notes); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // taskCSV writes rows of two features on very different scales (so that
@@ -42,7 +43,7 @@ func taskCSV(t *testing.T, dir, name string, rows int, seed uint64, label func(x
 
 // expectedOutputs applies the saved model to x the long way: the stored
 // scaler's mean and scale written out by hand, then nn.Infer on the CPU.
-func expectedOutputs(t *testing.T, m *nn.Model, x [][]float64) []float32 {
+func expectedOutputs(t *testing.T, m *job.Model, x [][]float64) []float32 {
 	t.Helper()
 	if m.Scaler == nil {
 		t.Fatal("the model has no scaler: the test needs standardised training")
@@ -93,7 +94,7 @@ func evalLoss(t *testing.T, stdout string) float64 {
 // trainAndPredict trains on a 60-row file, then predicts and evaluates 15
 // new rows; it returns the model, the new rows' features and labels, the
 // predictions file's header and rows, and the loss eval printed.
-func trainAndPredict(t *testing.T, task string, label func(x1, x2 float64) string) (*nn.Model, [][]float64, []string, []string, [][]string, float64) {
+func trainAndPredict(t *testing.T, task string, label func(x1, x2 float64) string) (*job.Model, [][]float64, []string, []string, [][]string, float64) {
 	t.Helper()
 	dir := t.TempDir()
 	train, _, _ := taskCSV(t, dir, "train.csv", 60, 1, label)
@@ -110,7 +111,7 @@ func trainAndPredict(t *testing.T, task string, label func(x1, x2 float64) strin
 	if code != 0 {
 		t.Fatalf("eval: %s", stderr)
 	}
-	m, err := nn.LoadModel(model)
+	m, err := job.LoadModel(model)
 	if err != nil {
 		t.Fatal(err)
 	}

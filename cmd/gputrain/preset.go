@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
 
@@ -103,7 +103,7 @@ func (f *trainFlags) layersFromInitFile(fs *pflag.FlagSet) error {
 	if f.initFrom == "" || fs.Changed("hidden") && fs.Changed("batch-norm") {
 		return nil
 	}
-	hidden, batchNorm, err := nn.StateDictLayers(f.initFrom)
+	hidden, batchNorm, err := job.StateDictLayers(f.initFrom)
 	if err != nil {
 		return err
 	}

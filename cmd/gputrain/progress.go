@@ -12,6 +12,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/metrics"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -79,20 +80,20 @@ func newPrinter(w io.Writer, quiet bool, every int, mode string) *printer {
 // column was taken.
 func (p *printer) layout(ds *data.Dataset) {
 	l := ds.Layout
-	if p.quiet || l.HeaderRule == "" {
+	if p.quiet || l.HeaderRule == nil {
 		return
 	}
 	if l.Header {
-		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule)
+		fmt.Fprintf(p.w, "header:    the first row, as %s (--header no to read it as data)\n", l.HeaderRule(flagName))
 	} else {
-		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule)
+		fmt.Fprintf(p.w, "header:    none, the first row is data as %s (--header yes to take it as the header)\n", l.HeaderRule(flagName))
 	}
 	if p.labelDefault && l.LabelColumn > 0 {
 		fmt.Fprintf(p.w, "label:     column %d (%q), the last; choose another with --label NAME or --label NUMBER\n", l.LabelColumn, ds.LabelName)
 	}
 }
 
-func (p *printer) header(ds *data.Dataset, e nn.Experiment, dev string) {
+func (p *printer) header(ds *data.Dataset, e job.Experiment, dev string) {
 	p.reduction, p.restarts = e.Reduction, e.Restarts
 	if (e.BatchNorm && len(e.Hidden) > 0) || (e.Dropout > 0 && len(e.Hidden) > 0) {
 		// The loss curve is in training mode; the evaluations are not.
@@ -158,7 +159,7 @@ func (p *printer) prep(fold int, pr *data.Prep) {
 	}
 }
 
-func (p *printer) begin(rs nn.RunStart, resumedFrom string) {
+func (p *printer) begin(rs job.RunStart, resumedFrom string) {
 	p.start, p.total = rs.Step, rs.Total
 	for _, r := range rs.Records {
 		if r.HasVal {
@@ -337,7 +338,7 @@ func (p *printer) stopBar() {
 }
 
 // finish prints the last loss, the model and the evaluations.
-func (p *printer) finish(res *nn.Result, elapsed time.Duration, autoThreshold bool) {
+func (p *printer) finish(res *job.Result, elapsed time.Duration, autoThreshold bool) {
 	if !p.quiet && p.last != nil {
 		if p.minibatch {
 			p.flushEpoch(true)
@@ -448,7 +449,7 @@ func (l *jsonLog) write(rec map[string]any) {
 }
 
 // manifest writes the run's manifest, and a resumed run's earlier records.
-func (l *jsonLog) manifest(rs nn.RunStart, resumedFrom string) {
+func (l *jsonLog) manifest(rs job.RunStart, resumedFrom string) {
 	if l == nil {
 		return
 	}
@@ -508,7 +509,7 @@ func (l *jsonLog) event(kind string, fields map[string]any) {
 }
 
 // result writes the final evaluations.
-func (l *jsonLog) result(res *nn.Result) {
+func (l *jsonLog) result(res *job.Result) {
 	if l == nil {
 		return
 	}

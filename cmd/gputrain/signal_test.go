@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 )
 
 // runUntilSignal starts "gputrain train args… --log LOG" in-process, waits
@@ -77,7 +77,7 @@ func TestSignalsSaveRestarts(t *testing.T) {
 			if code != exitInterrupted || m == nil || m[2] != ckpt || m[4] != ckpt {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
-			ck, err := nn.LoadCheckpoint(ckpt)
+			ck, err := job.LoadCheckpoint(ckpt)
 			if err != nil || ck.Restarts != 3 {
 				t.Fatalf("checkpoint: %v, %+v", err, ck)
 			}
@@ -127,7 +127,7 @@ func TestInterruptWhenCheckpointFolderIsUnwritable(t *testing.T) {
 				if code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], ckpt+" could not be written") {
 					t.Fatalf("exit %d, stderr %q", code, stderr)
 				}
-				if _, err := nn.LoadCheckpoint(m[2]); err != nil {
+				if _, err := job.LoadCheckpoint(m[2]); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -161,7 +161,7 @@ func TestResumeWritesToTheFileResumed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("resuming a moved copy: exit %d: %s", code, stderr)
 	}
-	ck, err := nn.LoadCheckpoint(moved)
+	ck, err := job.LoadCheckpoint(moved)
 	if err != nil || ck.State.Step != 35 {
 		t.Fatalf("the copy was not updated to step 35: %v %+v", err, ck)
 	}
@@ -212,7 +212,7 @@ func TestInterruptInReadOnlyFolder(t *testing.T) {
 	if code != exitInterrupted || m == nil || filepath.Dir(m[2]) != tmp || !strings.Contains(m[3], "gputrain.ckpt could not be written") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if _, err := nn.LoadCheckpoint(m[2]); err != nil {
+	if _, err := job.LoadCheckpoint(m[2]); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
+	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
 
@@ -154,8 +155,8 @@ const (
 	maxSteps    = 1_000_000_000_000 // updates, and intervals counted in updates
 	maxEpochs   = 1_000_000_000
 	maxRows     = math.MaxInt32 // --batch-size, --cv: row counts
-	maxRestarts = nn.MaxRestarts
-	maxWidth    = nn.MaxWidth // a hidden layer's width
+	maxRestarts = job.MaxRestarts
+	maxWidth    = job.MaxWidth // a hidden layer's width
 )
 
 // inRange reports whether lo ≤ v ≤ hi.
@@ -164,16 +165,16 @@ func inRange(v, lo, hi int) bool { return v >= lo && v <= hi }
 // itoa formats an int.
 func itoa(v int) string { return strconv.Itoa(v) }
 
-// experiment validates the flags and turns them into an nn.Experiment.
-func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
-	var e nn.Experiment
+// experiment validates the flags and turns them into a job.Experiment.
+func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
+	var e job.Experiment
 	var err error
-	bad := func(err error) (nn.Experiment, error) { return nn.Experiment{}, usageError{err} }
+	bad := func(err error) (job.Experiment, error) { return job.Experiment{}, usageError{err} }
 	if e.Task, err = data.ParseTask(f.task); err != nil {
 		return bad(fmt.Errorf("invalid --task: %v", err))
 	}
 	if e.Hidden, err = parseHidden(f.hidden); err != nil {
-		return nn.Experiment{}, err
+		return job.Experiment{}, err
 	}
 	if e.Activation, err = nn.ParseActivation(f.activation); err != nil {
 		return bad(err)
@@ -192,10 +193,10 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (nn.Experiment, error) {
 		return bad(err)
 	}
 	if e.ClassWeight, err = parseClassWeight(f.classWeight); err != nil {
-		return nn.Experiment{}, err
+		return job.Experiment{}, err
 	}
 	if e.Threshold, e.AutoThreshold, err = parseThreshold(f.threshold); err != nil {
-		return nn.Experiment{}, err
+		return job.Experiment{}, err
 	}
 	checks := []struct {
 		ok   bool
@@ -304,10 +305,10 @@ var notCarried = map[string]bool{"quiet": true, "progress": true, "print-every":
 // resumeFlags rebuilds the flags of the run saved in ck, then applies the
 // command line's flags that may change (and checks that the others, if
 // given, agree with the checkpoint).
-func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.Writer) (*pflag.FlagSet, *trainFlags, error) {
+func resumeFlags(cmd *pflag.FlagSet, ck *job.Checkpoint, path string, stdout io.Writer) (*pflag.FlagSet, *trainFlags, error) {
 	stored, err := ck.Flags()
 	if err != nil {
-		return nil, nil, &nn.FileError{Path: path, Err: err}
+		return nil, nil, &job.FileError{Path: path, Err: err}
 	}
 	fs := newFlagSet("train", trainHelp, stdout)
 	f := &trainFlags{}
@@ -318,10 +319,10 @@ func resumeFlags(cmd *pflag.FlagSet, ck *nn.Checkpoint, path string, stdout io.W
 			continue
 		}
 		if fs.Lookup(name) == nil {
-			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
+			return nil, nil, &job.FileError{Path: path, Err: fmt.Errorf("the checkpoint's run used --%s, which this gputrain does not know", name)}
 		}
 		if err := fs.Set(name, value); err != nil {
-			return nil, nil, &nn.FileError{Path: path, Err: fmt.Errorf("damaged checkpoint: flag --%s: %v", name, err)}
+			return nil, nil, &job.FileError{Path: path, Err: fmt.Errorf("damaged checkpoint: flag --%s: %v", name, err)}
 		}
 	}
 	var conflict error
@@ -358,10 +359,10 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var ck *nn.Checkpoint
+	var ck *job.Checkpoint
 	if f.resume != "" {
 		var err error
-		if ck, err = nn.LoadCheckpoint(f.resume); err != nil {
+		if ck, err = job.LoadCheckpoint(f.resume); err != nil {
 			return err
 		}
 		if fs, f, err = resumeFlags(fs, ck, f.resume, stdout); err != nil {
@@ -448,8 +449,8 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	p.labelDefault = f.label == "" && f.labels == ""
 	p.preset = preset
 	p.header(ds, exp, dev.Describe())
-	hooks := nn.Hooks{
-		Start: func(rs nn.RunStart) {
+	hooks := job.Hooks{
+		Start: func(rs job.RunStart) {
 			p.begin(rs, f.resume)
 			log.manifest(rs, f.resume)
 		},
@@ -460,7 +461,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		},
 		Fold: p.fold,
 		Prep: p.prep,
-		Checkpoint: func(c *nn.Checkpoint) error {
+		Checkpoint: func(c *job.Checkpoint) error {
 			if err := c.Save(ckPath); err != nil {
 				return err
 			}
@@ -470,19 +471,19 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		},
 	}
 	start := time.Now()
-	res, err := nn.RunExperimentContext(ctx, dev, ds, exp, hooks)
+	res, err := job.RunExperimentContext(ctx, dev, ds, exp, hooks)
 	if err != nil {
 		p.stopBar()
-		var ie *nn.InterruptedError
+		var ie *job.InterruptedError
 		if errors.As(err, &ie) {
 			return interrupted(ie, ckPath, exp.CV >= 2, log)
 		}
-		log.event("error", map[string]any{"error": oneLine(err.Error())})
+		log.event("error", map[string]any{"error": errText(err)})
 		var se *data.SplitError
 		if errors.As(err, &se) {
 			return splitFlagError(fs, se)
 		}
-		var re *nn.ResumeError
+		var re *job.ResumeError
 		if errors.As(err, &re) {
 			return usageError{fmt.Errorf("--resume %s: %v", f.resume, err)}
 		}
@@ -519,7 +520,7 @@ func splitFlagError(fs *pflag.FlagSet, se *data.SplitError) error {
 
 // interrupted saves the checkpoint of a stopped run and returns the
 // one-line message saying how to continue it.
-func interrupted(ie *nn.InterruptedError, path string, cv bool, log *jsonLog) error {
+func interrupted(ie *job.InterruptedError, path string, cv bool, log *jsonLog) error {
 	log.event("interrupted", map[string]any{"step": ie.Step, "checkpoint": path})
 	if ie.Checkpoint == nil {
 		why := "the run's state could not be read back from the device"

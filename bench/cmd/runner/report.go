@@ -14,7 +14,7 @@ import (
 // Loss agreement tolerances (relative to gputrain's loss).
 const (
 	checkTol = 1e-4 // after 2 steps: same data, init and batch order
-	finalTol = 1e-3 // at the end of the run (the criterion)
+	finalTol = 1e-3 // at the end of the run (what the suite asks of every implementation)
 )
 
 // caseResult holds every measurement of one workload or kernel.

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"context"
@@ -12,10 +12,11 @@ import (
 
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // sameBits reports the first parameter that differs bit for bit.
-func sameBits(a, b Params) error {
+func sameBits(a, b nn.Params) error {
 	for l := range a.W {
 		for _, pair := range [][2][]float32{{a.W[l], b.W[l]}, {a.B[l], b.B[l]}} {
 			for i := range pair[0] {
@@ -67,22 +68,22 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	}
 	type tc struct {
 		name  string
-		opt   OptimConfig
+		opt   nn.OptimConfig
 		batch int
 		n     int // stop after n of 2n updates
 		more  func(*Experiment)
 	}
-	adam := OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	adam := nn.OptimConfig{Kind: nn.Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	var cases []tc
 	for _, dropout := range []float64{0, 0.3} {
 		d := dropout
 		withDropout := func(e *Experiment) { e.Dropout = d }
 		cases = append(cases,
-			tc{fmt.Sprintf("gd/dropout%v", d), OptimConfig{Kind: GD, LR: 1e-4}, 0, 12, withDropout},
+			tc{fmt.Sprintf("gd/dropout%v", d), nn.OptimConfig{Kind: nn.GD, LR: 1e-4}, 0, 12, withDropout},
 			// 1055 rows in batches of 100: 11 per epoch; stopping at 16 is
 			// inside epoch 2 and the resumed part crosses into epoch 3.
-			tc{fmt.Sprintf("sgd/dropout%v", d), OptimConfig{Kind: SGD, LR: 1e-3}, 100, 16, withDropout},
-			tc{fmt.Sprintf("momentum/dropout%v", d), OptimConfig{Kind: Momentum, LR: 1e-3, Momentum: 0.9}, 100, 16, withDropout},
+			tc{fmt.Sprintf("sgd/dropout%v", d), nn.OptimConfig{Kind: nn.SGD, LR: 1e-3}, 100, 16, withDropout},
+			tc{fmt.Sprintf("momentum/dropout%v", d), nn.OptimConfig{Kind: nn.Momentum, LR: 1e-3, Momentum: 0.9}, 100, 16, withDropout},
 			tc{fmt.Sprintf("adam/dropout%v", d), adam, 100, 16, withDropout},
 			tc{fmt.Sprintf("adam-full-batch/dropout%v", d), adam, 0, 12, withDropout},
 		)
@@ -90,19 +91,19 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	cases = append(cases,
 		// Stopping exactly at an epoch boundary: the resumed run draws the
 		// next epoch's order from the saved generator.
-		tc{"sgd/epoch-boundary", OptimConfig{Kind: SGD, LR: 1e-3}, 100, 11, nil},
+		tc{"sgd/epoch-boundary", nn.OptimConfig{Kind: nn.SGD, LR: 1e-3}, 100, 11, nil},
 		tc{"everything", adam, 64, 25, func(e *Experiment) {
 			e.Dropout, e.ClassWeight, e.ValSplit = 0.2, "balanced", 0.2
-			e.Schedule = Schedule{Kind: CosineLR, Warmup: 5}
+			e.Schedule = nn.Schedule{Kind: nn.CosineLR, Warmup: 5}
 			e.RecordEvery = 7
-			e.EarlyStopping = EarlyStopping{Patience: 100, RestoreBest: true}
+			e.EarlyStopping = nn.EarlyStopping{Patience: 100, RestoreBest: true}
 			e.Optim.WeightDecay = 1e-3
 		}},
 	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := workshop(3)
-			e.Optim, e.BatchSize, e.Steps, e.Reduction = c.opt, c.batch, 2*c.n, Mean
+			e.Optim, e.BatchSize, e.Steps, e.Reduction = c.opt, c.batch, 2*c.n, nn.Mean
 			if c.more != nil {
 				c.more(&e)
 			}
@@ -171,10 +172,10 @@ func TestResumeRestartsIsBitIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := workshop(5)
-	e.Restarts, e.BatchNorm, e.BatchSize, e.Steps, e.Reduction = 3, true, 100, 30, Mean
-	e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	e.Restarts, e.BatchNorm, e.BatchSize, e.Steps, e.Reduction = 3, true, 100, 30, nn.Mean
+	e.Optim = nn.OptimConfig{Kind: nn.Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	e.ValSplit, e.RecordEvery = 0.2, 4
-	e.EarlyStopping = EarlyStopping{Patience: 100, RestoreBest: true}
+	e.EarlyStopping = nn.EarlyStopping{Patience: 100, RestoreBest: true}
 	straight, err := RunExperiment(cpu.New(), ds, e, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestResumeRestartsIsBitIdentical(t *testing.T) {
 	if ck.Restarts != 3 {
 		t.Fatalf("checkpoint holds %d networks, want 3", ck.Restarts)
 	}
-	if err := ck.State.Params.checkShapes(ck.Model.Arch, 3); err != nil {
+	if err := ck.State.Params.CheckShapes(ck.Model.Arch, 3); err != nil {
 		t.Fatal(err)
 	}
 	e.Resume = ck

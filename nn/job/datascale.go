@@ -1,10 +1,11 @@
-package nn
+package job
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/internal/advice"
 )
 
 // Training runs in float32, where the square of a value beyond about
@@ -93,14 +94,16 @@ func (c columnScale) check(source string) error {
 }
 
 // hint blames a divergence on the data's scale when it is large, instead
-// of on the learning rate.
-func (c columnScale) hint() string {
+// of on the learning rate (nil when it is not).
+func (c columnScale) hint() advice.Text {
 	if !(c.largest > largeData) {
-		return ""
+		return nil
 	}
-	fix := "rescale it"
-	if !c.label {
-		fix = "rescale it, or standardise the features (--standardize)"
+	return func(name advice.Namer) string {
+		fix := "rescale it"
+		if !c.label {
+			fix += ", or " + name(advice.Standardize)
+		}
+		return fmt.Sprintf("the data's scale is the likely cause, not the learning rate: %s reaches %.3g as trained on; %s", c.what(), c.largest, fix)
 	}
-	return fmt.Sprintf("the data's scale is the likely cause, not the learning rate: %s reaches %.3g as trained on; %s", c.what(), c.largest, fix)
 }

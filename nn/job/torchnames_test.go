@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"reflect"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // stateDict builds tensors named as given: a name ending in "weight" of a
@@ -95,7 +96,7 @@ func TestRenameTorchStateDict(t *testing.T) {
 // tensor as the file does, even where the file's name is another tensor's
 // gputrain name.
 func TestParamsFromStateDict(t *testing.T) {
-	arch := Arch{Inputs: 2, Hidden: []int{3, 1}, Outputs: 1}
+	arch := nn.Arch{Inputs: 2, Hidden: []int{3, 1}, Outputs: 1}
 	tensors := map[string]safetensors.Tensor{
 		"layers.0.weight": {Shape: []int{3, 2}, F32: []float32{1, 2, 3, 4, 5, 6}},
 		"layers.0.bias":   {Shape: []int{3}, F32: []float32{7, 8, 9}},
@@ -122,7 +123,7 @@ func TestParamsFromStateDict(t *testing.T) {
 	for _, n := range bnOf("1.") {
 		bn[n] = safetensors.Tensor{Shape: []int{3}, F32: make([]float32, 3)}
 	}
-	if _, err := paramsFromStateDict(Arch{Inputs: 2, Outputs: 3}, bn); err == nil || !strings.Contains(err.Error(), "add --batch-norm") {
+	if _, err := paramsFromStateDict(nn.Arch{Inputs: 2, Outputs: 3}, bn); err == nil || !strings.Contains(err.Error(), "add batch normalisation") {
 		t.Errorf("batch norm for a network without: err %v", err)
 	}
 }
@@ -140,7 +141,7 @@ func FuzzStateDict(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	archs := []Arch{{Inputs: 2, Hidden: []int{1}, Outputs: 1, BatchNorm: true}, {Inputs: 1, Outputs: 1}}
+	archs := []nn.Arch{{Inputs: 2, Hidden: []int{1}, Outputs: 1, BatchNorm: true}, {Inputs: 1, Outputs: 1}}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := safetensors.Decode(b)
 		if err != nil {

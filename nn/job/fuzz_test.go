@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // smallFiles trains a tiny network on a few biodeg rows and returns a model
@@ -24,10 +25,10 @@ func smallFiles(tb testing.TB) (model, checkpoint []byte) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := Experiment{Task: data.TaskAuto, Hidden: []int{2}, Activation: 1, Init: InitNormal,
-		Optim:     OptimConfig{Kind: Adam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
-		BatchSize: 5, Steps: 6, Reduction: Mean, Seed: 1, Standardize: true, ValSplit: 0.2, Threshold: 0.5,
-		RecordEvery: 2, EarlyStopping: EarlyStopping{Patience: 5, RestoreBest: true}, CheckpointEvery: 3}
+	e := Experiment{Task: data.TaskAuto, Hidden: []int{2}, Activation: 1, Init: nn.InitNormal,
+		Optim:     nn.OptimConfig{Kind: nn.Adam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+		BatchSize: 5, Steps: 6, Reduction: nn.Mean, Seed: 1, Standardize: true, ValSplit: 0.2, Threshold: 0.5,
+		RecordEvery: 2, EarlyStopping: nn.EarlyStopping{Patience: 5, RestoreBest: true}, CheckpointEvery: 3}
 	res, err := RunExperiment(cpu.New(), ds, e, nil, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -68,7 +69,7 @@ func FuzzDecodeModel(f *testing.F) {
 		if err != nil || m.Arch.ParamCount() > 1<<12 {
 			return
 		}
-		if _, err := Infer(cpu.New(), m.Arch, m.Params, make([]float32, 2*m.Arch.Inputs), 2); err != nil {
+		if _, err := nn.Infer(cpu.New(), m.Arch, m.Params, make([]float32, 2*m.Arch.Inputs), 2); err != nil {
 			t.Fatalf("a decoded model does not run: %v", err)
 		}
 	})
@@ -92,8 +93,8 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		if arch.ParamCount() > 1<<12 || n*(arch.Inputs+arch.Outputs) > 1<<12 {
 			return
 		}
-		cfg := TrainConfig{Arch: arch, Optim: OptimConfig{Kind: c.Optimizer, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
-			Steps: c.State.Step + 1, Reduction: Mean, Resume: c.State, CheckEvery: 2}
+		cfg := nn.TrainConfig{Arch: arch, Optim: nn.OptimConfig{Kind: c.Optimizer, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+			Steps: c.State.Step + 1, Reduction: nn.Mean, Resume: c.State, CheckEvery: 2}
 		if c.State.Perm != nil {
 			cfg.BatchSize = max(1, n/2)
 		}
@@ -101,7 +102,7 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		if arch.Outputs > 1 {
 			y = y[:n] // class indices
 		}
-		tr, err := NewTrainer(cpu.New(), cfg, make([]float32, n*arch.Inputs), y, n)
+		tr, err := nn.NewTrainer(cpu.New(), cfg, make([]float32, n*arch.Inputs), y, n)
 		checkOneLine(t, err)
 		if err != nil {
 			return
@@ -132,7 +133,7 @@ func TestDamagedCheckpoints(t *testing.T) {
 		_, err := decodeCheckpoint(b)
 		checkOneLine(t, err)
 	}
-	if _, err := decodeModel(checkpoint); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := decodeModel(checkpoint); err == nil || !strings.Contains(err.Error(), "a resumed training run") {
 		t.Errorf("a checkpoint given as a model: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // penguinish returns a small table like the Palmer penguins: three species
@@ -37,9 +38,9 @@ func penguinish(t *testing.T) *data.Dataset {
 
 func prepExperiment() Experiment {
 	return Experiment{
-		Task: data.TaskAuto, Hidden: []int{8}, Activation: device.Tanh, Init: InitGlorot,
-		Optim: OptimConfig{Kind: Adam, LR: 3e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, Steps: 300,
-		Reduction: Mean, Seed: 3, Standardize: true, Threshold: 0.5, ValSplit: 0.25,
+		Task: data.TaskAuto, Hidden: []int{8}, Activation: device.Tanh, Init: nn.InitGlorot,
+		Optim: nn.OptimConfig{Kind: nn.Adam, LR: 3e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, Steps: 300,
+		Reduction: nn.Mean, Seed: 3, Standardize: true, Threshold: 0.5, ValSplit: 0.25,
 		Prep: &data.PrepConfig{MissingIndicator: true},
 	}
 }
@@ -87,7 +88,7 @@ func TestPrepModelRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := matrix32(in, allRowsOf(in))
-		out, err := Infer(cpu.New(), m.Arch, m.Params, x, in.Rows())
+		out, err := nn.Infer(cpu.New(), m.Arch, m.Params, x, in.Rows())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"strings"
@@ -7,6 +7,7 @@ import (
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // verifyCases are configurations "gputrain verify" is checked with: every
@@ -18,17 +19,17 @@ var verifyCases = []struct {
 }{
 	{"gd", func(e *Experiment) {}},
 	{"adam-minibatch-dropout", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3}
-		e.BatchSize, e.Dropout, e.Reduction = 64, 0.2, Mean
+		e.Optim = nn.OptimConfig{Kind: nn.Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3}
+		e.BatchSize, e.Dropout, e.Reduction = 64, 0.2, nn.Mean
 	}},
 	{"momentum-relu-two-layers", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: Momentum, LR: 1e-2, Momentum: 0.9}
-		e.BatchSize, e.Reduction, e.Hidden, e.Activation = 32, Mean, []int{16, 8}, device.ReLU
+		e.Optim = nn.OptimConfig{Kind: nn.Momentum, LR: 1e-2, Momentum: 0.9}
+		e.BatchSize, e.Reduction, e.Hidden, e.Activation = 32, nn.Mean, []int{16, 8}, device.ReLU
 	}},
 	{"sgd-class-weights-cosine", func(e *Experiment) {
-		e.Optim = OptimConfig{Kind: SGD, LR: 1e-2}
-		e.BatchSize, e.Reduction, e.ClassWeight = 32, Mean, "balanced"
-		e.Schedule = Schedule{Kind: CosineLR, Warmup: 5}
+		e.Optim = nn.OptimConfig{Kind: nn.SGD, LR: 1e-2}
+		e.BatchSize, e.Reduction, e.ClassWeight = 32, nn.Mean, "balanced"
+		e.Schedule = nn.Schedule{Kind: nn.CosineLR, Warmup: 5}
 	}},
 }
 
@@ -41,11 +42,11 @@ func TestVerifyCPUMatchesFloat64Reference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Verify([]device.Device{cpu.New()}, cfg, x, y, n, DefaultTolerance)
+		res, err := nn.Verify([]device.Device{cpu.New()}, cfg, x, y, n, nn.DefaultTolerance)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res) != 1 || res[0].Baseline != ReferenceName || len(res[0].Diffs) != 2*cfg.Arch.Layers() {
+		if len(res) != 1 || res[0].Baseline != nn.ReferenceName || len(res[0].Diffs) != 2*cfg.Arch.Layers() {
 			t.Fatalf("%s: comparisons %+v", c.name, res)
 		}
 		for _, d := range res[0].Diffs {
@@ -75,7 +76,7 @@ func TestVerifyCatchesAWrongDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Verify([]device.Device{cpu.New(), skewedDevice{cpu.New()}}, cfg, x, y, n, DefaultTolerance)
+	res, err := nn.Verify([]device.Device{cpu.New(), skewedDevice{cpu.New()}}, cfg, x, y, n, nn.DefaultTolerance)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // scaleData is 100 rows of two features in [0, 1) and a regression label
@@ -18,7 +19,7 @@ func scaleData(t *testing.T, bScale, labelScale float64) *data.Dataset {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("a,b,price\n")
-	rng := NewRand(3, 99)
+	rng := nn.NewRand(3, 99)
 	for range 100 {
 		fmt.Fprintf(&b, "%g,%g,%g\n", rng.Float64(), rng.Float64()*bScale, rng.Float64()*labelScale)
 	}
@@ -30,8 +31,8 @@ func scaleData(t *testing.T, bScale, labelScale float64) *data.Dataset {
 }
 
 func regression(lr float64, standardize bool) Experiment {
-	return Experiment{Task: data.TaskRegression, Hidden: []int{8}, Activation: device.ReLU, Init: InitNormal,
-		Optim: OptimConfig{Kind: GD, LR: lr}, Steps: 50, Reduction: Sum, Seed: 1, Standardize: standardize}
+	return Experiment{Task: data.TaskRegression, Hidden: []int{8}, Activation: device.ReLU, Init: nn.InitNormal,
+		Optim: nn.OptimConfig{Kind: nn.GD, LR: lr}, Steps: 50, Reduction: nn.Sum, Seed: 1, Standardize: standardize}
 }
 
 // TestDataScale tells data whose scale float32 training cannot hold
@@ -51,13 +52,13 @@ func TestDataScale(t *testing.T) {
 		{"labels near 1e30", scaleData(t, 1, 1e30), regression(1e-4, true), `the label column "price" holds values up to`, ""},
 		{"labels near 1e8", scaleData(t, 1, 1e8), regression(1e-2, true), "", `the data's scale is the likely cause, not the learning rate: the label column "price" reaches`},
 		{"raw feature near 1e6", scaleData(t, 1e6, 1), regression(1e-2, false), "", `column "b" reaches`},
-		{"learning rate", scaleData(t, 1, 1), regression(10, true), "", "try a smaller --lr"},
+		{"learning rate", scaleData(t, 1, 1), regression(10, true), "", "try a smaller learning rate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := RunExperiment(cpu.New(), c.ds, c.e, nil, nil)
 			var de *data.Error
-			var dv *DivergenceError
+			var dv *nn.DivergenceError
 			switch {
 			case c.refused != "":
 				if !errors.As(err, &de) || !strings.Contains(err.Error(), c.refused) {
@@ -72,8 +73,8 @@ func TestDataScale(t *testing.T) {
 
 // TestCheckFinite plants a NaN and an Inf in a model's parameters.
 func TestCheckFinite(t *testing.T) {
-	m := &Model{Arch: Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}}
-	m.Params = InitParams(m.Arch, InitNormal, 1)
+	m := &Model{Arch: nn.Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}}
+	m.Params = nn.InitParams(m.Arch, nn.InitNormal, 1)
 	if err := m.CheckFinite(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // TestCrossValidationHoldsOutEachFold checks that every fold is scored by
@@ -31,8 +32,8 @@ func TestCrossValidationHoldsOutEachFold(t *testing.T) {
 	}
 	const k = 3
 	e := Experiment{
-		Task: data.TaskRegression, Init: InitGlorot, Optim: OptimConfig{Kind: GD, LR: 0.25},
-		Steps: 200, Reduction: Mean, Seed: 5, CV: k,
+		Task: data.TaskRegression, Init: nn.InitGlorot, Optim: nn.OptimConfig{Kind: nn.GD, LR: 0.25},
+		Steps: 200, Reduction: nn.Mean, Seed: 5, CV: k,
 	}
 	res, err := RunExperiment(cpu.New(), ds, e, nil, nil)
 	if err != nil {

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // torchActivations are the PyTorch modules of the activations.
@@ -16,7 +17,7 @@ var torchActivations = map[device.Activation]string{
 // SequentialCode is the PyTorch module computing arch's network (logits):
 // for each hidden layer Linear, BatchNorm1d (with batch normalisation) and
 // the activation, then the output Linear.
-func SequentialCode(arch Arch) string {
+func SequentialCode(arch nn.Arch) string {
 	sizes := arch.Sizes()
 	var mods []string
 	for l := 0; l < arch.Layers(); l++ {
@@ -37,7 +38,7 @@ func SequentialCode(arch Arch) string {
 // that load_state_dict takes them as they are. BatchNorm1d's
 // num_batches_tracked is written as 0: with its fixed momentum PyTorch
 // does not use it, but a strict load wants it.
-func SequentialTensors(arch Arch, p Params) map[string]safetensors.Tensor {
+func SequentialTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor {
 	named := ParamTensors(arch, p)
 	out := map[string]safetensors.Tensor{}
 	per := 2 // modules per hidden layer: Linear, activation

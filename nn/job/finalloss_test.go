@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // TestFinalLossIsTrainingMode runs N and N+1 full-batch updates with batch
@@ -19,8 +20,8 @@ func TestFinalLossIsTrainingMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := workshop(2)
-	e.BatchNorm, e.Dropout, e.Reduction = true, 0.3, Mean
-	e.Optim = OptimConfig{Kind: Adam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	e.BatchNorm, e.Dropout, e.Reduction = true, 0.3, nn.Mean
+	e.Optim = nn.OptimConfig{Kind: nn.Adam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	const n = 20
 	runs := make([]*Result, 2)
 	for k := range runs {

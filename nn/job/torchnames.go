@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"cmp"
@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // torchModule is one numbered module of a PyTorch state_dict: the tensors
@@ -121,19 +123,21 @@ func renameTorchStateDict(tensors map[string]safetensors.Tensor) (map[string]saf
 
 // paramsFromStateDict reads parameters for arch from a PyTorch state_dict
 // (see renameTorchStateDict). Messages name tensors as the file does.
-func paramsFromStateDict(arch Arch, tensors map[string]safetensors.Tensor) (Params, error) {
+func paramsFromStateDict(arch nn.Arch, tensors map[string]safetensors.Tensor) (nn.Params, error) {
 	tensors, from, err := renameTorchStateDict(tensors)
 	if err != nil {
-		return Params{}, err
+		return nn.Params{}, err
 	}
 	for _, name := range slices.Sorted(maps.Keys(tensors)) {
 		if strings.HasPrefix(name, "bn.") && !arch.BatchNorm {
-			return Params{}, fmt.Errorf("the file has batch normalisation (%q) but the network %s has none: add --batch-norm", from[name], arch)
+			return nn.Params{}, advice.New(func(n advice.Namer) string {
+				return fmt.Sprintf("the file has batch normalisation (%q) but the network %s has none: add %s", from[name], arch, n(advice.BatchNorm))
+			})
 		}
 	}
 	p, err := ParamsFromTensors(arch, tensors)
 	if err != nil {
-		return Params{}, errors.New(inFileNames(err.Error(), from))
+		return nn.Params{}, errors.New(inFileNames(err.Error(), from))
 	}
 	return p, nil
 }

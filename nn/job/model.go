@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"encoding/json"
@@ -11,8 +11,10 @@ import (
 
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // FormatTag identifies gputrain model files in their safetensors metadata.
@@ -23,8 +25,8 @@ const FormatTag = "gputrain-model/1"
 // training rows, the task and its class labels, and a record of how it was
 // made.
 type Model struct {
-	Arch     Arch
-	Params   Params
+	Arch     nn.Arch
+	Params   nn.Params
 	Task     data.Task
 	Classes  []string     // class labels by index (classification)
 	Features []string     // feature names in input order
@@ -42,16 +44,6 @@ type archJSON struct {
 	Activation string `json:"activation"`
 	Loss       string `json:"loss"`
 	BatchNorm  bool   `json:"batch_norm,omitempty"`
-}
-
-// ParseActivation checks an --activation value.
-func ParseActivation(s string) (device.Activation, error) {
-	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
-		if a.String() == s {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("invalid --activation %q: want tanh, relu, sigmoid or identity", s)
 }
 
 func parseLoss(s string) (device.Loss, error) {
@@ -74,7 +66,7 @@ func bnNames(l int) [4]string {
 // that files can be exchanged with other frameworks; batch normalisation's
 // tensors are "bn.L.weight", "bn.L.bias", "bn.L.running_mean" and
 // "bn.L.running_var".
-func ParamTensors(arch Arch, p Params) map[string]safetensors.Tensor {
+func ParamTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor {
 	sizes := arch.Sizes()
 	out := map[string]safetensors.Tensor{}
 	for l := range p.W {
@@ -98,25 +90,25 @@ func ParamTensors(arch Arch, p Params) map[string]safetensors.Tensor {
 
 // ParamsFromTensors reads parameters for arch from PyTorch-named tensors
 // (see ParamTensors), F32 or F64.
-func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params, error) {
+func ParamsFromTensors(arch nn.Arch, tensors map[string]safetensors.Tensor) (nn.Params, error) {
 	sizes := arch.Sizes()
-	var p Params
+	var p nn.Params
 	for l := 0; l < arch.Layers(); l++ {
 		in, o := sizes[l], sizes[l+1]
 		wName, bName := fmt.Sprintf("layers.%d.weight", l), fmt.Sprintf("layers.%d.bias", l)
 		wt, ok := tensors[wName]
 		if !ok {
-			return Params{}, fmt.Errorf("no tensor %q (the network %s needs layers.0 … layers.%d)", wName, arch, arch.Layers()-1)
+			return nn.Params{}, fmt.Errorf("no tensor %q (the network %s needs layers.0 … layers.%d)", wName, arch, arch.Layers()-1)
 		}
 		bt, ok := tensors[bName]
 		if !ok {
-			return Params{}, fmt.Errorf("no tensor %q", bName)
+			return nn.Params{}, fmt.Errorf("no tensor %q", bName)
 		}
 		if len(wt.Shape) != 2 || wt.Shape[0] != o || wt.Shape[1] != in {
-			return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d %d] for %s", wName, wt.Shape, o, in, arch)
+			return nn.Params{}, fmt.Errorf("tensor %q has shape %v, want [%d %d] for %s", wName, wt.Shape, o, in, arch)
 		}
 		if len(bt.Shape) != 1 || bt.Shape[0] != o {
-			return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", bName, bt.Shape, o)
+			return nn.Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", bName, bt.Shape, o)
 		}
 		src := wt.Float32s()
 		w := make([]float32, in*o)
@@ -132,10 +124,10 @@ func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params
 			for i, name := range bnNames(l) {
 				t, ok := tensors[name]
 				if !ok {
-					return Params{}, fmt.Errorf("no tensor %q (the network %s has batch normalisation)", name, arch)
+					return nn.Params{}, fmt.Errorf("no tensor %q (the network %s has batch normalisation)", name, arch)
 				}
 				if len(t.Shape) != 1 || t.Shape[0] != o {
-					return Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", name, t.Shape, o)
+					return nn.Params{}, fmt.Errorf("tensor %q has shape %v, want [%d]", name, t.Shape, o)
 				}
 				vs[i] = append([]float32(nil), t.Float32s()...)
 			}
@@ -144,7 +136,7 @@ func ParamsFromTensors(arch Arch, tensors map[string]safetensors.Tensor) (Params
 		}
 	}
 	if _, ok := tensors[fmt.Sprintf("layers.%d.weight", arch.Layers())]; ok {
-		return Params{}, fmt.Errorf("the file has more layers than the network %s", arch)
+		return nn.Params{}, fmt.Errorf("the file has more layers than the network %s", arch)
 	}
 	return p, nil
 }
@@ -226,7 +218,9 @@ func decodeModel(b []byte) (*Model, error) {
 	switch f.Metadata["format"] {
 	case FormatTag:
 	case CheckpointFormatTag:
-		return nil, fmt.Errorf("not a gputrain model but a training checkpoint: continue it with \"gputrain train --resume FILE\" (its --out is the model)")
+		return nil, advice.New(func(name advice.Namer) string {
+			return fmt.Sprintf("not a gputrain model but a training checkpoint: continue it with %s (%s is the model)", name(advice.Resume), name(advice.Output))
+		})
 	default:
 		return nil, fmt.Errorf("not a gputrain model: its metadata has no %q format tag", FormatTag)
 	}
@@ -257,9 +251,9 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 			return nil, fmt.Errorf("arch %+v", a)
 		}
 	}
-	m.Arch = Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
+	m.Arch = nn.Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
 	var err error
-	if m.Arch.Activation, err = ParseActivation(a.Activation); err != nil {
+	if m.Arch.Activation, err = nn.ParseActivation(a.Activation); err != nil {
 		return nil, err
 	}
 	if m.Arch.Loss, err = parseLoss(a.Loss); err != nil {
@@ -331,18 +325,18 @@ const maxWidth = 1 << 20
 // (--init-from): a PyTorch state_dict of Linear and BatchNorm1d layers, F32
 // or F64, named as nn.Sequential names them or as ParamTensors writes (see
 // renameTorchStateDict).
-func LoadParams(path string, arch Arch) (Params, error) {
+func LoadParams(path string, arch nn.Arch) (nn.Params, error) {
 	b, err := readFile(path)
 	if err != nil {
-		return Params{}, err
+		return nn.Params{}, err
 	}
 	f, err := safetensors.Decode(b)
 	if err != nil {
-		return Params{}, &FileError{Path: path, Err: err}
+		return nn.Params{}, &FileError{Path: path, Err: err}
 	}
 	p, err := paramsFromStateDict(arch, f.Tensors)
 	if err != nil {
-		return Params{}, &FileError{Path: path, Err: err}
+		return nn.Params{}, &FileError{Path: path, Err: err}
 	}
 	return p, nil
 }

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"reflect"
@@ -7,18 +7,19 @@ import (
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // TestSequentialTensorsRoundTrip writes parameters as an nn.Sequential
 // state_dict and reads them back with the --init-from reader, written
 // independently from PyTorch's naming rules: they must be the same.
 func TestSequentialTensorsRoundTrip(t *testing.T) {
-	for _, arch := range []Arch{
+	for _, arch := range []nn.Arch{
 		{Inputs: 5, Hidden: []int{4, 3}, Outputs: 2, Activation: device.ReLU, Loss: device.SoftmaxCE, BatchNorm: true},
 		{Inputs: 3, Hidden: []int{6}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic},
 		{Inputs: 4, Outputs: 1, Activation: device.Tanh, Loss: device.MSE},
 	} {
-		p := InitParams(arch, InitGlorot, 7)
+		p := nn.InitParams(arch, nn.InitGlorot, 7)
 		if arch.BatchNorm {
 			for l := range p.RunMean {
 				for j := range p.RunMean[l] {
@@ -42,12 +43,12 @@ func TestSequentialTensorsRoundTrip(t *testing.T) {
 			t.Fatalf("%s: read back %+v, wrote %+v", arch, got, p)
 		}
 	}
-	code := SequentialCode(Arch{Inputs: 5, Hidden: []int{4}, Outputs: 2, Activation: device.ReLU, BatchNorm: true})
+	code := SequentialCode(nn.Arch{Inputs: 5, Hidden: []int{4}, Outputs: 2, Activation: device.ReLU, BatchNorm: true})
 	want := "torch.nn.Sequential(\n    torch.nn.Linear(5, 4),\n    torch.nn.BatchNorm1d(4),\n    torch.nn.ReLU(),\n    torch.nn.Linear(4, 2),\n)"
 	if code != want {
 		t.Fatalf("code:\n%s\nwant:\n%s", code, want)
 	}
-	if strings.Contains(SequentialCode(Arch{Inputs: 2, Outputs: 1}), "Identity") {
+	if strings.Contains(SequentialCode(nn.Arch{Inputs: 2, Outputs: 1}), "Identity") {
 		t.Fatal("a network without hidden layers has no activation")
 	}
 }

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"github.com/gputrain/gputrain/cpu"
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // Workshop is the reference experiment's configuration: 41 → 20 (tanh) → 1
@@ -16,13 +17,13 @@ import (
 // data's own (the embedded raw data standardised over all rows).
 func workshop(seed uint64) Experiment {
 	return Experiment{
-		Task: data.TaskBinary, Hidden: []int{20}, Activation: device.Tanh, Init: InitNormal,
-		Optim: OptimConfig{Kind: GD, LR: 1e-4}, Steps: 3000, Reduction: Sum, Seed: seed,
+		Task: data.TaskBinary, Hidden: []int{20}, Activation: device.Tanh, Init: nn.InitNormal,
+		Optim: nn.OptimConfig{Kind: nn.GD, LR: 1e-4}, Steps: 3000, Reduction: nn.Sum, Seed: seed,
 		Standardize: true, Threshold: 0.5,
 	}
 }
 
-func metric(ev Evaluation, name string) float64 {
+func metric(ev nn.Evaluation, name string) float64 {
 	for _, v := range ev.Metrics {
 		if v.Name == name {
 			return v.Value
@@ -113,7 +114,7 @@ func TestWorkshopTestAccuracy(t *testing.T) {
 // workshop's N(0, 1) weights fit biodeg almost as well without them).
 func checkBiasesTrained(t *testing.T, seed int, m *Model) {
 	t.Helper()
-	init := InitParams(m.Arch, InitNormal, uint64(seed))
+	init := nn.InitParams(m.Arch, nn.InitNormal, uint64(seed))
 	for l, b := range m.Params.B {
 		var moved float64
 		for j := range b {

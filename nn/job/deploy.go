@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"strconv"
@@ -40,7 +40,3 @@ func (m *Model) Decide(prob []float64, threshold float64) int {
 	}
 	return -1
 }
-
-// BatchNormEps is the ε batch normalisation adds to the variance, for
-// exporting the layers to other frameworks.
-const BatchNormEps = bnEps

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/safetensors"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // damage is one change to a valid file and the error it must cause.
@@ -59,8 +60,8 @@ func applyDamage(t *testing.T, b []byte, decode func([]byte) error, cases []dama
 
 // bnModel is a small binary model with batch normalisation and a scaler.
 func bnModel(t *testing.T) []byte {
-	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic, BatchNorm: true}
-	m := &Model{Arch: arch, Params: InitParams(arch, InitGlorot, 1), Task: data.TaskBinary, Classes: []string{"a", "b"},
+	arch := nn.Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic, BatchNorm: true}
+	m := &Model{Arch: arch, Params: nn.InitParams(arch, nn.InitGlorot, 1), Task: data.TaskBinary, Classes: []string{"a", "b"},
 		Features: []string{"f1", "f2"}, Label: "y", Scaler: &data.Scaler{Mean: []float64{1, 2}, Scale: []float64{3, 4}}}
 	b, err := m.marshal()
 	if err != nil {
@@ -83,7 +84,7 @@ var modelDamage = []damage{
 	{"too deep", setMeta("arch", `{"inputs":2,"hidden":[`+strings.Repeat("1,", 1<<20)+`1],"outputs":1,"activation":"tanh","loss":"logistic"}`), "arch {"},
 	{"empty hidden layer", setMeta("arch", `{"inputs":2,"hidden":[0],"outputs":1,"activation":"tanh","loss":"logistic"}`), "arch {"},
 	{"too wide hidden layer", setMeta("arch", `{"inputs":2,"hidden":[1048577],"outputs":1,"activation":"tanh","loss":"logistic"}`), "arch {"},
-	{"unknown activation", setMeta("arch", `{"inputs":2,"hidden":[3],"outputs":1,"activation":"swish","loss":"logistic"}`), `invalid --activation "swish"`},
+	{"unknown activation", setMeta("arch", `{"inputs":2,"hidden":[3],"outputs":1,"activation":"swish","loss":"logistic"}`), `invalid activation "swish"`},
 	{"unknown loss", setMeta("arch", `{"inputs":2,"hidden":[3],"outputs":1,"activation":"tanh","loss":"hinge"}`), `unknown loss "hinge"`},
 	{"unknown task", setMeta("task", "ranking"), `unknown task "ranking"`},
 	{"task auto", setMeta("task", "auto"), `task "auto"`},
@@ -133,11 +134,11 @@ func TestDecodeModelErrors(t *testing.T) {
 
 func TestLoadParamsErrors(t *testing.T) {
 	dir := t.TempDir()
-	arch := Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	arch := nn.Arch{Inputs: 2, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
 	garbage, wrong := filepath.Join(dir, "garbage.safetensors"), filepath.Join(dir, "wrong.safetensors")
 	os.WriteFile(garbage, []byte("not tensors"), 0o644)
-	other := Arch{Inputs: 3, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
-	b, err := safetensors.Encode(safetensors.File{Tensors: ParamTensors(other, InitParams(other, InitGlorot, 1))})
+	other := nn.Arch{Inputs: 3, Hidden: []int{3}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	b, err := safetensors.Encode(safetensors.File{Tensors: ParamTensors(other, nn.InitParams(other, nn.InitGlorot, 1))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestDecodeCheckpointErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the intact checkpoint: %v", err)
 	}
-	if c.Optimizer != Adam || c.State.Early.BestParams == nil || c.State.Perm == nil || len(c.State.Records) == 0 {
+	if c.Optimizer != nn.Adam || c.State.Early.BestParams == nil || c.State.Perm == nil || len(c.State.Records) == 0 {
 		t.Fatalf("the test checkpoint lacks a part it damages: %+v", c.State)
 	}
 	train := c.Train
@@ -180,7 +181,7 @@ func TestDecodeCheckpointErrors(t *testing.T) {
 		{"step not a number", setMeta("step", "three"), `bad step "three"`},
 		{"negative step", setMeta("step", "-1"), `bad step "-1"`},
 		{"total before step", setMeta("total", "2"), `bad total "2"`},
-		{"unknown optimizer", setMeta("optimizer", "lbfgs"), `invalid --optimizer "lbfgs"`},
+		{"unknown optimizer", setMeta("optimizer", "lbfgs"), `invalid optimizer "lbfgs"`},
 		{"shuffle state not base64", setMeta("shuffle_rng", "%%%"), "bad shuffle_rng: illegal base64"},
 		{"shuffle state not a generator", setMeta("shuffle_rng", "AAAA"), "bad shuffle_rng: "},
 		{"dropout state not base64", setMeta("dropout_rng", "!"), "bad dropout_rng: "},

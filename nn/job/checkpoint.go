@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"encoding/base64"
@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gputrain/gputrain/internal/advice"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/internal/safetensors"
 	"github.com/gputrain/gputrain/metrics"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // CheckpointFormatTag identifies gputrain checkpoints in their safetensors
@@ -25,8 +27,8 @@ const CheckpointFormatTag = "gputrain-checkpoint/1"
 // the trainer's state, and the experiment's split of the data.
 type Checkpoint struct {
 	Model     *Model // parameters are the current ones; Info holds the run manifest
-	Optimizer Optimizer
-	State     *TrainerState
+	Optimizer nn.Optimizer
+	State     *nn.TrainerState
 	Total     int // the run's number of updates
 	// Restarts is the number of networks trained side by side (0 or 1:
 	// one); State's parameters and optimizer state hold them all.
@@ -92,25 +94,25 @@ func replicaPrefix(r int) string {
 }
 
 // replicaTensors adds the tensors of each of the count networks in p.
-func replicaTensors(dst map[string]safetensors.Tensor, prefix string, arch Arch, p Params, count int) {
+func replicaTensors(dst map[string]safetensors.Tensor, prefix string, arch nn.Arch, p nn.Params, count int) {
 	for r := range count {
 		prefixed(dst, replicaPrefix(r)+prefix, ParamTensors(arch, p.Replica(r, count)))
 	}
 }
 
 // replicaParams reads back what replicaTensors wrote.
-func replicaParams(f safetensors.File, prefix string, arch Arch, count int) (Params, error) {
-	reps := make([]Params, count)
+func replicaParams(f safetensors.File, prefix string, arch nn.Arch, count int) (nn.Params, error) {
+	reps := make([]nn.Params, count)
 	for r := range reps {
 		var err error
 		if reps[r], err = ParamsFromTensors(arch, subTensors(f, replicaPrefix(r)+prefix)); err != nil {
 			if count > 1 {
 				err = fmt.Errorf("network %d of %d: %v", r+1, count, err)
 			}
-			return Params{}, err
+			return nn.Params{}, err
 		}
 	}
-	return stack(reps), nil
+	return nn.StackReplicas(reps), nil
 }
 
 // subTensors returns the tensors whose names start with prefix, under
@@ -139,7 +141,7 @@ const MaxWidth = maxWidth
 func (c *Checkpoint) encode() ([]byte, error) {
 	m, st := c.Model, c.State
 	R := max(c.Restarts, 1)
-	if err := st.Params.checkShapes(m.Arch, R); err != nil {
+	if err := st.Params.CheckShapes(m.Arch, R); err != nil {
 		return nil, fmt.Errorf("checkpoint of %d networks: %v", R, err)
 	}
 	model := *m
@@ -161,7 +163,7 @@ func (c *Checkpoint) encode() ([]byte, error) {
 	meta["early_best"] = fmtFloat(st.Early.Best)
 	meta["early_best_step"] = strconv.Itoa(st.Early.BestStep)
 	meta["early_bad"] = strconv.Itoa(st.Early.Bad)
-	names := OptimConfig{Kind: c.Optimizer}.stateNames()
+	names := nn.OptimConfig{Kind: c.Optimizer}.StateNames()
 	if len(names) != len(st.OptimState) {
 		return nil, fmt.Errorf("checkpoint: %d optimizer state tensors per parameter for %s", len(st.OptimState), c.Optimizer)
 	}
@@ -246,7 +248,9 @@ func decodeCheckpoint(b []byte) (*Checkpoint, error) {
 	switch f.Metadata["format"] {
 	case CheckpointFormatTag:
 	case FormatTag:
-		return nil, fmt.Errorf("not a checkpoint but a gputrain model (to start a new run from its parameters use --init-from)")
+		return nil, advice.New(func(name advice.Namer) string {
+			return fmt.Sprintf("not a checkpoint but a gputrain model (to start a new run from its parameters use %s)", name(advice.InitFrom))
+		})
 	default:
 		return nil, fmt.Errorf("not a gputrain checkpoint: its metadata has no %q format tag", CheckpointFormatTag)
 	}
@@ -266,7 +270,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 	for _, k := range checkpointKeys {
 		delete(m.Info, k)
 	}
-	c := &Checkpoint{Model: m, State: &TrainerState{Params: m.Params}}
+	c := &Checkpoint{Model: m, State: &nn.TrainerState{Params: m.Params}}
 	st := c.State
 	atoi := func(key string, lo int) (int, error) {
 		v, err := strconv.Atoi(meta[key])
@@ -293,7 +297,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 	if c.Total, err = atoi("total", st.Step); err != nil {
 		return nil, err
 	}
-	if c.Optimizer, err = ParseOptimizer(meta["optimizer"]); err != nil {
+	if c.Optimizer, err = nn.ParseOptimizer(meta["optimizer"]); err != nil {
 		return nil, err
 	}
 	for key, dst := range map[string]*[]byte{"shuffle_rng": &st.ShuffleRNG, "dropout_rng": &st.DropoutRNG} {
@@ -313,7 +317,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 	if st.Early.Bad, err = atoi("early_bad", 0); err != nil {
 		return nil, err
 	}
-	for _, name := range (OptimConfig{Kind: c.Optimizer}).stateNames() {
+	for _, name := range (nn.OptimConfig{Kind: c.Optimizer}).StateNames() {
 		p, err := replicaParams(f, "optimizer."+name+".", m.Arch, c.Restarts)
 		if err != nil {
 			return nil, fmt.Errorf("optimizer %s: %v", name, err)
@@ -379,7 +383,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 		for i, v := range perm {
 			st.Perm[i] = int32(v)
 		}
-		if !isPerm(st.Perm, len(c.Train)) {
+		if !nn.IsPermutation(st.Perm, len(c.Train)) {
 			return nil, fmt.Errorf("the saved row order is not a permutation of the %d training rows", len(c.Train))
 		}
 	}
@@ -399,7 +403,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 		return nil, fmt.Errorf("history tensors differ in length")
 	}
 	for i := range hs {
-		st.History = append(st.History, LossPoint{Step: hs[i], Epoch: he[i], Loss: hl[i]})
+		st.History = append(st.History, nn.LossPoint{Step: hs[i], Epoch: he[i], Loss: hl[i]})
 	}
 	rs, err := ints("records.step", true)
 	if err != nil {
@@ -421,7 +425,7 @@ func checkpointFromFile(f safetensors.File) (*Checkpoint, error) {
 		}
 	}
 	for i, s := range rs {
-		p := Progress{Step: s, Epoch: int(cols["epoch"][i]), Loss: cols["loss"][i], LR: cols["lr"][i], HasVal: cols["has_val"][i] == 1}
+		p := nn.Progress{Step: s, Epoch: int(cols["epoch"][i]), Loss: cols["loss"][i], LR: cols["lr"][i], HasVal: cols["has_val"][i] == 1}
 		if p.HasVal {
 			p.ValLoss = cols["val_loss"][i]
 			for _, name := range metricNames {

@@ -1,4 +1,4 @@
-package nn
+package job
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 	"github.com/gputrain/gputrain/data"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/metrics"
+	"github.com/gputrain/gputrain/nn"
 )
 
 // Version is gputrain's version, recorded in every model file.
@@ -26,15 +27,15 @@ type Experiment struct {
 	Task         data.Task
 	Hidden       []int
 	Activation   device.Activation
-	Init         Init
+	Init         nn.Init
 	InitFromPath string // safetensors parameters to start from (--init-from)
-	Optim        OptimConfig
-	Schedule     Schedule
+	Optim        nn.OptimConfig
+	Schedule     nn.Schedule
 	BatchSize    int
 	Steps        int
 	Epochs       int
 	Dropout      float64
-	Reduction    Reduction
+	Reduction    nn.Reduction
 	Seed         uint64
 	Standardize  bool
 	// Prep configures the preprocessing of raw columns (kinds, imputation,
@@ -54,8 +55,8 @@ type Experiment struct {
 	// the training rows (scikit-learn's and Keras' "balanced").
 	ClassWeight   string
 	CheckEvery    int
-	RecordEvery   int           // see TrainConfig.RecordEvery
-	EarlyStopping EarlyStopping // monitored on the validation loss
+	RecordEvery   int              // see TrainConfig.RecordEvery
+	EarlyStopping nn.EarlyStopping // monitored on the validation loss
 	DetectAnomaly bool
 	// CheckpointEvery asks for a checkpoint every this many updates
 	// (delivered to Hooks.Checkpoint).
@@ -74,34 +75,20 @@ type Experiment struct {
 	Flags map[string]string
 }
 
-// Evaluation is the model's performance on one part of the data.
-type Evaluation struct {
-	Split     string // "train", "validation", "test", "fold 3"
-	Rows      int
-	Loss      float64 // reduced as the experiment's Reduction says
-	Metrics   []metrics.Value
-	Confusion *metrics.Confusion // nil for regression
-	// Labels and Prob are the true class of each row and the predicted
-	// probabilities (binary: of class 1, one per row; multiclass: rows × K),
-	// for classification tasks.
-	Labels []int
-	Prob   []float64
-}
-
 // Result is what RunExperiment produces.
 type Result struct {
 	Task    data.Task
-	Arch    Arch
-	History []LossPoint
-	Records []Progress // the progress records (validation losses, …)
-	Evals   []Evaluation
+	Arch    nn.Arch
+	History []nn.LossPoint
+	Records []nn.Progress // the progress records (validation losses, …)
+	Evals   []nn.Evaluation
 	// CV holds, with --cv, each fold's held-out evaluation and their summary.
-	Folds     []Evaluation
+	Folds     []nn.Evaluation
 	CVSummary []metrics.Summary
 	// Model is the trained model (nil when only cross-validation ran).
 	Model *Model
 	// EarlyStop says what early stopping did (nil when off).
-	EarlyStop *EarlyStop
+	EarlyStop *nn.EarlyStop
 	// Threshold is the binary decision threshold the evaluations used.
 	Threshold float64
 	// Manifest is the run's provenance (also in Model.Info).
@@ -117,7 +104,7 @@ type Result struct {
 // RestartResult is one restart's seed and evaluations.
 type RestartResult struct {
 	Seed  uint64
-	Evals []Evaluation
+	Evals []nn.Evaluation
 }
 
 // SplitSummary summarises one split's loss and metrics over restarts.
@@ -131,11 +118,11 @@ type Hooks struct {
 	// Start is called once the data are split, before the first update.
 	Start func(RunStart)
 	// Loss sees every recorded training loss of the main run (not of the CV folds).
-	Loss func(LossPoint)
+	Loss func(nn.LossPoint)
 	// Progress sees every progress record of the main run.
-	Progress func(Progress)
+	Progress func(nn.Progress)
 	// Fold sees each cross-validation fold's evaluation as it finishes.
-	Fold func(Evaluation)
+	Fold func(nn.Evaluation)
 	// Checkpoint receives a checkpoint every Experiment.CheckpointEvery updates.
 	Checkpoint func(*Checkpoint) error
 	// Prep sees the preprocessing fitted on the training rows of the main
@@ -146,11 +133,22 @@ type Hooks struct {
 // RunStart describes a run about to train.
 type RunStart struct {
 	Manifest           map[string]string
-	Step, Total        int         // updates already done (resumed runs) and in all
-	History            []LossPoint // a resumed run's earlier losses
-	Records            []Progress  // and progress records
+	Step, Total        int            // updates already done (resumed runs) and in all
+	History            []nn.LossPoint // a resumed run's earlier losses
+	Records            []nn.Progress  // and progress records
 	TrainRows, ValRows int
 }
+
+// InterruptedError is a run stopped by its context at an update boundary,
+// with the checkpoint that continues it (nil for a cross-validation fold,
+// which is not resumable).
+type InterruptedError struct {
+	*nn.InterruptedError
+	Checkpoint *Checkpoint
+}
+
+// Unwrap returns the trainer's error.
+func (e *InterruptedError) Unwrap() error { return e.InterruptedError }
 
 // ResumeError says a checkpoint does not fit the run it is resumed with.
 type ResumeError struct{ Msg string }
@@ -164,7 +162,7 @@ type prepared struct {
 	y       []float64
 	classes []string
 	task    data.Task
-	arch    Arch
+	arch    nn.Arch
 }
 
 func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
@@ -176,7 +174,7 @@ func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
 	if e.Resume != nil && e.Resume.Model.Prep != nil {
 		inputs = e.Resume.Model.Prep.Width()
 	}
-	arch := Arch{Inputs: inputs, Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
+	arch := nn.Arch{Inputs: inputs, Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
 	switch task {
 	case data.TaskBinary:
 		arch.Loss = device.Logistic
@@ -194,7 +192,7 @@ type split struct{ train, val, test []int }
 // RunExperiment trains and evaluates on dev as e describes. onLoss, if not
 // nil, sees every recorded training loss of the main run (not of the CV
 // folds); onFold, if not nil, sees each fold's evaluation as it finishes.
-func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss func(LossPoint), onFold func(Evaluation)) (*Result, error) {
+func RunExperiment(dev device.Device, ds *data.Dataset, e Experiment, onLoss func(nn.LossPoint), onFold func(nn.Evaluation)) (*Result, error) {
 	return RunExperimentContext(context.Background(), dev, ds, e, Hooks{Loss: onLoss, Fold: onFold})
 }
 
@@ -276,7 +274,7 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	R := tr.trainer.Network().Replicas()
 	res.Restarts = make([]RestartResult, R)
 	for r := range res.Restarts {
-		res.Restarts[r].Seed = RestartSeed(e.Seed, r)
+		res.Restarts[r].Seed = nn.RestartSeed(e.Seed, r)
 	}
 	for _, part := range []struct {
 		name string
@@ -313,7 +311,7 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 }
 
 // lossAndMetrics lists an evaluation's loss and metrics as named values.
-func lossAndMetrics(ev Evaluation) []metrics.Value {
+func lossAndMetrics(ev nn.Evaluation) []metrics.Value {
 	return append([]metrics.Value{{Name: "loss", Value: ev.Loss}}, ev.Metrics...)
 }
 
@@ -395,12 +393,12 @@ func (e *Experiment) checkResume(p *prepared, ds *data.Dataset) error {
 
 // trained is a finished training run with what evaluation needs.
 type trained struct {
-	trainer *Trainer
-	arch    Arch       // p.arch with the inputs the preprocessing gives
+	trainer *nn.Trainer
+	arch    nn.Arch    // p.arch with the inputs the preprocessing gives
 	prep    *data.Prep // nil without preprocessing
 	scaler  *data.Scaler
 	ds      *data.Dataset // preprocessed and standardised (or the input as is)
-	history []LossPoint
+	history []nn.LossPoint
 }
 
 // BalancedClassWeights returns rows/(classes·rows of class c) for each of
@@ -424,8 +422,8 @@ func BalancedClassWeights(y []float64, rows []int, classes int) []float64 {
 
 // trainConfig turns the experiment into a trainer configuration for the
 // training rows (x, y in the form the loss expects).
-func (e *Experiment) trainConfig(p *prepared, rows []int) (TrainConfig, error) {
-	cfg := TrainConfig{
+func (e *Experiment) trainConfig(p *prepared, rows []int) (nn.TrainConfig, error) {
+	cfg := nn.TrainConfig{
 		Arch: p.arch, Init: e.Init, Optim: e.Optim, Schedule: e.Schedule, BatchSize: e.BatchSize,
 		Steps: e.Steps, Epochs: e.Epochs, Dropout: e.Dropout, Reduction: e.Reduction,
 		Seed: e.Seed, CheckEvery: e.CheckEvery, RecordEvery: e.RecordEvery, Restarts: e.Restarts,
@@ -495,15 +493,15 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		for i, r := range sp.val {
 			yv[i] = p.y[r]
 		}
-		cfg.Val = &ValidationSet{X: matrix32(ds, sp.val), Rows: len(sp.val), Score: func(logits []float32) Evaluation {
-			return Evaluate(p.arch, p.task, p.classes, logits, yv, e.Reduction, e.Threshold, "validation")
+		cfg.Val = &nn.ValidationSet{X: matrix32(ds, sp.val), Rows: len(sp.val), Score: func(logits []float32) nn.Evaluation {
+			return nn.Evaluate(p.arch, p.task, p.classes, logits, yv, e.Reduction, e.Threshold, "validation")
 		}}
 	}
 	if e.Resume != nil {
 		cfg.Resume = e.Resume.State
 	}
-	var t *Trainer
-	checkpoint := func(st *TrainerState) *Checkpoint {
+	var t *nn.Trainer
+	checkpoint := func(st *nn.TrainerState) *Checkpoint {
 		return &Checkpoint{
 			Model: &Model{Arch: p.arch, Task: p.task, Classes: p.classes, Features: ds.FeatureNames,
 				Label: p.ds.LabelName, Prep: prep, Scaler: scaler, Info: manifest},
@@ -512,9 +510,9 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		}
 	}
 	if hooks.Checkpoint != nil {
-		cfg.OnCheckpoint = func(st *TrainerState) error { return hooks.Checkpoint(checkpoint(st)) }
+		cfg.OnCheckpoint = func(st *nn.TrainerState) error { return hooks.Checkpoint(checkpoint(st)) }
 	}
-	if t, err = NewTrainer(dev, cfg, x, y, len(sp.train)); err != nil {
+	if t, err = nn.NewTrainer(dev, cfg, x, y, len(sp.train)); err != nil {
 		if e.Resume != nil {
 			return nil, &ResumeError{Msg: err.Error()}
 		}
@@ -524,15 +522,19 @@ func (e *Experiment) train(ctx context.Context, dev device.Device, p *prepared, 
 		hooks.Start(RunStart{Manifest: manifest, Step: t.Step(), Total: t.TotalSteps(), History: t.History(),
 			Records: t.Records(), TrainRows: len(sp.train), ValRows: len(sp.val)})
 	}
-	history, err := t.RunContext(ctx, Observer{Loss: hooks.Loss, Progress: hooks.Progress})
-	if de, ok := err.(*DivergenceError); ok {
+	history, err := t.RunContext(ctx, nn.Observer{Loss: hooks.Loss, Progress: hooks.Progress})
+	if de, ok := err.(*nn.DivergenceError); ok {
 		de.DataScale = scale.hint()
 	}
 	if err != nil {
-		if ie, ok := err.(*InterruptedError); ok && manifest != nil {
-			if st, err2 := t.State(); err2 == nil {
-				ie.Checkpoint = checkpoint(st)
+		if ie, ok := err.(*nn.InterruptedError); ok {
+			iie := &InterruptedError{InterruptedError: ie}
+			if manifest != nil {
+				if st, err2 := t.State(); err2 == nil {
+					iie.Checkpoint = checkpoint(st)
+				}
 			}
+			err = iie
 		}
 		t.Close()
 		return nil, err
@@ -554,10 +556,10 @@ func (e *Experiment) prepConfig(ds *data.Dataset) *data.PrepConfig {
 
 // trainFold trains fold k (1-based) on train and evaluates every restart
 // on test; it returns the evaluations and the fold's network shape.
-func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, k int, hooks Hooks) ([]Evaluation, Arch, error) {
+func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepared, train, test []int, k int, hooks Hooks) ([]nn.Evaluation, nn.Arch, error) {
 	tr, err := e.train(ctx, dev, p, split{train: train}, nil, Hooks{Prep: hooks.Prep}, k)
 	if err != nil {
-		return nil, Arch{}, err
+		return nil, nn.Arch{}, err
 	}
 	defer tr.trainer.Close()
 	name := fmt.Sprintf("fold %d", k)
@@ -572,16 +574,16 @@ func (e *Experiment) trainFold(ctx context.Context, dev device.Device, p *prepar
 
 // evaluate computes the loss and metrics of the trained network (its first
 // restart) on rows.
-func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string, threshold float64) (Evaluation, error) {
+func (e *Experiment) evaluate(tr *trained, p *prepared, rows []int, name string, threshold float64) (nn.Evaluation, error) {
 	evs, err := e.evaluateAll(tr, p, rows, name, threshold)
 	if err != nil {
-		return Evaluation{}, err
+		return nn.Evaluation{}, err
 	}
 	return evs[0], nil
 }
 
 // evaluateAll computes the loss and metrics of every restart on rows.
-func (e *Experiment) evaluateAll(tr *trained, p *prepared, rows []int, name string, threshold float64) ([]Evaluation, error) {
+func (e *Experiment) evaluateAll(tr *trained, p *prepared, rows []int, name string, threshold float64) ([]nn.Evaluation, error) {
 	net := tr.trainer.Network()
 	logits, err := net.Logits(matrix32(tr.ds, rows), len(rows))
 	if err != nil {
@@ -591,9 +593,9 @@ func (e *Experiment) evaluateAll(tr *trained, p *prepared, rows []int, name stri
 	for i, r := range rows {
 		y[i] = p.y[r]
 	}
-	evs := make([]Evaluation, net.Replicas())
+	evs := make([]nn.Evaluation, net.Replicas())
 	for r := range evs {
-		evs[r] = Evaluate(p.arch, p.task, p.classes, ReplicaLogits(logits, len(rows), p.arch.Outputs, len(evs), r), y, e.Reduction, threshold, name)
+		evs[r] = nn.Evaluate(p.arch, p.task, p.classes, nn.ReplicaLogits(logits, len(rows), p.arch.Outputs, len(evs), r), y, e.Reduction, threshold, name)
 	}
 	return evs, nil
 }
@@ -650,48 +652,6 @@ func ChooseThreshold(y []int, prob []float64) float64 {
 		consider((prob[i] + next) / 2)
 	}
 	return math.Min(math.Max(best, 1e-9), 1-1e-9)
-}
-
-// Evaluate scores logits (rows × arch.Outputs) against targets y, computing
-// the loss in float64 from the logits and the task's metrics.
-func Evaluate(arch Arch, task data.Task, classes []string, logits []float32, y []float64, red Reduction, threshold float64, name string) Evaluation {
-	ev := Evaluation{Split: name, Rows: len(y)}
-	k := arch.Outputs
-	prob := Probabilities(arch.Loss, logits, k)
-	var loss float64
-	count := float64(len(y))
-	switch task {
-	case data.TaskBinary:
-		cls := make([]int, len(y))
-		for i, z := range logits {
-			z := float64(z)
-			loss += math.Max(z, 0) + math.Log1p(math.Exp(-math.Abs(z))) - y[i]*z
-			cls[i] = int(y[i])
-		}
-		b := metrics.EvalBinary(classes, cls, prob, threshold)
-		ev.Metrics, ev.Confusion = b.Named(), &b.Confusion
-		ev.Labels, ev.Prob = cls, prob
-	case data.TaskMulticlass:
-		cls := make([]int, len(y))
-		for i := range y {
-			cls[i] = int(y[i])
-			loss -= math.Log(math.Max(prob[i*k+cls[i]], math.SmallestNonzeroFloat64))
-		}
-		m := metrics.EvalMulticlass(classes, cls, prob)
-		ev.Metrics, ev.Confusion = m.Named(), &m.Confusion
-		ev.Labels, ev.Prob = cls, prob
-	default:
-		for i := range y {
-			r := prob[i] - y[i]
-			loss += r * r
-		}
-		ev.Metrics = metrics.EvalRegression(y, prob).Named()
-	}
-	if red == Mean && count > 0 {
-		loss /= count
-	}
-	ev.Loss = loss
-	return ev
 }
 
 // matrix32 gathers rows of ds into a row-major float32 matrix.
