@@ -136,7 +136,7 @@ cuda-emu-test: bin/fakecuda.so bin/fakecuda-fma.so
 		if [ $$rc != 0 ]; then tail -n 30 $(EMU_DIR)/$$log.log; echo "cuda-emu-test: $$log FAILED (exit $$rc)"; exit $$rc; fi; }; \
 	sum() { sed -n 's/.*TestDeterministic checksum \([0-9a-f]*\).*/\1/p' $(EMU_DIR)/$$1.log; }; \
 	lib=GPUTRAIN_LIBCUDA=$(CURDIR)/bin; \
-	run cuda-test FAKECUDA_ASYNC=1 $$lib/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 15m -parity-steps $(EMU_PARITY_STEPS); \
+	run cuda-test FAKECUDA_ASYNC=1 $$lib/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 30m -parity-steps $(EMU_PARITY_STEPS); \
 	want=$$(sum cuda-test); \
 	for order in $(EMU_ORDERS); do \
 		echo "== FAKECUDA_ORDER=$$order: conformance and determinism"; \
