@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gputrain/gputrain/cpu/internal/isa"
+	"github.com/gputrain/gputrain/cpu/internal/pool"
 )
 
 // benchGemm reports GFLOP/s for one shape at the current level.
@@ -50,7 +51,7 @@ func BenchmarkSgemm2048(b *testing.B) {
 // BenchmarkSgemmShapes covers the training shapes: W2 (batch 128,
 // 784-512-512-10) forward, dW and dX products, W3 (batch 1024, 2048 wide),
 // and the workshop's 1055×41·41×20 (1.7 MFLOP: ≈ 4 µs at peak, so fixed
-// costs decide it).
+// costs decide it), also 200 wide (10 restarts side by side).
 func BenchmarkSgemmShapes(b *testing.B) {
 	for _, s := range []struct {
 		tA, tB  bool
@@ -59,6 +60,7 @@ func BenchmarkSgemmShapes(b *testing.B) {
 		{false, false, 128, 512, 784}, {true, false, 784, 512, 128}, {false, true, 128, 784, 512},
 		{false, false, 1024, 2048, 2048}, {true, false, 2048, 2048, 1024}, {false, true, 1024, 2048, 2048},
 		{false, false, 1055, 20, 41}, {true, false, 41, 20, 1055},
+		{false, false, 1055, 200, 41}, {true, false, 41, 200, 1055}, // 10 restarts' first layer
 	} {
 		b.Run(fmt.Sprintf("%dx%dx%d_tA=%v_tB=%v", s.m, s.n, s.k, s.tA, s.tB), func(b *testing.B) {
 			benchGemm(b, s.tA, s.tB, s.m, s.n, s.k)
@@ -95,5 +97,29 @@ func BenchmarkSgemmThin(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkSplit times one product computed by the caller alone and by the
+// pool (its workers hot from the previous iteration), for the sizes around
+// parallelFlops: where the pool starts to win is the break-even.
+func BenchmarkSplit(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range [][3]int{{1055, 20, 10}, {1055, 20, 20}, {1055, 20, 41}, {1055, 40, 41}, {1055, 80, 41}, {1055, 200, 41}, {128, 128, 128}} {
+		m, n, k := s[0], s[1], s[2]
+		a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		for _, par := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%dx%d_%.1fMflop/pool=%v", m, n, k, 2*float64(m*n*k)/1e6, par), func(b *testing.B) {
+				j := &job{kern: kernelFor(n), m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bb, ldb: n, c: c, ldc: n}
+				for b.Loop() {
+					j.plan()
+					if par {
+						pool.Default().Run(j)
+					} else {
+						j.Do(0, 1)
+					}
+				}
+			})
+		}
 	}
 }

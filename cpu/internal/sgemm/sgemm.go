@@ -6,7 +6,9 @@
 // the L1 and L2 caches, and the packing and the tiles of C are handed out
 // to a fixed pool of worker goroutines. The AVX-512 kernel also reads A and
 // an untransposed B in place, with masked edges, where packing would not
-// pay (short or narrow blocks: the small-shape path). Products with a unit
+// pay (short or narrow blocks: the small-shape path); so does the AVX2
+// kernel for products at most 256 columns wide (4×24 tiles, where the 6×16
+// kernel would compute 32 columns of a width of 20). Products with a unit
 // dimension (n == 1 or m == 1: matrix-vector; k == 1: rank-1) skip all of
 // this for vector kernels of their own (thin.go).
 //
@@ -42,6 +44,13 @@ type kernel struct {
 	// edges: fn handles partial tiles and any strides itself, so A and an
 	// untransposed B can be read in place instead of packed.
 	edges bool
+	// column, where set, is fn for slivers tiles down a column of C at
+	// once: A sliver s at a[s·astep:], all but the last with mr rows (A
+	// read in place only).
+	column func(slivers, astep, kc int, a []float32, lda int, aRows bool, b []float32, ldb int, c []float32, ldc, rows, cols int, alpha, beta float32, load bool)
+	// wideB: fn reads all nr columns of every k step of B, also past an
+	// edge tile's columns (those feed lanes it never stores).
+	wideB bool
 }
 
 // Block limits on the rows and columns packed at once (the packed panels
@@ -53,6 +62,21 @@ const (
 
 var kernels [isa.AVX512 + 1]*kernel
 
+// narrow holds, per level, a kernel for products at most directANMaxCols
+// wide, which reuse each A sliver for few B slivers: it reads A in place
+// rather than pack it, and its tile suits widths that the level's kernel
+// would pad much (nil: the level's kernel serves them too).
+var narrow [isa.AVX512 + 1]*kernel
+
+// kernelFor picks the kernel for a product n columns wide.
+func kernelFor(n int) *kernel {
+	l := isa.Current()
+	if nk := narrow[l]; nk != nil && n <= directANMaxCols {
+		return nk
+	}
+	return kernels[l]
+}
+
 func init() {
 	kernels[isa.Generic] = &kernel{mr: 4, nr: 4, kcMax: 256, ng: 64, fn: genericMicro}
 }
@@ -63,6 +87,9 @@ const directBMaxRows = 256
 
 // directANMaxCols is the block width up to which A is read in place.
 const directANMaxCols = 256
+
+// pieceFlops is the least work of a piece that the participants claim.
+const pieceFlops = 1 << 17
 
 // parallelFlops is the product size (2·m·n·k) below which Sgemm does not
 // wake the pool's workers.
@@ -85,7 +112,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	j := jobs.Get().(*job)
-	j.kern = kernels[isa.Current()]
+	j.kern = kernelFor(n)
 	j.transA, j.transB = transA, transB
 	j.m, j.n, j.k = m, n, k
 	j.alpha, j.beta = alpha, beta
@@ -131,6 +158,7 @@ type job struct {
 	pool           *pool.Pool
 
 	mb, nb, kc int  // block sizes (the last block of each may be smaller)
+	per        int  // A slivers per piece of work
 	directB    bool // B is read in place (see plan)
 	directA    bool // A slivers are read in place where aInPlace allows (see plan)
 
@@ -155,6 +183,10 @@ func (j *job) plan() {
 	// untransposed A's 12 rows must not share L1 sets (ld a multiple of
 	// 512 floats puts them all in one set).
 	j.directA = kr.edges && (j.nb <= directANMaxCols || (!j.transA && j.lda%512 != 0))
+	// A piece of work (per A slivers times a group of B slivers) is
+	// worth at least pieceFlops, so that claiming it costs little next to
+	// computing it.
+	j.per = max(1, pieceFlops/(2*kr.mr*min(j.nb, kr.ng*kr.nr)*j.kc))
 	aLen := roundUp(j.mb, kr.mr) * j.kc
 	bLen := roundUp(j.nb, kr.nr) * j.kc
 	j.apack = grow(j.apack, aLen)
@@ -198,6 +230,7 @@ func (j *job) Do(w, workers int) {
 	for m0 := 0; m0 < j.m; m0 += j.mb {
 		mb := min(j.mb, j.m-m0)
 		mt := (mb + kr.mr - 1) / kr.mr
+		ac := (mt + j.per - 1) / j.per // pieces of per A slivers
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nb := min(j.nb, j.n-n0)
 			nt := (nb + kr.nr - 1) / kr.nr
@@ -208,15 +241,17 @@ func (j *job) Do(w, workers int) {
 				j.waitPhase(ph)
 				c := &j.ctrs[ph]
 				for {
-					t, ok := c.Claim(mt + nt)
+					t, ok := c.Claim(ac + nt)
 					if !ok {
 						break
 					}
-					if t < mt {
-						if !j.aInPlace(m0+t*kr.mr, p0, kc) {
-							j.packA(ap[t*kr.mr*kc:(t+1)*kr.mr*kc], m0+t*kr.mr, min(kr.mr, mb-t*kr.mr), p0, kc)
+					if t < ac {
+						for i := t * j.per; i < min((t+1)*j.per, mt); i++ {
+							if !j.aInPlace(m0+i*kr.mr, p0, kc) {
+								j.packA(ap[i*kr.mr*kc:(i+1)*kr.mr*kc], m0+i*kr.mr, min(kr.mr, mb-i*kr.mr), p0, kc)
+							}
 						}
-					} else if t -= mt; !j.directB {
+					} else if t -= ac; !j.directB || j.bOverrun(n0+t*kr.nr, p0, kc) {
 						j.packB(bp[t*kr.nr*kc:(t+1)*kr.nr*kc], n0+t*kr.nr, min(kr.nr, nb-t*kr.nr), p0, kc)
 					}
 					c.Done()
@@ -225,12 +260,12 @@ func (j *job) Do(w, workers int) {
 				j.waitPhase(ph)
 				c = &j.ctrs[ph]
 				for {
-					t, ok := c.Claim(groups * mt)
+					t, ok := c.Claim(groups * ac)
 					if !ok {
 						break
 					}
-					g, i := t/mt, t%mt
-					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, i, g*kr.ng, min((g+1)*kr.ng, nt))
+					g, t := t/ac, t%ac
+					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, t*j.per, min((t+1)*j.per, mt), g*kr.ng, min((g+1)*kr.ng, nt))
 					c.Done()
 				}
 				ph++
@@ -255,11 +290,12 @@ func (j *job) phases() {
 	j.totals = j.totals[:0]
 	for m0 := 0; m0 < j.m; m0 += j.mb {
 		mt := (min(j.mb, j.m-m0) + kr.mr - 1) / kr.mr
+		ac := (mt + j.per - 1) / j.per
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nt := (min(j.nb, j.n-n0) + kr.nr - 1) / kr.nr
 			groups := (nt + kr.ng - 1) / kr.ng
 			for p0 := 0; p0 < j.k; p0 += j.kc {
-				j.totals = append(j.totals, mt+nt, groups*mt)
+				j.totals = append(j.totals, ac+nt, groups*ac)
 			}
 		}
 	}
@@ -269,6 +305,13 @@ func (j *job) phases() {
 	for i := range j.totals {
 		j.ctrs[i].Reset()
 	}
+}
+
+// bOverrun reports whether a kernel that reads whole B slivers in place
+// (wideB) would read past B's end for the sliver at column c0 and k steps
+// [p0, p0+kc): such a sliver is packed even when B is read in place.
+func (j *job) bOverrun(c0, p0, kc int) bool {
+	return j.kern.wideB && (p0+kc-1)*j.ldb+c0+j.kern.nr > len(j.b)
 }
 
 // aInPlace reports whether the kernel reads the A sliver starting at row r0
@@ -285,61 +328,80 @@ func (j *job) aInPlace(r0, p0, kc int) bool {
 	return (r0+mr-1)*j.lda+p0+kc <= len(j.a)
 }
 
-// compute runs the micro-kernel for A sliver i of the block at (m0, n0)
-// against B slivers [t0, t1): the A sliver is reused from L1 across the
-// group, whose B slivers stay in L2.
-func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first bool, i, t0, t1 int) {
+// compute runs the micro-kernel for A slivers [i0, i1) of the block at
+// (m0, n0) against B slivers [t0, t1): each A sliver is reused from L1
+// across the group, whose B slivers stay in L2. A kernel with a column
+// entry computes all the slivers' tiles of one B sliver in one call when
+// they are all read in place.
+func (j *job) compute(w int, ap, bp []float32, m0, mb, n0, nb, p0, kc int, first bool, i0, i1, t0, t1 int) {
 	kr := j.kern
 	alpha, beta, load := j.alpha, float32(1), true
 	if first {
 		beta, load = j.beta, j.beta != 0
 	}
+	if kr.column != nil && i1-i0 > 1 && j.aInPlace(m0+(i1-1)*kr.mr, p0, kc) {
+		r0 := m0 + i0*kr.mr
+		a, lda, aRows, astep := j.inPlaceA(r0, p0)
+		rows := min(kr.mr, mb-(i1-1)*kr.mr) // the last sliver's
+		for t := t0; t < t1; t++ {
+			c0 := n0 + t*kr.nr
+			b, ldb := j.bSliver(bp, c0, t, p0, kc)
+			kr.column(i1-i0, astep, kc, a, lda, aRows, b, ldb, j.c[r0*j.ldc+c0:], j.ldc, rows, min(kr.nr, nb-t*kr.nr), alpha, beta, load)
+		}
+		return
+	}
 	tile := j.tiles[w]
-	as, bs, ldb := kr.mr*kc, kr.nr*kc, kr.nr
-	if j.directB {
-		ldb = j.ldb
-	}
-	r0 := m0 + i*kr.mr
-	rows := min(kr.mr, mb-i*kr.mr)
-	a, lda, aRows := ap[i*as:(i+1)*as], kr.mr, false
-	if j.aInPlace(r0, p0, kc) {
-		lda = j.lda
-		if j.transA {
-			a = j.a[p0*j.lda+r0:]
-		} else {
-			a, aRows = j.a[r0*j.lda+p0:], true
+	for i := i0; i < i1; i++ {
+		r0 := m0 + i*kr.mr
+		rows := min(kr.mr, mb-i*kr.mr)
+		a, lda, aRows := ap[i*kr.mr*kc:(i+1)*kr.mr*kc], kr.mr, false
+		if j.aInPlace(r0, p0, kc) {
+			a, lda, aRows, _ = j.inPlaceA(r0, p0)
 		}
-	}
-	for t := t0; t < t1; t++ {
-		c0 := n0 + t*kr.nr
-		cols := min(kr.nr, nb-t*kr.nr)
-		var b []float32
-		if j.directB {
-			b = j.b[p0*j.ldb+c0:]
-		} else {
-			b = bp[t*bs : (t+1)*bs]
-		}
-		off := r0*j.ldc + c0
-		if kr.edges || (rows == kr.mr && cols == kr.nr) {
-			kr.fn(kc, a, lda, aRows, b, ldb, j.c[off:], j.ldc, rows, cols, alpha, beta, load)
-			continue
-		}
-		kr.fn(kc, a, kr.mr, false, b, kr.nr, tile, kr.nr, kr.mr, kr.nr, 1, 0, false)
-		for r := 0; r < rows; r++ {
-			dst := j.c[off+r*j.ldc : off+r*j.ldc+cols]
-			src := tile[r*kr.nr : r*kr.nr+cols]
-			if load {
-				for x, v := range src {
-					dst[x] = alpha*v + beta*dst[x]
-				}
-			} else {
-				for x, v := range src {
-					dst[x] = alpha * v
+		for t := t0; t < t1; t++ {
+			c0 := n0 + t*kr.nr
+			cols := min(kr.nr, nb-t*kr.nr)
+			b, ldb := j.bSliver(bp, c0, t, p0, kc)
+			off := r0*j.ldc + c0
+			if kr.edges || (rows == kr.mr && cols == kr.nr) {
+				kr.fn(kc, a, lda, aRows, b, ldb, j.c[off:], j.ldc, rows, cols, alpha, beta, load)
+				continue
+			}
+			kr.fn(kc, a, kr.mr, false, b, kr.nr, tile, kr.nr, kr.mr, kr.nr, 1, 0, false)
+			for r := 0; r < rows; r++ {
+				dst := j.c[off+r*j.ldc : off+r*j.ldc+cols]
+				src := tile[r*kr.nr : r*kr.nr+cols]
+				if load {
+					for x, v := range src {
+						dst[x] = alpha*v + beta*dst[x]
+					}
+				} else {
+					for x, v := range src {
+						dst[x] = alpha * v
+					}
 				}
 			}
 		}
 	}
+}
 
+// inPlaceA returns the A sliver starting at row r0 and k step p0 as the
+// kernels read it in place, and the distance to the next sliver's start.
+func (j *job) inPlaceA(r0, p0 int) (a []float32, lda int, aRows bool, astep int) {
+	if j.transA {
+		return j.a[p0*j.lda+r0:], j.lda, false, j.kern.mr
+	}
+	return j.a[r0*j.lda+p0:], j.lda, true, j.kern.mr * j.lda
+}
+
+// bSliver returns B sliver t (at column c0, k steps from p0) as the kernel
+// reads it: in place with directB, else packed.
+func (j *job) bSliver(bp []float32, c0, t, p0, kc int) ([]float32, int) {
+	kr := j.kern
+	if j.directB && !j.bOverrun(c0, p0, kc) {
+		return j.b[p0*j.ldb+c0:], j.ldb
+	}
+	return bp[t*kr.nr*kc : (t+1)*kr.nr*kc], kr.nr
 }
 
 // packA writes rows [r0, r0+rows) × k range [p0, p0+kc) of op(A) into dst
@@ -428,11 +490,7 @@ func copyRuns(dst, src []float32, ld, n, width, kc int) {
 	}
 	for p := 0; p < kc; p++ {
 		d := dst[p*width : p*width+width]
-		for i, v := range src[p*ld : p*ld+n] {
-			d[i] = v
-		}
-		for i := n; i < width; i++ {
-			d[i] = 0
-		}
+		copy(d[:n], src[p*ld:p*ld+n])
+		clear(d[n:])
 	}
 }

@@ -62,7 +62,7 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 }
 
 // TestSgemmMatchesReference checks every level against the float64 loop at
-// odd sizes (below, at and past the tile sizes 4, 6/16, 12/32 and the k
+// odd sizes (below, at and past the tile sizes 4, 6/16, 4/24, 12/32 and the k
 // block), all four transposes, several alpha/beta, and matrices that are
 // unaligned sub-slices with padded row strides.
 func TestSgemmMatchesReference(t *testing.T) {
@@ -70,6 +70,7 @@ func TestSgemmMatchesReference(t *testing.T) {
 		{1, 1, 1}, {7, 7, 7}, {1, 20, 41}, {20, 1, 41}, {41, 20, 1}, {13, 33, 17},
 		{12, 32, 384}, {25, 65, 385}, {1055, 20, 41}, {41, 20, 1055}, {20, 1, 1055},
 		{1055, 1, 20}, {129, 67, 769}, {4097, 3, 5}, {3, 4097, 2},
+		{9, 16, 9}, {5, 24, 300}, {6, 8, 130}, {35, 200, 41}, // the AVX2 edge kernel's widths
 	}
 	if !testing.Short() {
 		shapes = append(shapes, [3]int{2049, 33, 40}, [3]int{40, 2049, 9})
@@ -184,7 +185,7 @@ func TestSgemmDeterministic(t *testing.T) {
 		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, first, n)
 		// A single-worker run of the same job.
 		single := make([]float32, m*n)
-		j := &job{kern: kernels[isa.Current()], transB: true, m: m, n: n, k: k, alpha: 1,
+		j := &job{kern: kernelFor(n), transB: true, m: m, n: n, k: k, alpha: 1,
 			a: a, lda: k, b: b, ldb: k, c: single, ldc: n}
 		j.plan()
 		j.Do(0, 1)

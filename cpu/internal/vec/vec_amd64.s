@@ -486,7 +486,23 @@ col_addbias:
 	VMASKMOVPS (SI)(AX*1), Y15, Y0
 	VMASKMOVPS (DX)(AX*1), Y15, Y1
 	VADDPS Y1, Y0, Y0
-	VMASKMOVPS Y0, Y15, (DI)(AX*1)
+	VEXTRACTF128 $1, Y0, X1
+	LEAQ (DI)(AX*1), BX
+	TESTQ $4, R11
+	JEQ two_addbias
+	VMOVUPS X0, (BX)
+	VMOVAPS X1, X0
+	ADDQ $16, BX
+two_addbias:
+	TESTQ $2, R11
+	JEQ one_addbias
+	VMOVSD X0, (BX)
+	VMOVHLPS X0, X0, X0
+	ADDQ $8, BX
+one_addbias:
+	TESTQ $1, R11
+	JEQ next_addbias
+	VMOVSS X0, (BX)
 next_addbias:
 	ADDQ R10, SI
 	ADDQ R10, DI

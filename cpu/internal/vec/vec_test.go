@@ -87,7 +87,7 @@ func TestBiasAct(t *testing.T) {
 		}
 		for act, f := range ref {
 			for _, rows := range []int{1, 3, 41} {
-				for _, cols := range []int{1, 7, 15, 16, 17, 20, 33} {
+				for _, cols := range []int{1, 7, 10, 13, 15, 16, 17, 20, 33} {
 					zz, b, o := randSlice(rng, rows*cols, 4), randSlice(rng, cols, 1), randSlice(rng, rows*cols, 1)
 					zz[0] = float32(math.NaN())
 					BiasAct(act, o, zz, b, rows, cols)

@@ -21,7 +21,8 @@
 // its first rows are stored. kernavx512 reads A(i,p) = a[p*lda+i] (a packed
 // sliver with lda = 12, or a transposed A in place); kernavx512n reads
 // A(i,p) = a[i*lda+p] (an untransposed A in place). Both read
-// B(p,j) = b[p*ldb+j].
+// B(p,j) = b[p*ldb+j]. The AVX2 edge kernels for narrow products (4×24
+// tiles, edge.go) read A in place too.
 package main
 
 import (
@@ -57,6 +58,7 @@ func main() {
 	for _, k := range kernels {
 		generate(&b, k)
 	}
+	edgeKernels(&b)
 	if err := os.WriteFile("kernel_amd64.s", b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

@@ -497,7 +497,8 @@ func outer(w *bytes.Buffer, t thinISA) {
 				e.p("VMASKMOVPS (R8)(R11*1), Y15, Y8")
 				e.p("VFMADD231PS Y8, Y6, Y0")
 			}
-			e.p("VMASKMOVPS Y0, Y15, (R8)(R11*1)")
+			e.p("LEAQ (R8)(R11*1), AX")
+			partialStore(e, "Y0", "R12", "AX", "", false, tag+"_part", tag+"_next")
 		}
 		e.label(tag + "_next")
 		e.p("ADDQ R10, SI")

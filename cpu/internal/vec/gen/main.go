@@ -197,8 +197,8 @@ func main() {
 	})
 
 	// addBias: out[r*cols+c] = z[r*cols+c] + bias[c] for c < cols (≥ 8):
-	// whole vectors, then the last cols%8 columns with masked loads and
-	// stores (the mask is 8−rem ones-from-the-end of maskTable).
+	// whole vectors, then the last cols%8 columns with masked loads (the
+	// mask is 8−rem ones-from-the-end of maskTable).
 	for i := 0; i < 16; i++ {
 		v := uint32(0)
 		if i < 8 {
@@ -237,7 +237,25 @@ func main() {
 	p("VMASKMOVPS (SI)(AX*1), Y15, Y0")
 	p("VMASKMOVPS (DX)(AX*1), Y15, Y1")
 	p("VADDPS Y1, Y0, Y0")
-	p("VMASKMOVPS Y0, Y15, (DI)(AX*1)")
+	// Stored in pieces of 4, 2 and 1 lanes: a VMASKMOVPS store is slow on
+	// AMD's cores (the 128-bit forms clear Y0's upper half, saved in X1).
+	p("VEXTRACTF128 $1, Y0, X1")
+	p("LEAQ (DI)(AX*1), BX")
+	p("TESTQ $4, R11")
+	p("JEQ two_addbias")
+	p("VMOVUPS X0, (BX)")
+	p("VMOVAPS X1, X0")
+	p("ADDQ $16, BX")
+	fmt.Fprintln(&out, "two_addbias:")
+	p("TESTQ $2, R11")
+	p("JEQ one_addbias")
+	p("VMOVSD X0, (BX)")
+	p("VMOVHLPS X0, X0, X0")
+	p("ADDQ $8, BX")
+	fmt.Fprintln(&out, "one_addbias:")
+	p("TESTQ $1, R11")
+	p("JEQ next_addbias")
+	p("VMOVSS X0, (BX)")
 	fmt.Fprintln(&out, "next_addbias:")
 	p("ADDQ R10, SI")
 	p("ADDQ R10, DI")
