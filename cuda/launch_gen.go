@@ -22,6 +22,11 @@ const (
 	kGemmStridedNT                   // gemm_strided_nt in gemm.ptx
 	kGemmStridedTN                   // gemm_strided_tn in gemm.ptx
 	kGemmStridedTT                   // gemm_strided_tt in gemm.ptx
+	kGemmSplitkNN                    // gemm_splitk_nn in gemm.ptx
+	kGemmSplitkNT                    // gemm_splitk_nt in gemm.ptx
+	kGemmSplitkTN                    // gemm_splitk_tn in gemm.ptx
+	kGemmSplitkTT                    // gemm_splitk_tt in gemm.ptx
+	kGemmSplitkReduce                // gemm_splitk_reduce in gemm.ptx
 	kLossElementwise                 // loss_elementwise in loss.ptx
 	kLossSoftmaxCE                   // loss_softmax_ce in loss.ptx
 	kLossFinalize                    // loss_finalize in loss.ptx
@@ -53,6 +58,11 @@ var kernelInfo = [numKernels]kernelDesc{
 	kGemmStridedNT:     {"gemm.ptx", "gemm_strided_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kGemmStridedTN:     {"gemm.ptx", "gemm_strided_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kGemmStridedTT:     {"gemm.ptx", "gemm_strided_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNN:      {"gemm.ptx", "gemm_splitk_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNT:      {"gemm.ptx", "gemm_splitk_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTN:      {"gemm.ptx", "gemm_splitk_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTT:      {"gemm.ptx", "gemm_splitk_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkReduce:  {"gemm.ptx", "gemm_splitk_reduce", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"alpha", paramFloat}, {"W", paramPtr}, {"splits", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kLossElementwise:   {"loss.ptx", "loss_elementwise", []kernelParam{{"loss", paramInt}, {"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"n", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
 	kLossSoftmaxCE:     {"loss.ptx", "loss_softmax_ce", []kernelParam{{"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
 	kLossFinalize:      {"loss.ptx", "loss_finalize", []kernelParam{{"partials", paramPtr}, {"nparts", paramInt}, {"lossOut", paramPtr}, {"lossAt", paramInt}}},
@@ -120,6 +130,31 @@ func (d *Device) launchGemmStridedTN(grid, block [3]int, m int, n int, k int, al
 // launchGemmStridedTT queues gemm_strided_tt(m, n, k, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC, count) (kernels/gemm.cu) on a grid×block launch.
 func (d *Device) launchGemmStridedTT(grid, block [3]int, m int, n int, k int, alpha float32, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, beta float32, C cu.DevicePtr, ldc int, strideC int, count int) {
 	d.enqueue(launch{k: kGemmStridedTT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argF(alpha), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argF(beta), argP(C), argI(ldc), argI(strideC), argI(count)}})
+}
+
+// launchGemmSplitkNN queues gemm_splitk_nn(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkNN(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkNN, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkNT queues gemm_splitk_nt(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkNT(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkNT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkTN queues gemm_splitk_tn(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkTN(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkTN, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkTT queues gemm_splitk_tt(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkTT(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkTT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkReduce queues gemm_splitk_reduce(m, n, alpha, W, splits, beta, C, ldc, strideC, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkReduce(grid, block [3]int, m int, n int, alpha float32, W cu.DevicePtr, splits int, beta float32, C cu.DevicePtr, ldc int, strideC int, count int) {
+	d.enqueue(launch{k: kGemmSplitkReduce, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argF(alpha), argP(W), argI(splits), argF(beta), argP(C), argI(ldc), argI(strideC), argI(count)}})
 }
 
 // launchLossElementwise queues loss_elementwise(loss, z, y, grad, n, cols, groups, gradScale, partials) (kernels/loss.cu) on a grid×block launch.

@@ -15,6 +15,11 @@ void gemm_strided_nn(int, int, int, float, const float*, int, int, const float*,
 void gemm_strided_nt(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_tn(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_tt(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
+void gemm_splitk_nn(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_nt(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_tn(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_tt(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_reduce(int, int, float, const float*, int, float, float*, int, int, int);
 void loss_elementwise(int, const float*, const float*, float*, int, int, int, float, double*);
 void loss_softmax_ce(const float*, const float*, float*, int, int, int, float, double*);
 void loss_finalize(const double*, int, float*, int);
@@ -41,6 +46,11 @@ void column_sums(const float*, int, int, float*);
 	X(gemm_strided_nt) \
 	X(gemm_strided_tn) \
 	X(gemm_strided_tt) \
+	X(gemm_splitk_nn) \
+	X(gemm_splitk_nt) \
+	X(gemm_splitk_tn) \
+	X(gemm_splitk_tt) \
+	X(gemm_splitk_reduce) \
 	X(loss_elementwise) \
 	X(loss_softmax_ce) \
 	X(loss_finalize) \
