@@ -28,8 +28,8 @@ func (d *poisonDevice) poison(b device.Buffer, last int) {
 	d.Upload(b, v)
 }
 
-func (d *poisonDevice) BiasActivation(act device.Activation, z, bias, out device.Buffer, rows, cols int) {
-	d.Device.BiasActivation(act, z, bias, out, rows, cols)
+func (d *poisonDevice) BiasActivation(act device.Activation, alpha float32, z, bias, out device.Buffer, rows, cols int) {
+	d.Device.BiasActivation(act, alpha, z, bias, out, rows, cols)
 	if d.bias++; d.op == "bias" && d.bias == d.n {
 		d.poison(out, rows*cols-1)
 	}
