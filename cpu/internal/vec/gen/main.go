@@ -47,26 +47,37 @@ func constantInt(name string, v uint32) {
 
 func c(name string) string { return name + "<>(SB)" }
 
-// exp computes Y(x) = exp(Y(x)) in place, using tmp registers t1, t2.
-func exp(x, t1, t2 string) {
-	// Clamp with x as the second source, which MINPS/MAXPS return when
-	// either is NaN: NaN stays NaN.
-	p("VMOVUPS %s, %s", c("exphi"), t1)
-	p("VMINPS %s, %s, %s", x, t1, x)
+// exp computes Y(x) = exp(Y(x)) in place for x ≤ 0 (every caller's
+// argument is −|z| or −2|z|), using tmp registers t1–t4. The
+// polynomial (in t2–t4) goes by Estrin's scheme, (1 + r) + r²·(1/2 + r/6) +
+// r⁴·((1/24 + r/120) + r²·(1/720 + r/5040)): its dependency chain is 3
+// FMAs long instead of Horner's 7, so more iterations of a kernel's loop
+// overlap in the out-of-order window.
+func exp(x, t1, t2, t3, t4 string) {
+	// Clamp below with x as the second source, which MAXPS returns when
+	// either is NaN: NaN stays NaN. (x ≤ 0 needs no upper clamp.)
 	p("VMOVUPS %s, %s", c("explo"), t1)
 	p("VMAXPS %s, %s, %s", x, t1, x)
 	p("VMULPS %s, %s, %s", c("log2e"), x, t1)
 	p("VROUNDPS $0, %s, %s", t1, t1) // n, nearest
 	p("VFNMADD231PS %s, %s, %s", c("ln2hi"), t1, x)
 	p("VFNMADD231PS %s, %s, %s", c("ln2lo"), t1, x) // x = r
-	p("VMOVUPS %s, %s", c("inv7f"), t2)
-	for _, k := range []string{"inv6f", "inv5f", "inv4f", "inv3f", "inv2f", "one", "one"} {
-		p("VFMADD213PS %s, %s, %s", c(k), x, t2) // t2 = t2·r + k
-	}
+	p("VMULPS %s, %s, %s", x, x, t2)                // r²
+	p("VMOVUPS %s, %s", c("inv7f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv6f"), x, t3) // 1/720 + r/5040
+	p("VMOVUPS %s, %s", c("inv5f"), t4)
+	p("VFMADD213PS %s, %s, %s", c("inv4f"), x, t4) // 1/24 + r/120
+	p("VFMADD231PS %s, %s, %s", t2, t3, t4)        // + r²·(1/720 + r/5040)
+	p("VMOVUPS %s, %s", c("inv3f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv2f"), x, t3) // 1/2 + r/6
+	p("VADDPS %s, %s, %s", c("one"), x, x)         // 1 + r
+	p("VFMADD231PS %s, %s, %s", t2, t3, x)         // (1 + r) + r²·(1/2 + r/6)
+	p("VMULPS %s, %s, %s", t2, t2, t2)             // r⁴
+	p("VFMADD231PS %s, %s, %s", t2, t4, x)         // + r⁴·(…)
 	p("VCVTPS2DQ %s, %s", t1, t1)
 	p("VPADDD %s, %s, %s", c("bias127"), t1, t1)
 	p("VPSLLD $23, %s, %s", t1, t1)
-	p("VMULPS %s, %s, %s", t1, t2, x)
+	p("VMULPS %s, %s, %s", t1, x, x)
 }
 
 func header(name, args string, frame int) {
@@ -134,7 +145,7 @@ func main() {
 		p("VANDPS %s, Y0, Y1", c("absmask"))
 		p("VANDPS %s, Y0, Y2", c("signmask"))
 		p("VMULPS %s, Y1, Y3", c("mtwo")) // −2|x|
-		exp("Y3", "Y4", "Y5")             // t
+		exp("Y3", "Y4", "Y5", "Y8", "Y9") // t
 		p("VMOVUPS %s, Y4", c("one"))
 		p("VSUBPS Y3, Y4, Y5") // 1 − t
 		p("VADDPS Y3, Y4, Y6") // 1 + t
@@ -425,7 +436,7 @@ func main() {
 func sigmoid(x, s, e string) {
 	p("VANDPS %s, %s, %s", c("absmask"), x, e)
 	p("VXORPS %s, %s, %s", c("signmask"), e, e) // −|x|
-	exp(e, "Y3", "Y4")
+	exp(e, "Y3", "Y4", "Y8", "Y9")
 	p("VADDPS %s, %s, %s", c("one"), e, "Y5")
 	p("VMOVUPS %s, %s", c("one"), s)
 	p("VDIVPS Y5, %s, %s", s, s)             // 1/(1+e)
