@@ -51,6 +51,8 @@ type Result struct {
 	LaunchesPerStep float64 `json:"launches_per_step,omitempty"`
 	SyncsPerStep    float64 `json:"syncs_per_step,omitempty"`
 	CopiesPerStep   float64 `json:"copies_per_step,omitempty"`
+	// CopyBytesPerStep is the bytes those copies move per update.
+	CopyBytesPerStep float64 `json:"copy_bytes_per_step,omitempty"`
 }
 
 // countsOf returns dev's running tally of launches, copies and syncs, if
@@ -73,6 +75,7 @@ func (r *Result) setCounts(before, after device.Counts) {
 	r.LaunchesPerStep = float64(after.Launches-before.Launches) / n
 	r.SyncsPerStep = float64(after.Syncs-before.Syncs) / n
 	r.CopiesPerStep = float64(after.Copies-before.Copies) / n
+	r.CopyBytesPerStep = float64(after.CopyBytes-before.CopyBytes) / n
 }
 
 // finish fills the summary and the rates derived from the median.

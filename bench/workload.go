@@ -213,11 +213,11 @@ func FlopsPerStep(arch nn.Arch, rows int) float64 {
 // MinBytesPerStep is the compulsory memory traffic of one update of rows
 // rows, in bytes of float32: read the batch's features and targets once,
 // read and write every parameter once, and read and write the optimizer's
-// state (none for SGD/GD, one buffer for momentum, two for Adam). It
+// state (nn.StateTensors buffers of the parameters' size). It
 // assumes activations and gradients never leave the caches, so it is a
 // lower bound, not an estimate.
 func MinBytesPerStep(arch nn.Arch, rows int, opt nn.Optimizer) float64 {
-	state := map[nn.Optimizer]int{nn.Momentum: 1, nn.Adam: 2}[opt]
+	state := nn.StateTensors(opt)
 	p := float64(arch.ParamCount())
 	return 4 * (float64(rows)*float64(arch.Inputs+1) + 2*p*float64(1+state))
 }

@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 
+	"github.com/gputrain/gputrain/cpu/internal/act"
 	"github.com/gputrain/gputrain/device"
 )
 
@@ -125,7 +126,7 @@ func (d *Device) BatchNormBackward(z, dy, gamma, saveMean, saveInvStd, dz, dgamm
 // bnApply computes out = act(gamma·((z−mean)·invStd) + beta), the affine map
 // in float64 and the activation with the vectorised kernels, rows split over
 // goroutines. out may be z.
-func bnApply(act device.Activation, z, gamma, beta []float32, mean, invStd []float64, out []float32, rows, cols int) {
+func bnApply(a device.Activation, z, gamma, beta []float32, mean, invStd []float64, out []float32, rows, cols int) {
 	parallelFor(rows, 4*rows*cols, func(r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			zr, or := z[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
@@ -133,6 +134,7 @@ func bnApply(act device.Activation, z, gamma, beta []float32, mean, invStd []flo
 				or[c] = float32(float64(gamma[c])*((float64(v)-mean[c])*invStd[c]) + float64(beta[c]))
 			}
 		}
-		activateInPlace(act, out[r0*cols:r1*cols])
+		x := out[r0*cols : r1*cols]
+		act.Table[a].Forward(x, x, 0)
 	})
 }

@@ -62,12 +62,17 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 		d.Fill(y, rows, 3)
 	}
 	lossOut := buf(8, 0)
-	type layer struct{ w, b, dw, db, a, da, m, v, mb, vb device.Buffer }
+	type layer struct{ w, b, dw, db, z, a, da, m, v, mb, vb device.Buffer }
 	ls := make([]layer, L)
 	for l := range ls {
 		in, out := sizes[l], sizes[l+1]
 		ls[l] = layer{w: buf(in*out, 0.3), b: buf(out, 0.1), dw: buf(in*out, 0), db: buf(out, 0),
-			a: buf(rows*out, 0), da: buf(rows*out, 0), m: buf(in*out, 0), v: buf(in*out, 0), mb: buf(out, 0), vb: buf(out, 0)}
+			z: buf(rows*out, 0), a: buf(rows*out, 0), da: buf(rows*out, 0), m: buf(in*out, 0), v: buf(in*out, 0), mb: buf(out, 0), vb: buf(out, 0)}
+	}
+	// Adam's state per tensor, built once: a step allocates nothing.
+	wState, bState := make([][]device.Buffer, L), make([][]device.Buffer, L)
+	for l := range ls {
+		wState[l], bState[l] = []device.Buffer{ls[l].m, ls[l].v}, []device.Buffer{ls[l].mb, ls[l].vb}
 	}
 	step := 0
 	return func() {
@@ -77,14 +82,14 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 			if l == L-1 {
 				a = device.Identity
 			}
-			device.Gemm(d, false, false, rows, sizes[l+1], sizes[l], 1, in, ls[l].w, 0, ls[l].a)
-			d.BiasActivation(a, ls[l].a, ls[l].b, ls[l].a, rows, sizes[l+1])
+			device.Gemm(d, false, false, rows, sizes[l+1], sizes[l], 1, in, ls[l].w, 0, ls[l].z)
+			d.BiasActivation(a, 0, ls[l].z, ls[l].b, ls[l].a, rows, sizes[l+1])
 			in = ls[l].a
 		}
 		device.LossGrad(d, loss, ls[L-1].a, y, ls[L-1].da, rows, outs, 1/float32(rows), lossOut, 1)
 		for l := L - 1; l >= 0; l-- {
 			if l < L-1 {
-				d.ActivationBackward(act, ls[l].a, ls[l].da, ls[l].da, rows*sizes[l+1])
+				d.ActivationBackward(act, 0, ls[l].z, ls[l].a, ls[l].da, ls[l].da, rows*sizes[l+1])
 			}
 			prev := x
 			if l > 0 {
@@ -100,11 +105,13 @@ func stepOps(t testing.TB, d *cpu.Device, rows int, sizes []int, act device.Acti
 		for l := range ls {
 			n := sizes[l] * sizes[l+1]
 			if adam {
-				d.AdamStep(ls[l].w, ls[l].dw, ls[l].m, ls[l].v, n, 1e-3, 0.9, 0.999, 1e-8, 0, step)
-				d.AdamStep(ls[l].b, ls[l].db, ls[l].mb, ls[l].vb, sizes[l+1], 1e-3, 0.9, 0.999, 1e-8, 0, step)
+				a := device.OptimArgs{1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8, 0,
+					float32(1 / (1 - math.Pow(0.9, float64(step)))), float32(1 / (1 - math.Pow(0.999, float64(step))))}
+				d.OptimStep("adam_step", ls[l].w, ls[l].dw, wState[l], n, a)
+				d.OptimStep("adam_step", ls[l].b, ls[l].db, bState[l], sizes[l+1], a)
 			} else {
-				d.SGDStep(ls[l].w, ls[l].dw, n, 0.01, 0)
-				d.SGDStep(ls[l].b, ls[l].db, sizes[l+1], 0.01, 0)
+				d.OptimStep("sgd_step", ls[l].w, ls[l].dw, nil, n, device.OptimArgs{0.01})
+				d.OptimStep("sgd_step", ls[l].b, ls[l].db, nil, sizes[l+1], device.OptimArgs{0.01})
 			}
 		}
 	}

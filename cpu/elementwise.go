@@ -1,7 +1,9 @@
 package cpu
 
 import (
+	"github.com/gputrain/gputrain/cpu/internal/act"
 	"github.com/gputrain/gputrain/cpu/internal/pool"
+	"github.com/gputrain/gputrain/cpu/internal/update"
 	"github.com/gputrain/gputrain/cpu/internal/vec"
 	"github.com/gputrain/gputrain/device"
 )
@@ -20,9 +22,8 @@ const (
 	opActGrad
 	opColSums
 	opMul
-	opSGD
-	opMomentum
-	opAdam
+	opOptim
+	opL1
 )
 
 // ewJob is one element-wise operation, split into pieces of about
@@ -38,8 +39,9 @@ type ewJob struct {
 	acc        []float64
 	rows, cols int
 	n          int
-	f0, f1, f2 float32
-	adam       vec.AdamConsts
+	f0         float32
+	update     update.Kernel // opOptim's kernel
+	args       update.Args   // and its scalars
 
 	pieces, per int // number of pieces and units (rows, columns, elements) per piece
 	ctr         pool.Counter
@@ -103,7 +105,7 @@ func (j *ewJob) piece(p int) {
 	case opBiasAct:
 		r0, r1 := p*j.per, min((p+1)*j.per, j.rows)
 		lo, hi := r0*j.cols, r1*j.cols
-		biasAct(j.act, j.c[lo:hi], j.a[lo:hi], j.b, r1-r0, j.cols)
+		biasAct(j.act, j.f0, j.c[lo:hi], j.a[lo:hi], j.b, r1-r0, j.cols)
 		return
 	case opColSums:
 		c0, c1 := 8*p*j.per, min(8*(p+1)*j.per, j.cols)
@@ -113,15 +115,13 @@ func (j *ewJob) piece(p int) {
 	lo, hi := p*j.per, min((p+1)*j.per, j.n)
 	switch j.op {
 	case opActGrad:
-		actGrad(j.act, j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
+		act.Table[j.act].Backward(j.c[lo:hi], j.a[lo:hi], j.e[lo:hi], j.b[lo:hi], j.f0)
 	case opMul:
 		vec.Mul(j.c[lo:hi], j.a[lo:hi], j.b[lo:hi])
-	case opSGD:
-		vec.SGD(j.a[lo:hi], j.b[lo:hi], j.f0, j.f1)
-	case opMomentum:
-		vec.Momentum(j.a[lo:hi], j.b[lo:hi], j.c[lo:hi], j.f0, j.f1, j.f2)
-	case opAdam:
-		vec.Adam(j.a[lo:hi], j.b[lo:hi], j.c[lo:hi], j.e[lo:hi], &j.adam)
+	case opOptim:
+		j.update(j.a[lo:hi], j.b[lo:hi], part(j.c, lo, hi), part(j.e, lo, hi), &j.args)
+	case opL1:
+		addL1(j.a[lo:hi], j.b[lo:hi], j.f0)
 	}
 }
 
@@ -144,4 +144,12 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 		}
 		xd[i] *= md[i]
 	}
+}
+
+// part is x[lo:hi], or nil for an absent (nil) tensor.
+func part(x []float32, lo, hi int) []float32 {
+	if x == nil {
+		return nil
+	}
+	return x[lo:hi]
 }

@@ -47,12 +47,12 @@ func parallelRun() []uint32 {
 	device.Gemm(d, false, false, m, n, k, 1, a, b, 0, c)
 	z, bias := randBuf(rng, elems), randBuf(rng, 512)
 	out := &Buffer{data: make([]float32, elems)}
-	d.BiasActivation(device.Tanh, z, bias, out, elems/512, 512)
+	d.BiasActivation(device.Tanh, 0, z, bias, out, elems/512, 512)
 	sums := &Buffer{data: make([]float32, 512)}
 	d.ColumnSums(out, elems/512, 512, sums)
 	p, g := randBuf(rng, elems), randBuf(rng, elems)
 	mo, v := &Buffer{data: make([]float32, elems)}, &Buffer{data: make([]float32, elems)}
-	d.AdamStep(p, g, mo, v, elems, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 1)
+	d.OptimStep("adam_step", p, g, []device.Buffer{mo, v}, elems, device.OptimArgs{1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-4, 1 / (1 - 0.9), 1 / (1 - 0.999)})
 	bits := batchRun()
 	for _, buf := range []*Buffer{c, out, sums, p, mo, v} {
 		for _, x := range buf.data {

@@ -5,7 +5,9 @@ package cuda
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"unsafe"
 
 	"github.com/gputrain/gputrain/cuda/preflight"
 	"github.com/gputrain/gputrain/device"
@@ -68,8 +70,26 @@ type Device struct {
 	name  string
 	desc  string
 
-	q      chan func() // work for the CUDA goroutine, in order
-	closed bool        // set by Close (caller's goroutine)
+	// The hand-off (launch.go). Caller's goroutine: cur, step, closed.
+	q        chan *batch   // filled batches for the CUDA goroutine, in order
+	spare    chan *batch   // executed batches, for reuse
+	done     chan struct{} // signals the end of a cmdCall
+	cur      *batch        // the batch being filled
+	step     int           // the training step being queued (MarkStep)
+	closed   bool          // set by Close
+	syncEach bool          // GPUTRAIN_CUDA_SYNC=1: wait for every kernel
+
+	// The upload staging area (memory.go): page-locked host memory, filled by
+	// the caller's goroutine, allocated and freed by the CUDA goroutine
+	// while the caller waits.
+	stage     unsafe.Pointer
+	stageCap  int64
+	stageUsed int64 // bytes handed out since the last synchronisation
+	noPinned  bool  // the driver refused page-locked memory
+
+	// Split-k's workspace (gemm.go), owned by the caller's goroutine.
+	ws      cu.DevicePtr
+	wsBytes int64
 
 	// Owned by the CUDA goroutine.
 	dev      cu.Device
@@ -83,6 +103,7 @@ type Device struct {
 	partials cu.DevicePtr             // lossPartials float64s for LossGradGroups
 	err      error                    // the first failure (sticky)
 	last     launch                   // the last kernel queued, for asynchronous errors
+	lastStep int                      // and its training step
 	counts   device.Counts            // launches, copies, syncs (CUDA goroutine)
 }
 
@@ -104,10 +125,13 @@ func Open(index int) (*Device, error) {
 		index:  index,
 		name:   fmt.Sprintf("cuda:%d", index),
 		desc:   desc,
-		q:      make(chan func(), 256),
 		pool:   map[int64][]cu.DevicePtr{},
 		allocs: map[cu.DevicePtr]int64{},
+		// Attribution of asynchronous faults, at the cost of a
+		// synchronisation per launch.
+		syncEach: os.Getenv("GPUTRAIN_CUDA_SYNC") == "1",
 	}
+	d.newBatches()
 	ready := make(chan error)
 	go d.loop(ready)
 	if err := <-ready; err != nil {
@@ -126,8 +150,8 @@ func (d *Device) loop(ready chan<- error) {
 		return
 	}
 	ready <- nil
-	for f := range d.q {
-		f()
+	for b := range d.q {
+		d.run(b)
 	}
 }
 
@@ -147,7 +171,7 @@ func (d *Device) setup() error {
 	}
 	found := 0
 	for _, m := range kernels.Modules {
-		mod, err := cu.LoadData(m.PTX)
+		mod, err := loadModule(m.PTX)
 		if err != nil {
 			return fmt.Errorf("%s: loading kernels/%s (the driver JIT-compiles compute_80 PTX; it must support CUDA 11.8 or newer, this one supports %d.%d): %w",
 				d.name, m.File, preflight.DriverVersion()/1000, preflight.DriverVersion()%1000/10, err)
@@ -170,6 +194,7 @@ func (d *Device) setup() error {
 	if d.partials, err = cu.MemAlloc(lossPartials * 8); err != nil {
 		return fmt.Errorf("%s: allocating the loss scratch buffer: %w", d.name, err)
 	}
+	d.growStaging(minStaging)
 	return nil
 }
 
@@ -187,6 +212,10 @@ func (d *Device) teardown() error {
 	}
 	for p := range d.allocs {
 		keep("freeing a buffer", cu.MemFree(p))
+	}
+	if d.stage != nil {
+		keep("freeing the upload staging area", memFreeHost(d.stage))
+		d.stage, d.stageCap = nil, 0
 	}
 	d.allocs, d.pool = nil, nil
 	if d.partials != 0 {
@@ -210,18 +239,12 @@ func (d *Device) teardown() error {
 	return nil
 }
 
-// post queues f for the CUDA goroutine without waiting.
-func (d *Device) post(f func()) { d.q <- f }
-
 // call runs f on the CUDA goroutine after everything queued before it, and
 // waits for it.
 func (d *Device) call(f func()) {
-	done := make(chan struct{})
-	d.q <- func() {
-		defer close(done)
-		f()
-	}
-	<-done
+	d.push(cmdCall).f = f
+	d.flush()
+	<-d.done
 }
 
 // fail records err unless an earlier error is already recorded (CUDA goroutine).
@@ -239,10 +262,13 @@ func (d *Device) syncStream() {
 	}
 	d.counts.Syncs++
 	if err := d.stream.Synchronize(); err != nil {
-		if d.last.k >= 0 {
-			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v): %w", d.name, d.last, err))
+		// The GPU reports a fault at the next synchronisation, so the
+		// kernel named here is only the last one queued.
+		const rerun = "rerun with GPUTRAIN_CUDA_SYNC=1 to name the kernel that failed"
+		if d.counts.Launches > 0 {
+			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v, training step %d; %s): %w", d.name, d.last, d.lastStep, rerun, err))
 		} else {
-			d.fail(fmt.Errorf("%s: a queued operation failed: %w", d.name, err))
+			d.fail(fmt.Errorf("%s: a queued operation failed (%s): %w", d.name, rerun, err))
 		}
 	}
 }
@@ -287,6 +313,7 @@ func (d *Device) Synchronize() error {
 		d.syncStream()
 		err = d.err
 	})
+	d.stageUsed = 0
 	return err
 }
 

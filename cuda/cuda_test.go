@@ -73,6 +73,9 @@ func TestCounts(t *testing.T) {
 	if dl, dc, ds := after.Launches-before.Launches, after.Copies-before.Copies, after.Syncs-before.Syncs; dl != 1 || dc != 3 || ds != 1 {
 		t.Errorf("one gemm with two uploads and a download counted %d launches, %d copies, %d syncs; want 1, 3, 1", dl, dc, ds)
 	}
+	if db := after.CopyBytes - before.CopyBytes; db != 4*(6+6+4) {
+		t.Errorf("the copies moved %d bytes, want %d", db, 4*(6+6+4))
+	}
 	if want := []float32{4, 5, 10, 11}; got[0] != want[0] || got[3] != want[3] {
 		t.Errorf("gemm = %v, want %v", got, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gputrain/gputrain/device"
+	"gorgonia.org/cu"
 )
 
 // stridedSpan is the number of elements a buffer must hold for count
@@ -26,7 +27,9 @@ func (d *Device) stridedSpan(op, arg string, rows, cols, ld, stride, count int) 
 // and C (as stored) are lda, ldb and ldc elements apart (op(A) m×k, op(B)
 // k×n; A_g is stored k×m when transA, B_g n×k when transB). beta == 0
 // ignores C's contents; a stride of 0 shares one A or B across the batch.
-// The C_g must not overlap. One launch (gemm_strided_xx, blockIdx.z = g).
+// The C_g must not overlap. One launch (gemm_strided_xx, blockIdx.z = g),
+// or, when m×n is too small to fill the GPU and k is large (splitK), two:
+// gemm_splitk_xx's partial products over k slices and gemm_splitk_reduce.
 func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a device.Buffer, lda, strideA int, b device.Buffer, ldb, strideB int, beta float32, c device.Buffer, ldc, strideC int, count int) {
 	const op = "GemmStrided"
 	nonNeg(op, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, count)
@@ -47,9 +50,27 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 	if m == 0 || n == 0 || count == 0 {
 		return
 	}
-	grid := [3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count, maxGridYZ)}
-	if grid[1] > maxGridYZ {
+	if ceilDiv(n, gemmTile) > maxGridYZ {
 		panic(fmt.Sprintf("%s: %s: n=%d is more than the %d columns the kernel's grid covers", d.name, op, n, maxGridYZ*gemmTile))
+	}
+	if splits, kslice := splitK(m, n, k, count); splits > 1 {
+		ws, ok := d.workspace(4 * int64(splits) * int64(count) * int64(m) * int64(n))
+		if !ok {
+			return
+		}
+		partial := d.launchGemmSplitkNN
+		switch {
+		case transA && transB:
+			partial = d.launchGemmSplitkTT
+		case transA:
+			partial = d.launchGemmSplitkTN
+		case transB:
+			partial = d.launchGemmSplitkNT
+		}
+		partial([3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count*splits, maxGridYZ)}, block1(threads),
+			m, n, k, kslice, xa.ptr, lda, strideA, xb.ptr, ldb, strideB, ws, splits, count)
+		d.launchGemmSplitkReduce(flatGrid(count*m*n), block1(threads), m, n, alpha, ws, splits, beta, xc.ptr, ldc, strideC, count)
+		return
 	}
 	gemm := d.launchGemmStridedNN
 	switch {
@@ -60,5 +81,32 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 	case transB:
 		gemm = d.launchGemmStridedNT
 	}
-	gemm(grid, block1(threads), m, n, k, alpha, xa.ptr, lda, strideA, xb.ptr, ldb, strideB, beta, xc.ptr, ldc, strideC, count)
+	gemm([3]int{ceilDiv(m, gemmTile), ceilDiv(n, gemmTile), min(count, maxGridYZ)}, block1(threads),
+		m, n, k, alpha, xa.ptr, lda, strideA, xb.ptr, ldb, strideB, beta, xc.ptr, ldc, strideC, count)
+}
+
+// workspace returns device scratch memory of at least bytes for split-k's
+// partial products, growing it (the first step of a run) when it is too
+// small; ok is false when allocating failed (the error is recorded).
+func (d *Device) workspace(bytes int64) (cu.DevicePtr, bool) {
+	if bytes <= d.wsBytes {
+		return d.ws, true
+	}
+	if d.closed {
+		return 0, false
+	}
+	var p cu.DevicePtr
+	var err error
+	d.call(func() { p, err = d.allocBytes(bytes) })
+	if err != nil {
+		return 0, false
+	}
+	if d.ws != 0 {
+		// Queued after every launch that uses the old workspace.
+		c := d.push(cmdFree)
+		c.args[0], c.args[1] = uint64(d.ws), uint64(d.wsBytes)
+		d.pushed()
+	}
+	d.ws, d.wsBytes = p, bytes
+	return p, true
 }

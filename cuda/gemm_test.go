@@ -3,7 +3,9 @@
 package cuda
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -130,7 +132,8 @@ func TestGemmLarge(t *testing.T) {
 }
 
 // TestDeterministic runs the reductions and the gemm twice on the same
-// inputs and wants bit-identical results (no atomics, fixed orders).
+// inputs and wants bit-identical results (no atomics, fixed orders). It logs
+// a checksum of the results for comparing runs in other emulator orders.
 func TestDeterministic(t *testing.T) {
 	d := openT(t)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -167,6 +170,13 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	t.Logf("losses: softmax %v, logistic %v, mse %v", first[0], first[1], first[2])
+	// make cuda-emu-test and cuda-ptx-test compare this across block and
+	// thread orders: results must not depend on the order blocks run in.
+	h := fnv.New64a()
+	for _, v := range first {
+		binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+	}
+	t.Logf("TestDeterministic checksum %016x", h.Sum64())
 }
 
 // TestPoolReuse checks that a freed buffer is handed out again for the same
@@ -266,5 +276,81 @@ func BenchmarkGemm(b *testing.B) {
 			}
 			b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e12, "Tflop/s")
 		})
+	}
+}
+
+// TestGemmSplitKStrided checks the split-k path of GemmStrided with several
+// products, padded leading dimensions and strides, every transpose and
+// beta ≠ 0 (the conformance suite's shapes are below split-k's 1 MFLOP),
+// against a float64 loop with TestGemmLarge's tolerance, and that a second
+// run gives the same bits.
+func TestGemmSplitKStrided(t *testing.T) {
+	d := openT(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const m, n, k, count = 41, 20, 1055, 3
+	const alpha, beta = 0.75, 0.5
+	if s, _ := splitK(m, n, k, count); s < 2 {
+		t.Fatalf("%d×%d×%d×%d is not split: the test checks nothing", m, n, k, count)
+	}
+	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		transA, transB := tr[0], tr[1]
+		ra, ca, rb, cb := m, k, k, n
+		if transA {
+			ra, ca = k, m
+		}
+		if transB {
+			rb, cb = n, k
+		}
+		lda, ldb, ldc := ca+3, cb+1, n+5
+		sa, sb, sc := ra*lda+7, rb*ldb, m*ldc+2
+		a, b, c0 := randVec(rng, count*sa), randVec(rng, count*sb), randVec(rng, count*sc)
+		ab, bb := mustUpload(t, d, a), mustUpload(t, d, b)
+		run := func() []float32 {
+			cbuf := mustUpload(t, d, c0)
+			d.GemmStrided(transA, transB, m, n, k, alpha, ab, lda, sa, bb, ldb, sb, beta, cbuf, ldc, sc, count)
+			return mustDownload(t, d, cbuf, count*sc)
+		}
+		got, again := run(), run()
+		name := fmt.Sprintf("tA=%v tB=%v", transA, transB)
+		for g := 0; g < count; g++ {
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var s, abs float64
+					for p := 0; p < k; p++ {
+						ia, ib := g*sa+i*lda+p, g*sb+p*ldb+j
+						if transA {
+							ia = g*sa + p*lda + i
+						}
+						if transB {
+							ib = g*sb + j*ldb + p
+						}
+						av, bv := a[ia], b[ib]
+						s += float64(av) * float64(bv)
+						abs += math.Abs(float64(av) * float64(bv))
+					}
+					e := g*sc + i*ldc + j
+					bc := beta * float64(c0[e])
+					want, tol := alpha*s+bc, float64(k+2)*0x1p-23*alpha*abs+0x1p-23*math.Abs(bc)
+					if math.Abs(float64(got[e])-want) > tol {
+						t.Fatalf("%s: C_%d[%d,%d] = %v, want %v ± %.3g", name, g, i, j, got[e], want, tol)
+					}
+				}
+			}
+		}
+		for e := range got {
+			if math.Float32bits(got[e]) != math.Float32bits(again[e]) {
+				t.Fatalf("%s: element %d differs between two runs: %v, %v", name, e, got[e], again[e])
+			}
+		}
+		// Elements between the matrices (padding) are not written.
+		for g := 0; g < count; g++ {
+			for i := 0; i < m; i++ {
+				for j := n; j < ldc && g*sc+i*ldc+j < count*sc; j++ {
+					if e := g*sc + i*ldc + j; got[e] != c0[e] {
+						t.Fatalf("%s: padding element %d changed: %v, was %v", name, e, got[e], c0[e])
+					}
+				}
+			}
+		}
 	}
 }

@@ -22,6 +22,11 @@ const (
 	kGemmStridedNT                   // gemm_strided_nt in gemm.ptx
 	kGemmStridedTN                   // gemm_strided_tn in gemm.ptx
 	kGemmStridedTT                   // gemm_strided_tt in gemm.ptx
+	kGemmSplitkNN                    // gemm_splitk_nn in gemm.ptx
+	kGemmSplitkNT                    // gemm_splitk_nt in gemm.ptx
+	kGemmSplitkTN                    // gemm_splitk_tn in gemm.ptx
+	kGemmSplitkTT                    // gemm_splitk_tt in gemm.ptx
+	kGemmSplitkReduce                // gemm_splitk_reduce in gemm.ptx
 	kLossElementwise                 // loss_elementwise in loss.ptx
 	kLossSoftmaxCE                   // loss_softmax_ce in loss.ptx
 	kLossFinalize                    // loss_finalize in loss.ptx
@@ -30,6 +35,9 @@ const (
 	kSgdStep                         // sgd_step in optim.ptx
 	kMomentumStep                    // momentum_step in optim.ptx
 	kAdamStep                        // adam_step in optim.ptx
+	kAdamwStep                       // adamw_step in optim.ptx
+	kRmspropStep                     // rmsprop_step in optim.ptx
+	kAddL1                           // add_l1 in optim.ptx
 	kColumnSums                      // column_sums in reduce.ptx
 	numKernels
 )
@@ -39,8 +47,8 @@ const maxKernelArgs = 15
 
 // kernelInfo gives each kernel's PTX module, name and parameters.
 var kernelInfo = [numKernels]kernelDesc{
-	kBiasActForward:    {"activation.ptx", "bias_act_forward", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"bias", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
-	kActBackward:       {"activation.ptx", "act_backward", []kernelParam{{"act", paramInt}, {"out", paramPtr}, {"dout", paramPtr}, {"dz", paramPtr}, {"n", paramInt}}},
+	kBiasActForward:    {"activation.ptx", "bias_act_forward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"bias", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
+	kActBackward:       {"activation.ptx", "act_backward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"out", paramPtr}, {"dout", paramPtr}, {"dz", paramPtr}, {"n", paramInt}}},
 	kBatchnormTrain:    {"batchnorm.ptx", "batchnorm_train", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"out", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}, {"momentum", paramFloat}}},
 	kBatchnormEval:     {"batchnorm.ptx", "batchnorm_eval", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}}},
 	kBatchnormBackward: {"batchnorm.ptx", "batchnorm_backward", []kernelParam{{"z", paramPtr}, {"dy", paramPtr}, {"gamma", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"dz", paramPtr}, {"dgamma", paramPtr}, {"dbeta", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
@@ -50,25 +58,33 @@ var kernelInfo = [numKernels]kernelDesc{
 	kGemmStridedNT:     {"gemm.ptx", "gemm_strided_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kGemmStridedTN:     {"gemm.ptx", "gemm_strided_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kGemmStridedTT:     {"gemm.ptx", "gemm_strided_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNN:      {"gemm.ptx", "gemm_splitk_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNT:      {"gemm.ptx", "gemm_splitk_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTN:      {"gemm.ptx", "gemm_splitk_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTT:      {"gemm.ptx", "gemm_splitk_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkReduce:  {"gemm.ptx", "gemm_splitk_reduce", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"alpha", paramFloat}, {"W", paramPtr}, {"splits", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
 	kLossElementwise:   {"loss.ptx", "loss_elementwise", []kernelParam{{"loss", paramInt}, {"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"n", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
 	kLossSoftmaxCE:     {"loss.ptx", "loss_softmax_ce", []kernelParam{{"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
 	kLossFinalize:      {"loss.ptx", "loss_finalize", []kernelParam{{"partials", paramPtr}, {"nparts", paramInt}, {"lossOut", paramPtr}, {"lossAt", paramInt}}},
 	kFill:              {"memory.ptx", "fill", []kernelParam{{"dst", paramPtr}, {"n", paramInt}, {"v", paramFloat}}},
 	kGatherRows:        {"memory.ptx", "gather_rows", []kernelParam{{"src", paramPtr}, {"srcRows", paramInt}, {"idx", paramPtr}, {"idxOffset", paramInt}, {"dst", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
-	kSgdStep:           {"optim.ptx", "sgd_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"n", paramInt}, {"lr", paramFloat}, {"wd", paramFloat}}},
-	kMomentumStep:      {"optim.ptx", "momentum_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"v", paramPtr}, {"n", paramInt}, {"lr", paramFloat}, {"momentum", paramFloat}, {"wd", paramFloat}}},
-	kAdamStep:          {"optim.ptx", "adam_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"m", paramPtr}, {"v", paramPtr}, {"n", paramInt}, {"lr", paramFloat}, {"beta1", paramFloat}, {"beta2", paramFloat}, {"eps", paramFloat}, {"wd", paramFloat}, {"bc1", paramFloat}, {"bc2", paramFloat}}},
+	kSgdStep:           {"optim.ptx", "sgd_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kMomentumStep:      {"optim.ptx", "momentum_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAdamStep:          {"optim.ptx", "adam_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAdamwStep:         {"optim.ptx", "adamw_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kRmspropStep:       {"optim.ptx", "rmsprop_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAddL1:             {"optim.ptx", "add_l1", []kernelParam{{"g", paramPtr}, {"p", paramPtr}, {"n", paramInt}, {"lambda", paramFloat}}},
 	kColumnSums:        {"reduce.ptx", "column_sums", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
 }
 
-// launchBiasActForward queues bias_act_forward(act, z, bias, out, rows, cols) (kernels/activation.cu) on a grid×block launch.
-func (d *Device) launchBiasActForward(grid, block [3]int, act device.Activation, z cu.DevicePtr, bias cu.DevicePtr, out cu.DevicePtr, rows int, cols int) {
-	d.enqueue(launch{k: kBiasActForward, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(int(act)), argP(z), argP(bias), argP(out), argI(rows), argI(cols)}})
+// launchBiasActForward queues bias_act_forward(act, alpha, z, bias, out, rows, cols) (kernels/activation.cu) on a grid×block launch.
+func (d *Device) launchBiasActForward(grid, block [3]int, act device.Activation, alpha float32, z cu.DevicePtr, bias cu.DevicePtr, out cu.DevicePtr, rows int, cols int) {
+	d.enqueue(launch{k: kBiasActForward, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(int(act)), argF(alpha), argP(z), argP(bias), argP(out), argI(rows), argI(cols)}})
 }
 
-// launchActBackward queues act_backward(act, out, dout, dz, n) (kernels/activation.cu) on a grid×block launch.
-func (d *Device) launchActBackward(grid, block [3]int, act device.Activation, out cu.DevicePtr, dout cu.DevicePtr, dz cu.DevicePtr, n int) {
-	d.enqueue(launch{k: kActBackward, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(int(act)), argP(out), argP(dout), argP(dz), argI(n)}})
+// launchActBackward queues act_backward(act, alpha, z, out, dout, dz, n) (kernels/activation.cu) on a grid×block launch.
+func (d *Device) launchActBackward(grid, block [3]int, act device.Activation, alpha float32, z cu.DevicePtr, out cu.DevicePtr, dout cu.DevicePtr, dz cu.DevicePtr, n int) {
+	d.enqueue(launch{k: kActBackward, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(int(act)), argF(alpha), argP(z), argP(out), argP(dout), argP(dz), argI(n)}})
 }
 
 // launchBatchnormTrain queues batchnorm_train(act, z, gamma, beta, out, saveMean, saveInvStd, runMean, runVar, rows, cols, eps, momentum) (kernels/batchnorm.cu) on a grid×block launch.
@@ -116,6 +132,31 @@ func (d *Device) launchGemmStridedTT(grid, block [3]int, m int, n int, k int, al
 	d.enqueue(launch{k: kGemmStridedTT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argF(alpha), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argF(beta), argP(C), argI(ldc), argI(strideC), argI(count)}})
 }
 
+// launchGemmSplitkNN queues gemm_splitk_nn(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkNN(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkNN, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkNT queues gemm_splitk_nt(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkNT(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkNT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkTN queues gemm_splitk_tn(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkTN(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkTN, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkTT queues gemm_splitk_tt(m, n, k, kslice, A, lda, strideA, B, ldb, strideB, W, splits, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkTT(grid, block [3]int, m int, n int, k int, kslice int, A cu.DevicePtr, lda int, strideA int, B cu.DevicePtr, ldb int, strideB int, W cu.DevicePtr, splits int, count int) {
+	d.enqueue(launch{k: kGemmSplitkTT, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argI(k), argI(kslice), argP(A), argI(lda), argI(strideA), argP(B), argI(ldb), argI(strideB), argP(W), argI(splits), argI(count)}})
+}
+
+// launchGemmSplitkReduce queues gemm_splitk_reduce(m, n, alpha, W, splits, beta, C, ldc, strideC, count) (kernels/gemm.cu) on a grid×block launch.
+func (d *Device) launchGemmSplitkReduce(grid, block [3]int, m int, n int, alpha float32, W cu.DevicePtr, splits int, beta float32, C cu.DevicePtr, ldc int, strideC int, count int) {
+	d.enqueue(launch{k: kGemmSplitkReduce, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(m), argI(n), argF(alpha), argP(W), argI(splits), argF(beta), argP(C), argI(ldc), argI(strideC), argI(count)}})
+}
+
 // launchLossElementwise queues loss_elementwise(loss, z, y, grad, n, cols, groups, gradScale, partials) (kernels/loss.cu) on a grid×block launch.
 func (d *Device) launchLossElementwise(grid, block [3]int, loss device.Loss, z cu.DevicePtr, y cu.DevicePtr, grad cu.DevicePtr, n int, cols int, groups int, gradScale float32, partials cu.DevicePtr) {
 	d.enqueue(launch{k: kLossElementwise, grid: grid, block: block, args: [maxKernelArgs]uint64{argI(int(loss)), argP(z), argP(y), argP(grad), argI(n), argI(cols), argI(groups), argF(gradScale), argP(partials)}})
@@ -141,19 +182,34 @@ func (d *Device) launchGatherRows(grid, block [3]int, src cu.DevicePtr, srcRows 
 	d.enqueue(launch{k: kGatherRows, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(src), argI(srcRows), argP(idx), argI(idxOffset), argP(dst), argI(rows), argI(cols)}})
 }
 
-// launchSgdStep queues sgd_step(p, g, n, lr, wd) (kernels/optim.cu) on a grid×block launch.
-func (d *Device) launchSgdStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, n int, lr float32, wd float32) {
-	d.enqueue(launch{k: kSgdStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argI(n), argF(lr), argF(wd)}})
+// launchSgdStep queues sgd_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchSgdStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kSgdStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
-// launchMomentumStep queues momentum_step(p, g, v, n, lr, momentum, wd) (kernels/optim.cu) on a grid×block launch.
-func (d *Device) launchMomentumStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, v cu.DevicePtr, n int, lr float32, momentum float32, wd float32) {
-	d.enqueue(launch{k: kMomentumStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(v), argI(n), argF(lr), argF(momentum), argF(wd)}})
+// launchMomentumStep queues momentum_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchMomentumStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kMomentumStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
-// launchAdamStep queues adam_step(p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2) (kernels/optim.cu) on a grid×block launch.
-func (d *Device) launchAdamStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, m cu.DevicePtr, v cu.DevicePtr, n int, lr float32, beta1 float32, beta2 float32, eps float32, wd float32, bc1 float32, bc2 float32) {
-	d.enqueue(launch{k: kAdamStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(m), argP(v), argI(n), argF(lr), argF(beta1), argF(beta2), argF(eps), argF(wd), argF(bc1), argF(bc2)}})
+// launchAdamStep queues adam_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdamStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kAdamStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchAdamwStep queues adamw_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdamwStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kAdamwStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchRmspropStep queues rmsprop_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchRmspropStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kRmspropStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchAddL1 queues add_l1(g, p, n, lambda) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAddL1(grid, block [3]int, g cu.DevicePtr, p cu.DevicePtr, n int, lambda float32) {
+	d.enqueue(launch{k: kAddL1, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(g), argP(p), argI(n), argF(lambda)}})
 }
 
 // launchColumnSums queues column_sums(x, rows, cols, out) (kernels/reduce.cu) on a grid×block launch.

@@ -139,16 +139,9 @@ func (d *Device) freeMem(m *mem) {
 		return
 	}
 	m.freed = true
-	p, bytes := m.ptr, m.bytes
-	// Queued behind every operation that may still use it, so a later Alloc
-	// can hand it out again without waiting.
-	d.post(func() {
-		if d.allocs == nil {
-			return
-		}
-		d.pool[bytes] = append(d.pool[bytes], p)
-		d.inUse -= bytes
-	})
+	c := d.push(cmdFree)
+	c.args[0], c.args[1] = uint64(m.ptr), uint64(m.bytes)
+	d.pushed()
 }
 
 // Free returns b's memory to the device's pool.
@@ -210,21 +203,73 @@ func (d *Device) UploadIndex(dst device.IndexBuffer, src []int32) {
 	}
 }
 
+// Uploads go through a page-locked staging area (cuMemHostAlloc): the caller
+// copies src into it and queues the copy to the device, which the GPU then
+// runs asynchronously, in stream order, without draining the stream. The
+// area is filled front to back and starts over after each synchronisation
+// (Download, Synchronize), when every queued copy has read its part; only an
+// upload that does not fit in what is left synchronises first (and grows the
+// area if it is too small for it). Without page-locked memory (cuMemHostAlloc
+// refused), uploads copy from pageable memory, which the driver stages
+// before returning.
+
+// minStaging is the staging area's first size: every upload of a small
+// network's training loop (a batch order per epoch) fits many times over.
+const minStaging = 4 << 20
+
 func (d *Device) upload(dst cu.DevicePtr, src unsafe.Pointer, bytes int64) {
 	if d.closed {
 		return
 	}
-	d.call(func() {
-		if d.err != nil {
+	if d.stageCap-d.stageUsed < bytes && !d.noPinned {
+		d.call(func() {
+			d.syncStream()
+			d.growStaging(bytes)
+		})
+		d.stageUsed = 0
+	}
+	if d.noPinned || d.stage == nil {
+		d.call(func() {
+			if d.err != nil {
+				return
+			}
+			d.counts.Copies++
+			d.counts.CopyBytes += bytes
+			if err := cu.MemcpyHtoDAsync(dst, src, bytes, d.stream); err != nil {
+				d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, bytes, err))
+			}
+		})
+		return
+	}
+	at := unsafe.Add(d.stage, d.stageUsed)
+	copy(unsafe.Slice((*byte)(at), bytes), unsafe.Slice((*byte)(src), bytes))
+	d.stageUsed += (bytes + 63) &^ 63
+	c := d.push(cmdUpload)
+	c.args[0], c.args[2], c.host = uint64(dst), uint64(bytes), at
+	d.pushed()
+}
+
+// growStaging makes the staging area hold at least bytes (CUDA goroutine,
+// stream idle). When the driver refuses page-locked memory, uploads fall
+// back to pageable copies for the device's lifetime.
+func (d *Device) growStaging(bytes int64) {
+	if d.stageCap >= bytes || d.err != nil {
+		return
+	}
+	size := max(int64(minStaging), 2*d.stageCap, (bytes+minStaging-1)/minStaging*minStaging)
+	if d.stage != nil {
+		if err := memFreeHost(d.stage); err != nil {
+			d.fail(fmt.Errorf("%s: freeing the upload staging area: %w", d.name, err))
 			return
 		}
-		// From pageable memory the driver stages src before returning, so
-		// the caller may reuse it at once; the copy stays in stream order.
-		d.counts.Copies++
-		if err := cu.MemcpyHtoDAsync(dst, src, bytes, d.stream); err != nil {
-			d.fail(fmt.Errorf("%s: Upload of %d bytes: %w", d.name, bytes, err))
-		}
-	})
+		d.stage, d.stageCap = nil, 0
+	}
+	p, err := memHostAlloc(size)
+	if err != nil {
+		d.noPinned = true
+		return
+	}
+	d.stage, d.stageCap = p, size
 }
 
 // Download waits for the queued work and copies src[0:len(dst)] into dst.
@@ -238,6 +283,7 @@ func (d *Device) Download(dst []float32, src device.Buffer) error {
 		if d.err == nil && len(dst) > 0 {
 			bytes := 4 * int64(len(dst))
 			d.counts.Copies++
+			d.counts.CopyBytes += bytes
 			if e := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), x.ptr, bytes, d.stream); e != nil {
 				d.fail(fmt.Errorf("%s: Download of %d bytes: %w", d.name, bytes, e))
 			}
@@ -245,6 +291,7 @@ func (d *Device) Download(dst []float32, src device.Buffer) error {
 		d.syncStream()
 		err = d.err
 	})
+	d.stageUsed = 0
 	return err
 }
 
@@ -265,14 +312,9 @@ func (d *Device) Copy(dst, src device.Buffer, n int) {
 	if n == 0 || d.closed {
 		return
 	}
-	d.post(func() {
-		if d.err != nil {
-			return
-		}
-		if err := cu.MemcpyDtoDAsync(xd.ptr, xs.ptr, 4*int64(n), d.stream); err != nil {
-			d.fail(fmt.Errorf("%s: Copy of %d elements: %w", d.name, n, err))
-		}
-	})
+	c := d.push(cmdCopy)
+	c.args[0], c.args[1], c.args[2] = uint64(xd.ptr), uint64(xs.ptr), 4*uint64(n)
+	d.pushed()
 }
 
 // GatherRows copies dst[i,:] = src[idx[idxOffset+i],:] for i < rows.

@@ -3,41 +3,44 @@
 package cuda
 
 import (
-	"math"
+	"fmt"
 
 	"github.com/gputrain/gputrain/device"
 )
 
-// SGDStep updates p[i] -= lr·(g[i] + weightDecay·p[i]).
-func (d *Device) SGDStep(p, g device.Buffer, n int, lr, weightDecay float32) {
-	nonNeg("SGDStep", n)
-	xp, xg := d.fbuf("SGDStep", "p", p, n), d.fbuf("SGDStep", "g", g, n)
+// OptimStep launches the update kernel named kernel (every one has the
+// parameters of optim.cu's UPDATE_PARAMS): p, g, the state tensors (a null
+// pointer for each one the rule does not keep), n and the ten scalars.
+func (d *Device) OptimStep(kernel string, p, g device.Buffer, state []device.Buffer, n int, args device.OptimArgs) {
+	const op = "OptimStep"
+	k, ok := kernelByName[kernel]
+	if !ok || len(kernelInfo[k].params) != 5+len(args) {
+		panic(fmt.Sprintf("%s: no update kernel %q", op, kernel))
+	}
+	if len(state) > 2 {
+		panic(fmt.Sprintf("%s %s: %d state tensors, at most 2", op, kernel, len(state)))
+	}
+	nonNeg(op, n)
+	xp, xg := d.fbuf(op, "p", p, n), d.fbuf(op, "g", g, n)
+	var s [2]uint64
+	for i, b := range state {
+		s[i] = argP(d.fbuf(op, [...]string{"state[0]", "state[1]"}[i], b, n).ptr)
+	}
 	if n == 0 {
 		return
 	}
-	d.launchSgdStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, n, lr, weightDecay)
+	d.enqueue(launch{k: k, grid: flatGrid(n), block: block1(threads), args: [maxKernelArgs]uint64{
+		argP(xp.ptr), argP(xg.ptr), s[0], s[1], argI(n),
+		argF(args[0]), argF(args[1]), argF(args[2]), argF(args[3]), argF(args[4]),
+		argF(args[5]), argF(args[6]), argF(args[7]), argF(args[8]), argF(args[9])}})
 }
 
-// MomentumStep does PyTorch's SGD with momentum.
-func (d *Device) MomentumStep(p, g, v device.Buffer, n int, lr, momentum, weightDecay float32) {
-	nonNeg("MomentumStep", n)
-	xp, xg, xv := d.fbuf("MomentumStep", "p", p, n), d.fbuf("MomentumStep", "g", g, n), d.fbuf("MomentumStep", "v", v, n)
+// AddL1 adds lambda·sign(p) to g.
+func (d *Device) AddL1(g, p device.Buffer, n int, lambda float32) {
+	nonNeg("AddL1", n)
+	xg, xp := d.fbuf("AddL1", "g", g, n), d.fbuf("AddL1", "p", p, n)
 	if n == 0 {
 		return
 	}
-	d.launchMomentumStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, xv.ptr, n, lr, momentum, weightDecay)
-}
-
-// AdamStep does torch.optim.Adam with L2 weight decay; step is 1-based.
-func (d *Device) AdamStep(p, g, m, v device.Buffer, n int, lr, beta1, beta2, eps, weightDecay float32, step int) {
-	nonNeg("AdamStep", n)
-	xp, xg := d.fbuf("AdamStep", "p", p, n), d.fbuf("AdamStep", "g", g, n)
-	xm, xv := d.fbuf("AdamStep", "m", m, n), d.fbuf("AdamStep", "v", v, n)
-	if n == 0 {
-		return
-	}
-	// Bias corrections in float64 on the host, as the CPU backend does.
-	bc1 := float32(1 - math.Pow(float64(beta1), float64(step)))
-	bc2 := float32(1 - math.Pow(float64(beta2), float64(step)))
-	d.launchAdamStep(flatGrid(n), block1(threads), xp.ptr, xg.ptr, xm.ptr, xv.ptr, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2)
+	d.launchAddL1(flatGrid(n), block1(threads), xg.ptr, xp.ptr, n, lambda)
 }

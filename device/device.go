@@ -56,10 +56,12 @@ type Device interface {
 }
 
 // Counts is a device's running tally of the work that costs it time
-// besides arithmetic: kernel launches, host↔device copies, and waits for
-// the device (synchronisations).
+// besides arithmetic: kernel launches (calls into the driver), host↔device
+// copies and the bytes they move, and waits for the device
+// (synchronisations).
 type Counts struct {
 	Launches, Copies, Syncs int64
+	CopyBytes               int64
 }
 
 // Counter is implemented by devices that keep Counts (the CUDA backend);

@@ -1,16 +1,20 @@
 package device
 
-// Optimizers is the optimizer family: one in-place parameter update per
-// optimizer, over n parameters with their gradient and state.
+// OptimArgs are an update kernel's scalar arguments, in the order the
+// kernel documents (kernels/optim.cu); the optimizer rule in package nn
+// that names the kernel fills them.
+type OptimArgs [10]float32
+
+// Optimizers is the optimizer family. Every optimizer's update is one
+// kernel of the same shape, named by its rule in package nn, so adding an
+// optimizer adds a kernel and its CPU function but no method here.
 type Optimizers interface {
-	// SGDStep updates p[i] -= lr·(g[i] + weightDecay·p[i]) for i < n.
-	SGDStep(p, g Buffer, n int, lr, weightDecay float32)
-	// MomentumStep does PyTorch's SGD with momentum for i < n:
-	// d = g + weightDecay·p; v = momentum·v + d; p -= lr·v.
-	MomentumStep(p, g, v Buffer, n int, lr, momentum, weightDecay float32)
-	// AdamStep does Adam (PyTorch's torch.optim.Adam, L2 weight decay added
-	// to the gradient) for i < n, where step is the 1-based update count:
-	// d = g + weightDecay·p; m = β1·m + (1−β1)·d; v = β2·v + (1−β2)·d²;
-	// p -= lr · (m/(1−β1^step)) / (sqrt(v/(1−β2^step)) + eps).
-	AdamStep(p, g, m, v Buffer, n int, lr, beta1, beta2, eps, weightDecay float32, step int)
+	// OptimStep runs the update kernel named kernel (e.g. "adam_step") on
+	// the parameters p[0:n], given their gradient g, the rule's state
+	// tensors (at most two, each of n elements, updated in place) and the
+	// kernel's scalar arguments (up to ten). An unknown kernel is a programming error.
+	OptimStep(kernel string, p, g Buffer, state []Buffer, n int, args OptimArgs)
+	// AddL1 adds lambda·sign(p[i]) to g[i] for i < n, sign(0) = 0: the
+	// gradient of the L1 penalty lambda·Σ|p|.
+	AddL1(g, p Buffer, n int, lambda float32)
 }

@@ -1,31 +1,29 @@
 /*
-activation.cu — fused bias + activation (forward) and the activation's
-derivative (backward) for identity, tanh, relu and sigmoid.
+activation.cu — bias + activation (forward) and the activation's derivative
+(backward), for every activation in activation.cuh.
 
-bias_act_forward:   out[r,c] = act(z[r,c] + bias[c])      rows×cols, out may be z
-act_backward:       dz[i] = dout[i] · act'(z[i])           i < n, dz may be dout
-                    with act' written through out = act(z):
-                    identity' = 1, tanh' = 1 − out², relu' = [out > 0],
-                    sigmoid' = out·(1 − out)
+bias_act_forward:   z[r,c] += bias[c]; out[r,c] = act(z[r,c])   rows×cols
+                    (bias may be null; out may be z). z keeps the
+                    pre-activation for the backward pass.
+act_backward:       dz[i] = dout[i] · act'(z[i])                i < n, dz may be dout,
+                    given z and out = act(z) (each derivative reads the
+                    cheaper one: tanh' = 1 − out², gelu' from z)
 
-act is the integer value of device.Activation (the ACT_ constants of
-enums_gen.cuh; the functions are in activation.cuh, shared with
-batchnorm.cu).
-The switch is uniform across the grid, so it costs no divergence.
-Both kernels use a grid-stride loop over the flat index; out-of-range threads
-do nothing. tanhf/expf are the accurate (non --use_fast_math) versions, within
-2 ulp. sigmoid is evaluated as 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z) for z < 0
-(no overflow), like the CPU backend. Aliasing (out == z, dz == dout) is
-allowed, so none of the pointers are __restrict__.
+act is the integer value of device.Activation (the activation table's
+index, as the ACT_ constants of enums_gen.cuh), alpha its parameter (LeakyReLU's slope). The switch is uniform
+across the grid, so it costs no divergence. Both kernels use a grid-stride
+loop over the flat index; out-of-range threads do nothing. Aliasing (out ==
+z, dz == dout) is allowed, so none of the pointers are __restrict__.
 
 Napkin math per call (float32 = 4 bytes), N = rows·cols:
-    forward:  reads 4·N (+4·cols for bias, cached), writes 4·N; ~1–20 flops/elt
-    backward: reads 8·N, writes 4·N; 1–3 flops/elt
+    forward:  reads 4·N (+4·cols for bias, cached), writes 8·N (4·N when
+              out == z); ~1–30 flops/elt
+    backward: reads 12·N, writes 4·N; 1–30 flops/elt
 Memory-bound: at ~3 TB/s an H100 moves a 1024×4096 activation (16 MB) in
 ~10 µs; the workshop's 1055×20 (84 kB) is launch-latency bound.
 
-Validated against: refActivate and the derivative table in
-device/devicetest/activation.go (float64), and cpu/activation.go.
+Validated against: the float64 reference in device/activation.go (through
+device/devicetest/activation.go), and cpu/internal/act.
 
 Regenerate the PTX with `make kernels`.
 */
@@ -33,23 +31,24 @@ Regenerate the PTX with `make kernels`.
 #include "activation.cuh"
 
 // Launch: 1-D grid of 256-thread blocks covering rows·cols (capped; the loop strides).
-extern "C" __global__ void bias_act_forward(int act, const float* z, const float* bias,
+extern "C" __global__ void bias_act_forward(int act, float alpha, float* z, const float* bias,
                                             float* out, int rows, int cols) {
     const long long total = (long long)rows * cols;
     const long long stride = (long long)gridDim.x * blockDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
-        const int c = (int)(i % cols);
-        out[i] = activate(act, z[i] + bias[c]);
+        const float pre = bias ? z[i] + bias[(int)(i % cols)] : z[i];
+        z[i] = pre;
+        out[i] = activate(act, pre, alpha);
     }
 }
 
 // Launch: 1-D grid of 256-thread blocks covering n (capped; the loop strides).
-extern "C" __global__ void act_backward(int act, const float* out, const float* dout,
-                                        float* dz, int n) {
+extern "C" __global__ void act_backward(int act, float alpha, const float* z, const float* out,
+                                        const float* dout, float* dz, int n) {
     const long long stride = (long long)gridDim.x * blockDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         // dout·act' as a product (not a select), exactly as the formula and
         // the CPU backend: a NaN in dout stays NaN even where relu' = 0.
-        dz[i] = dout[i] * activation_derivative(act, out[i]);
+        dz[i] = dout[i] * activation_derivative(act, z[i], out[i], alpha);
     }
 }

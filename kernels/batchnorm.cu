@@ -123,7 +123,7 @@ batchnorm_train(int act, const float* __restrict__ z, const float* __restrict__ 
     float* oc = out + c;
     for (int r = threadIdx.y; r < rows; r += BN_ROWS) {
         const size_t at = (size_t)r * cols;
-        oc[at] = activate(act, (float)(g * ((zc[at] - mu) * is) + b));
+        oc[at] = activate(act, (float)(g * ((zc[at] - mu) * is) + b), 0.0f);
     }
 }
 
@@ -143,7 +143,7 @@ batchnorm_eval(int act, const float* z, const float* __restrict__ gamma,
         const unsigned end = r0 + BN_EVAL_CHUNK < (unsigned)rows ? r0 + BN_EVAL_CHUNK : (unsigned)rows;
         for (unsigned r = r0 + threadIdx.y; r < end; r += BN_EVAL_ROWS) {
             const size_t at = (size_t)r * cols + c;
-            out[at] = activate(act, (float)(g * ((z[at] - mu) * is) + b));
+            out[at] = activate(act, (float)(g * ((z[at] - mu) * is) + b), 0.0f);
         }
     }
 }

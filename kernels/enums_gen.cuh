@@ -6,6 +6,9 @@
 #define ACT_TANH 1
 #define ACT_RELU 2
 #define ACT_SIGMOID 3
+#define ACT_GELU 4
+#define ACT_SILU 5
+#define ACT_LEAKY_RELU 6
 
 #define LOSS_LOGISTIC 0
 #define LOSS_SOFTMAX_CE 1

@@ -175,3 +175,59 @@ GEMM_STRIDED(gemm_strided_nn, false, false)
 GEMM_STRIDED(gemm_strided_nt, false, true)
 GEMM_STRIDED(gemm_strided_tn, true, false)
 GEMM_STRIDED(gemm_strided_tt, true, true)
+
+// Split-k (large k, small m×n: the weight gradients dW = Xᵀ·dY, k = the
+// batch). A 64×64 tile per block leaves most SMs idle when m×n is small, and
+// its one block then walks all of k alone. Instead the product is computed
+// in two launches:
+//
+//   gemm_splitk_xx      grid (ceil(m/64), ceil(n/64), count·splits), block 256:
+//                       block z = g·splits + s computes the partial product of
+//                       k slice s, P[z] = op(A_g)[:, s·kslice …]·op(B_g)[s·kslice …, :]
+//                       (gemm_tile with alpha 1, beta 0), into the workspace W,
+//                       m×n floats per (g, s);
+//   gemm_splitk_reduce  C_g = alpha·Σ_s P[g·splits+s] + beta·C_g, the partials
+//                       added one after another in s order by one thread per
+//                       element: a fixed order, so the result is
+//                       bit-identical run to run whatever order blocks run in.
+//
+// cuda/splitk.go chooses splits so that the first grid has at least one block
+// per SM of an H100 (132).
+#define GEMM_SPLITK(NAME, TA, TB)                                                                 \
+    extern "C" __global__ void __launch_bounds__(NTHREADS)                                         \
+    NAME(int m, int n, int k, int kslice, const float* __restrict__ A, int lda, int strideA,      \
+         const float* __restrict__ B, int ldb, int strideB, float* __restrict__ W, int splits,    \
+         int count) {                                                                              \
+        for (int z = blockIdx.z; z < count * splits; z += gridDim.z) {                            \
+            const int g = z / splits, k0 = (z % splits) * kslice;                                  \
+            const int kl = k - k0 < kslice ? k - k0 : kslice;                                      \
+            const float* a = A + (size_t)g * strideA + (TA ? (size_t)k0 * lda : (size_t)k0);       \
+            const float* b = B + (size_t)g * strideB + (TB ? (size_t)k0 : (size_t)k0 * ldb);       \
+            gemm_tile<TA, TB>(m, n, kl > 0 ? kl : 0, 1.0f, a, lda, b, ldb, 0.0f,                  \
+                              W + (size_t)z * m * n, n);                                           \
+        }                                                                                          \
+    }
+
+GEMM_SPLITK(gemm_splitk_nn, false, false)
+GEMM_SPLITK(gemm_splitk_nt, false, true)
+GEMM_SPLITK(gemm_splitk_tn, true, false)
+GEMM_SPLITK(gemm_splitk_tt, true, true)
+
+// Launch: grid (min(ceil(count·m·n/256), 8192)), block 256; threads stride
+// over the count·m·n elements. When beta == 0, C is not read.
+extern "C" __global__ void __launch_bounds__(NTHREADS)
+gemm_splitk_reduce(int m, int n, float alpha, const float* __restrict__ W, int splits, float beta,
+                   float* __restrict__ C, int ldc, int strideC, int count) {
+    const size_t mn = (size_t)m * n, total = mn * count;
+    for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+         e += (size_t)gridDim.x * blockDim.x) {
+        const size_t g = e / mn, ij = e % mn;
+        const float* w = W + g * splits * mn + ij;
+        float s = 0.0f;
+        for (int z = 0; z < splits; ++z) s += w[(size_t)z * mn];
+        float* p = &C[g * strideC + (ij / n) * ldc + ij % n];
+        float v = alpha * s;
+        if (beta != 0.0f) v = fmaf(beta, *p, v);
+        *p = v;
+    }
+}

@@ -107,7 +107,9 @@ extern "C" __global__ void loss_softmax_ce(const float* __restrict__ z,
 #pragma unroll
         for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
         const float yl = y[r];
-        const int label = (int)yl;
+        // Saturating (NaN → 0, ≥ 2³¹ → INT_MAX), so a huge label is invalid
+        // rather than wrapping to a negative index.
+        const int label = __float2int_rz(yl);
         const bool valid = yl >= 0.0f && label < cols;
         for (int c = lane; c < cols; c += 32) {
             float p = (float)(exp((double)(zr[c] - mx)) / s);

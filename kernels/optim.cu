@@ -1,65 +1,120 @@
 /*
-optim.cu — parameter updates, one thread per parameter (grid-stride).
+optim.cu — parameter updates, one thread per parameter (grid-stride), and
+the L1 penalty's gradient.
 
-    sgd_step:       p -= lr·(g + wd·p)
-    momentum_step:  d = g + wd·p;  v = momentum·v + d;  p -= lr·v        (PyTorch SGD)
-    adam_step:      d = g + wd·p;  m = β1·m + (1−β1)·d;  v = β2·v + (1−β2)·d²
-                    p -= lr · (m/bc1) / (sqrt(v/bc2) + eps)             (torch.optim.Adam)
+Every update kernel has the same parameters, so that the backend launches
+any of them the same way (device.Optimizers.OptimStep, by name):
 
-with wd the L2 weight decay added to the gradient and, for Adam, the bias
-corrections bc1 = 1 − β1^step and bc2 = 1 − β2^step computed once per call on
-the host in float64 and passed as float32, exactly like the CPU backend.
-sqrtf and '/' are the IEEE correctly-rounded versions (nvcc's defaults
--prec-sqrt=true -prec-div=true). p, m and v are updated in place.
+    (float* p, const float* g, float* s0, float* s1, int n, float a0 … a9)
+
+p the parameters, g their gradient, s0 and s1 the optimizer's state tensors
+(null where it keeps fewer), a0… its scalar arguments, set by the rule in
+nn/optim_*.go that names the kernel. Adding an optimizer is one kernel here
+(with its CPU function in cpu/internal/update).
+
+    sgd_step      (lr, wd):     p -= lr·(g + wd·p)
+    momentum_step (lr, μ, wd):  d = g + wd·p;  v = μ·v + d;  p -= lr·v  (PyTorch SGD; s0 = v)
+    adam_step     (lr, β1, 1−β1, β2, 1−β2, eps, wd, 1/bc1, 1/bc2):
+                  d = g + wd·p;  m = β1·m + (1−β1)·d;  v = β2·v + (1−β2)·d²
+                  p -= lr · (m/bc1) / (sqrt(v/bc2) + eps)            (torch.optim.Adam; s0 = m, s1 = v)
+    adamw_step    (Adam's, with 1 − lr·wd in wd's place):
+                  p ← p·(1 − lr·wd), then Adam's step with d = g     (torch.optim.AdamW)
+    rmsprop_step  (lr, α, 1−α, eps, wd, μ):
+                  d = g + wd·p;  s = α·s + (1−α)·d²;  b = μ·b + d/(sqrt(s) + eps);  p -= lr·b
+                                                                    (torch.optim.RMSprop; s0 = s, s1 = b)
+
+    add_l1 (g, p, n, λ):        g += λ·sign(p), sign(0) = 0
+
+with wd the L2 weight decay added to the gradient and, for Adam, 1 − β and
+the reciprocal bias corrections 1/(1 − β^step) computed once per call on
+the host in float64 and passed as float32 (as PyTorch computes them in
+Python floats), exactly like the CPU backend. sqrtf
+and '/' are the IEEE correctly-rounded versions (nvcc's defaults
+-prec-sqrt=true -prec-div=true).
 
 Launch: 1-D grid of 256-thread blocks covering n (capped; the loop strides).
 
 Napkin math per call, n parameters (float32):
     sgd:      reads 8·n, writes 4·n,  3 flops/param
     momentum: reads 12·n, writes 8·n, 5 flops/param
-    adam:     reads 16·n, writes 12·n, ~15 flops/param (one sqrt, two divides)
+    adam:     reads 16·n, writes 12·n, ~15 flops/param (one sqrt, one divide)
+    add_l1:   reads 8·n, writes 4·n,  2 flops/param
 All memory-bound: 10 M parameters of Adam is 280 MB, ~0.1 ms on an H100.
 
-Validated against: the float64 references in testOptimizers in
-device/devicetest/optim.go, and cpu.(*Device).SGDStep / MomentumStep /
-AdamStep in cpu/optim.go.
+Validated against: the float64 references in device/devicetest/optim.go and
+the optimizer rules' in nn, and cpu/internal/update.
 
 Regenerate the PTX with `make kernels`.
 */
 #include "common.cuh"
 
-extern "C" __global__ void sgd_step(float* __restrict__ p, const float* __restrict__ g, int n,
-                                    float lr, float wd) {
+#define UPDATE_PARAMS                                                                       \
+    float *__restrict__ p, const float *__restrict__ g, float *__restrict__ s0,             \
+        float *__restrict__ s1, int n, float a0, float a1, float a2, float a3, float a4,    \
+        float a5, float a6, float a7, float a8, float a9
+
+extern "C" __global__ void sgd_step(UPDATE_PARAMS) {
+    const float lr = a0, wd = a1;
     GRID_STRIDE(i, n) {
         const float pi = p[i];
         p[i] = pi - lr * (g[i] + wd * pi);
     }
 }
 
-extern "C" __global__ void momentum_step(float* __restrict__ p, const float* __restrict__ g,
-                                         float* __restrict__ v, int n, float lr,
-                                         float momentum, float wd) {
+extern "C" __global__ void momentum_step(UPDATE_PARAMS) {
+    const float lr = a0, momentum = a1, wd = a2;
     GRID_STRIDE(i, n) {
         const float pi = p[i];
-        const float vi = momentum * v[i] + g[i] + wd * pi;
-        v[i] = vi;
+        const float vi = momentum * s0[i] + g[i] + wd * pi;
+        s0[i] = vi;
         p[i] = pi - lr * vi;
     }
 }
 
-extern "C" __global__ void adam_step(float* __restrict__ p, const float* __restrict__ g,
-                                     float* __restrict__ m, float* __restrict__ v, int n,
-                                     float lr, float beta1, float beta2, float eps, float wd,
-                                     float bc1, float bc2) {
+extern "C" __global__ void adam_step(UPDATE_PARAMS) {
+    const float lr = a0, beta1 = a1, obeta1 = a2, beta2 = a3, obeta2 = a4, eps = a5, wd = a6;
+    const float rbc1 = a7, rbc2 = a8;
     GRID_STRIDE(i, n) {
         const float pi = p[i];
         const float d = g[i] + wd * pi;
-        const float mi = beta1 * m[i] + (1.0f - beta1) * d;
-        const float vi = beta2 * v[i] + (1.0f - beta2) * d * d;
-        m[i] = mi;
-        v[i] = vi;
-        const float mhat = mi / bc1;
-        const float vhat = vi / bc2;
-        p[i] = pi - lr * mhat / (sqrtf(vhat) + eps);
+        const float mi = beta1 * s0[i] + obeta1 * d;
+        const float vi = beta2 * s1[i] + obeta2 * (d * d);
+        s0[i] = mi;
+        s1[i] = vi;
+        p[i] = pi - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
+    }
+}
+
+extern "C" __global__ void adamw_step(UPDATE_PARAMS) {
+    const float lr = a0, beta1 = a1, obeta1 = a2, beta2 = a3, obeta2 = a4, eps = a5, decay = a6;
+    const float rbc1 = a7, rbc2 = a8;
+    GRID_STRIDE(i, n) {
+        const float d = g[i];
+        const float mi = beta1 * s0[i] + obeta1 * d;
+        const float vi = beta2 * s1[i] + obeta2 * (d * d);
+        s0[i] = mi;
+        s1[i] = vi;
+        p[i] = p[i] * decay - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
+    }
+}
+
+extern "C" __global__ void rmsprop_step(UPDATE_PARAMS) {
+    const float lr = a0, alpha = a1, oalpha = a2, eps = a3, wd = a4, momentum = a5;
+    GRID_STRIDE(i, n) {
+        const float pi = p[i];
+        const float d = g[i] + wd * pi;
+        const float si = alpha * s0[i] + oalpha * d * d;  // PyTorch's addcmul order
+        const float bi = momentum * s1[i] + d / (sqrtf(si) + eps);
+        s0[i] = si;
+        s1[i] = bi;
+        p[i] = pi - lr * bi;
+    }
+}
+
+extern "C" __global__ void add_l1(float* __restrict__ g, const float* __restrict__ p, int n,
+                                  float lambda) {
+    GRID_STRIDE(i, n) {
+        const float pi = p[i];
+        g[i] += pi > 0.0f ? lambda : (pi < 0.0f ? -lambda : 0.0f);
     }
 }

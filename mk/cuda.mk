@@ -88,15 +88,33 @@ cuda:
 # cuda/emu/emu.h, behind a stand-in for libcuda.so.1 (cuda/emu/fakecuda.cpp)
 # that the preflight loads via GPUTRAIN_LIBCUDA. Checks everything but the
 # PTX itself and the GPU's math library's last bits.
+#
+# Two flavours: bin/fakecuda.so rounds every mul and add on its own
+# (-ffp-contract=off); bin/fakecuda-fma.so contracts a·b+c into one fused
+# multiply-add wherever the compiler can (-ffp-contract=fast -mfma), as nvcc
+# does by default (--fmad=true: fma.rn.f32). The GPU's rounding lies between
+# the two, so tolerances that hold on both hold there.
 EMU_DIR := build/emu
+EMU_FMA_DIR := build/emu-fma
 # g++ (the toolkit's dependencies bring g++-11 where there is no default one).
 EMU_CXX := $(shell command -v g++ 2>/dev/null || command -v g++-11 2>/dev/null || echo g++)
 EMU_OBJS := $(patsubst kernels/%.cu,$(EMU_DIR)/%.o,$(CUDA_SRCS)) $(EMU_DIR)/fakecuda.o
+EMU_FMA_OBJS := $(patsubst kernels/%.cu,$(EMU_FMA_DIR)/%.o,$(CUDA_SRCS)) $(EMU_DIR)/fakecuda.o
 EMU_CXXFLAGS := -O2 -std=c++17 -fPIC -Wall -Wno-unused-function -Wno-unknown-pragmas
+EMU_FMA_FLAGS := -ffp-contract=fast -mfma
+# The CUDA test binary's run on the emulator: the parity test's length, and
+# the orders the conformance and determinism tests run in besides forward
+# (each printing a checksum of TestDeterministic's results, which must agree).
+EMU_PARITY_STEPS ?= 1000
+EMU_ORDERS ?= shuffle:1
 
 $(EMU_DIR)/%.o: kernels/%.cu $(CUDA_HDRS) cuda/emu/emu.h
 	@mkdir -p $(EMU_DIR)
-	$(EMU_CXX) $(EMU_CXXFLAGS) -include cuda/emu/emu.h -x c++ -c $< -o $@
+	$(EMU_CXX) $(EMU_CXXFLAGS) -ffp-contract=off -include cuda/emu/emu.h -x c++ -c $< -o $@
+
+$(EMU_FMA_DIR)/%.o: kernels/%.cu $(CUDA_HDRS) cuda/emu/emu.h
+	@mkdir -p $(EMU_FMA_DIR)
+	$(EMU_CXX) $(EMU_CXXFLAGS) $(EMU_FMA_FLAGS) -include cuda/emu/emu.h -x c++ -c $< -o $@
 
 $(EMU_DIR)/fakecuda.o: cuda/emu/fakecuda.cpp cuda/emu/kernels_gen.h
 	@mkdir -p $(EMU_DIR)
@@ -106,16 +124,37 @@ bin/fakecuda.so: $(EMU_OBJS)
 	@mkdir -p bin
 	$(EMU_CXX) -shared -o $@ $(EMU_OBJS)
 
+bin/fakecuda-fma.so: $(EMU_FMA_OBJS)
+	@mkdir -p bin
+	$(EMU_CXX) -shared -o $@ $(EMU_FMA_OBJS)
+
 cuda-emu: bin/fakecuda.so
 
-cuda-emu-test: bin/fakecuda.so
+# Every CUDA backend test on bin/fakecuda.so in asynchronous mode (work runs
+# at the next synchronising call, as on a GPU), the parity test for
+# EMU_PARITY_STEPS steps; then conformance and determinism in each of
+# EMU_ORDERS and on the FMA flavour, with the determinism checksums compared.
+cuda-emu-test: bin/fakecuda.so bin/fakecuda-fma.so
 	$(GO) test -c -tags cuda -o $(EMU_DIR)/cuda.test ./cuda
-	@echo "GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v (full log: $(EMU_DIR)/cuda-test.log)"
-	@rc=0; GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m -parity-steps 20 \
-		>$(EMU_DIR)/cuda-test.log 2>&1 || rc=$$?; \
-	grep -E '^(--- |    --- |PASS|FAIL|ok)|\.go:[0-9]+:' $(EMU_DIR)/cuda-test.log; \
-	if [ $$rc != 0 ]; then tail -n 30 $(EMU_DIR)/cuda-test.log; echo "cuda-emu-test: FAILED (exit $$rc)"; fi; \
-	exit $$rc
+	@echo "FAKECUDA_ASYNC=1 GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v -parity-steps $(EMU_PARITY_STEPS) (full logs: $(EMU_DIR)/*.log)"
+	@run() { log=$$1; shift; rc=0; env "$$@" >$(EMU_DIR)/$$log.log 2>&1 || rc=$$?; \
+		grep -E '^(--- |    --- |PASS|FAIL|ok)|\.go:[0-9]+:' $(EMU_DIR)/$$log.log | head -60; \
+		if [ $$rc != 0 ]; then tail -n 30 $(EMU_DIR)/$$log.log; echo "cuda-emu-test: $$log FAILED (exit $$rc)"; exit $$rc; fi; }; \
+	sum() { sed -n 's/.*TestDeterministic checksum \([0-9a-f]*\).*/\1/p' $(EMU_DIR)/$$1.log; }; \
+	lib=GPUTRAIN_LIBCUDA=$(CURDIR)/bin; \
+	run cuda-test FAKECUDA_ASYNC=1 $$lib/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 30m -parity-steps $(EMU_PARITY_STEPS); \
+	want=$$(sum cuda-test); \
+	for order in $(EMU_ORDERS); do \
+		echo "== FAKECUDA_ORDER=$$order: conformance and determinism"; \
+		run order-$${order%%:*}$${order##*:} FAKECUDA_ORDER=$$order FAKECUDA_ASYNC=1 $$lib/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m \
+			-test.run 'TestConformance|TestDeterministic'; \
+		got=$$(sum order-$${order%%:*}$${order##*:}); \
+		if [ -z "$$want" ] || [ "$$got" != "$$want" ]; then echo "cuda-emu-test: TestDeterministic's results differ under FAKECUDA_ORDER=$$order: $$got, forward $$want"; exit 1; fi; \
+		echo "ok: TestDeterministic's results under FAKECUDA_ORDER=$$order are forward's, bit for bit ($$got)"; \
+	done; \
+	echo "== bin/fakecuda-fma.so (a·b+c contracted to fma): conformance and a 200-step parity"; \
+	run fma $$lib/fakecuda-fma.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m -parity-steps 200 \
+		-test.run 'TestConformance|TestBiodegParity|TestGemmLarge'
 
 gpu-build:
 	rm -rf $(GPU_DIR)

@@ -42,11 +42,17 @@ cuda-ptx-test: ptxemu-test bin/ptxemu.so
 	run() { log=$$1; shift; rc=0; "$$@" >$(PTXEMU_DIR)/$$log.log 2>&1 || rc=$$?; \
 		grep -E '^(--- |    --- |PASS|FAIL|ok)|\.go:[0-9]+:|^ptxemu:' $(PTXEMU_DIR)/$$log.log | head -60; \
 		if [ $$rc != 0 ]; then tail -n 30 $(PTXEMU_DIR)/$$log.log; echo "cuda-ptx-test: $$log FAILED (exit $$rc)"; exit $$rc; fi; }; \
+	sum() { sed -n 's/.*TestDeterministic checksum \([0-9a-f]*\).*/\1/p' $(PTXEMU_DIR)/$$1.log; }; \
 	run forward $(PTXEMU_DIR)/cuda.test -test.v -test.short -test.timeout 10m -parity-steps $(PTXEMU_PARITY_STEPS); \
+	want=$$(sum forward); \
 	for order in reverse shuffle:1 shuffle:2; do \
 		echo "== PTXEMU_BLOCK_ORDER=$$order: conformance and determinism"; \
-		PTXEMU_BLOCK_ORDER=$$order run order-$${order%%:*}$${order##*:} $(PTXEMU_DIR)/cuda.test -test.short -test.timeout 10m \
-			-test.run 'TestConformance|TestDeterministic|TestGemmLarge'; \
+		log=order-$${order%%:*}$${order##*:}; \
+		PTXEMU_BLOCK_ORDER=$$order run $$log $(PTXEMU_DIR)/cuda.test -test.v -test.short -test.timeout 10m \
+			-test.run 'TestConformance|TestDeterministic|TestGemmLarge|TestGemmSplitKStrided'; \
+		got=$$(sum $$log); \
+		if [ -z "$$want" ] || [ "$$got" != "$$want" ]; then echo "cuda-ptx-test: TestDeterministic's results differ under PTXEMU_BLOCK_ORDER=$$order: $$got, forward $$want"; exit 1; fi; \
+		echo "ok: TestDeterministic's results under PTXEMU_BLOCK_ORDER=$$order are forward's, bit for bit ($$got)"; \
 	done
 
 # The cost of one W1 and one W2 training step under the interpreter, with a

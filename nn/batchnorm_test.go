@@ -42,7 +42,7 @@ func bnLoss64(arch Arch, w, b, gamma, beta [][]float64, x, y []float64, rows int
 				v /= float64(rows)
 				for i := 0; i < rows; i++ {
 					xhat := (z[i*out+j] - mean) / math.Sqrt(v+1e-5)
-					z[i*out+j], _ = act64(arch.Activation, gamma[l][j]*xhat+beta[l][j])
+					z[i*out+j], _ = act64(arch, gamma[l][j]*xhat+beta[l][j])
 				}
 			}
 		}

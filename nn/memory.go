@@ -103,13 +103,16 @@ func estimateMemory(cfg TrainConfig, rows, k int) MemoryEstimate {
 		hidden := l+2 < len(sizes)
 		params = sum(params, mul(R, in, out), mul(R, out))
 		perAct := 2 // outputs and their gradients
+		if hidden && arch.Activation != device.Identity {
+			perAct++ // the activation's input, for the backward pass
+		}
 		if hidden && cfg.Dropout > 0 {
 			perAct += 2 // the dropped outputs and the mask
 		}
 		if hidden && arch.BatchNorm {
 			params = sum(params, mul(2, R, out)) // scale and shift
 			stats = sum(stats, mul(4, R, out))   // running and batch statistics
-			perAct++                             // the pre-activations
+			perAct++                             // the inputs of batch normalisation
 		}
 		acts = sum(acts, mul(perAct, batch, R, out))
 	}

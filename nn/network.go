@@ -21,14 +21,19 @@ import (
 type layer struct {
 	in, out int
 	act     device.Activation // Identity for the output layer
+	alpha   float32           // the activation's parameter
 	w, b    device.Buffer     // parameters: replicas × in×out and replicas × out
 	dw, db  device.Buffer     // their gradients
 	z       device.Buffer     // x·W + b before batch normalisation (nil without)
-	a       device.Buffer     // the layer's output, maxRows × replicas·out
-	dropped device.Buffer     // a·mask when dropout is on (the next layer's input)
-	mask    device.Buffer     // dropout mask
-	da      device.Buffer     // ∂loss/∂(this layer's output)
-	bn      *batchNorm        // nil without batch normalisation
+	// pre is the activation's input (x·W + b, or the batch normalisation's
+	// output), kept for the backward pass, which takes it (see
+	// device.Activations); nil when the activation is the identity.
+	pre     device.Buffer
+	a       device.Buffer // the layer's output, maxRows × replicas·out
+	dropped device.Buffer // a·mask when dropout is on (the next layer's input)
+	mask    device.Buffer // dropout mask
+	da      device.Buffer // ∂loss/∂(this layer's output)
+	bn      *batchNorm    // nil without batch normalisation
 }
 
 // batchNorm is one hidden layer's batch normalisation on the device.
@@ -68,7 +73,7 @@ func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int
 	n := &Network{dev: dev, arch: arch, replicas: count, maxRows: maxRows, dropout: float32(dropout)}
 	sizes := arch.Sizes()
 	for l := 0; l < arch.Layers(); l++ {
-		ly := &layer{in: sizes[l], out: sizes[l+1], act: arch.Activation}
+		ly := &layer{in: sizes[l], out: sizes[l+1], act: arch.Activation, alpha: float32(arch.ActivationParam)}
 		hidden := l < arch.Layers()-1
 		if !hidden {
 			ly.act = device.Identity
@@ -81,6 +86,9 @@ func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int
 		add(&ly.b, count*ly.out)
 		add(&ly.dw, count*ly.in*ly.out)
 		add(&ly.db, count*ly.out)
+		if ly.act != device.Identity {
+			add(&ly.pre, wide)
+		}
 		if hidden && dropout > 0 {
 			add(&ly.dropped, wide)
 			add(&ly.mask, wide)
@@ -215,26 +223,35 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 		in, ldIn, strideIn := n.input(x, l, train)
 		wide := R * ly.out
 		m := rows * wide
+		// pre is where the activation's input goes: its own buffer when
+		// the backward pass needs it, else the output itself.
 		pre := ly.a
+		if ly.pre != nil {
+			pre = ly.pre
+		}
+		lin := pre // x·W
 		if ly.bn != nil {
-			pre = ly.z
+			lin = ly.z
 		}
 		if l == 0 {
-			device.Gemm(n.dev, false, false, rows, wide, ly.in, 1, in, ly.w, 0, pre)
+			device.Gemm(n.dev, false, false, rows, wide, ly.in, 1, in, ly.w, 0, lin)
 		} else {
-			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, pre, wide, ly.out)
+			n.gemmLayer(false, false, rows, ly.out, ly.in, in, ldIn, strideIn, ly.w, ly.out, ly.in*ly.out, lin, wide, ly.out)
 		}
-		n.check("layers.%d input·weight", l, pre, m)
+		n.check("layers.%d input·weight", l, lin, m)
 		switch {
 		case ly.bn == nil:
-			n.dev.BiasActivation(ly.act, ly.a, ly.b, ly.a, rows, wide)
+			n.dev.BiasActivation(ly.act, ly.alpha, pre, ly.b, ly.a, rows, wide)
 		default:
 			bn := ly.bn
-			n.dev.BiasActivation(device.Identity, ly.z, ly.b, ly.z, rows, wide)
+			n.dev.BiasActivation(device.Identity, 0, ly.z, ly.b, ly.z, rows, wide)
 			if train {
-				n.dev.BatchNormTrain(ly.act, ly.z, bn.gamma, bn.beta, ly.a, bn.mean, bn.invStd, bn.runMean, bn.runVar, rows, wide, bnEps, bnMomentum)
+				n.dev.BatchNormTrain(device.Identity, ly.z, bn.gamma, bn.beta, pre, bn.mean, bn.invStd, bn.runMean, bn.runVar, rows, wide, bnEps, bnMomentum)
 			} else {
-				n.dev.BatchNormEval(ly.act, ly.z, bn.gamma, bn.beta, bn.runMean, bn.runVar, ly.a, rows, wide, bnEps)
+				n.dev.BatchNormEval(device.Identity, ly.z, bn.gamma, bn.beta, bn.runMean, bn.runVar, pre, rows, wide, bnEps)
+			}
+			if ly.pre != nil {
+				n.dev.BiasActivation(ly.act, ly.alpha, ly.pre, nil, ly.a, rows, wide)
 			}
 		}
 		if l == len(n.layers)-1 {
@@ -263,8 +280,8 @@ func (n *Network) Backward(x device.Buffer, rows int, train bool) {
 			n.dev.Mul(ly.da, ly.mask, ly.da, m)
 			n.check("layers.%d dropout gradient", l, ly.da, m)
 		}
-		if ly.act != device.Identity || ly.bn != nil {
-			n.dev.ActivationBackward(ly.act, ly.a, ly.da, ly.da, m)
+		if ly.pre != nil {
+			n.dev.ActivationBackward(ly.act, ly.alpha, ly.pre, ly.a, ly.da, ly.da, m)
 			n.check("layers.%d pre-activation gradient", l, ly.da, m)
 		}
 		if bn := ly.bn; bn != nil {
@@ -395,18 +412,19 @@ func (n *Network) paramGrads() []paramGrad {
 	var pg []paramGrad
 	R := n.replicas
 	for l, ly := range n.layers {
-		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l)},
-			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l)})
+		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l), true},
+			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l), false})
 		if bn := ly.bn; bn != nil {
-			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l)},
-				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l)})
+			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l), false},
+				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l), false})
 		}
 	}
 	return pg
 }
 
 type paramGrad struct {
-	p, g device.Buffer
-	n    int
-	name string // the tensor's name in model files
+	p, g   device.Buffer
+	n      int
+	name   string // the tensor's name in model files
+	weight bool   // a linear layer's weights (the L1 penalty's scope)
 }

@@ -2,6 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/advice"
@@ -10,70 +12,138 @@ import (
 // Optimizer names an update rule.
 type Optimizer string
 
-// The optimizers. GD and SGD share the update p -= lr·g; they differ only in
-// the default batch (GD: the full training set, SGD: minibatches).
-const (
-	GD       Optimizer = "gd"
-	SGD      Optimizer = "sgd"
-	Momentum Optimizer = "momentum"
-	Adam     Optimizer = "adam"
-)
+// OptimConfig holds an optimizer and its hyperparameters. Each rule reads
+// the ones it documents and ignores the others.
+type OptimConfig struct {
+	Kind     Optimizer
+	LR       float64
+	Momentum float64 // momentum, rmsprop
+	Beta1    float64 // adam, adamw
+	Beta2    float64 // adam, adamw
+	Eps      float64 // adam, adamw, rmsprop
+	Alpha    float64 // rmsprop's squared-gradient decay
+	// WeightDecay is the rule's weight decay on every parameter, biases
+	// included (as PyTorch's weight_decay): an L2 term added to the
+	// gradient, except where the rule decouples it (adamw).
+	WeightDecay float64
+	// L1 is the L1 penalty on the weights of the linear layers, not the
+	// biases nor batch normalisation's parameters (as Keras'
+	// regularizers.L1 on kernels): L1·sign(w) is added to each weight's
+	// gradient before the rule's update. The reported loss leaves the
+	// penalty out.
+	L1 float64
+}
+
+// rule is one optimizer: the state it keeps per parameter tensor, its
+// update on the device and the same update written in float64 for the
+// reference implementation. Each rule lives in its own optim_*.go file and
+// registers itself, so adding an optimizer touches only its file (and its
+// device kernel).
+type rule struct {
+	name  Optimizer
+	about string // one phrase for --help
+	// state names the state tensors kept per parameter, as PyTorch's
+	// optimizer names them in its state dict.
+	state []string
+	// kernel names the device's update kernel (kernels/optim.cu and
+	// cpu/internal/update) and args gives its scalar arguments for one
+	// step, in the kernel's order.
+	kernel string
+	args   func(u update) device.OptimArgs
+	// ref applies the same update to one parameter value p with gradient g
+	// and state s (one value per state tensor), in float64, and returns the
+	// new value.
+	ref func(u update, p, g float64, s []float64) float64
+}
+
+// update is what one optimizer step needs besides the tensors: the
+// hyperparameters, this step's learning rate and the 1-based step count
+// (for bias corrections).
+type update struct {
+	OptimConfig
+	lr   float64
+	step int
+}
+
+// rules holds every registered optimizer by name.
+var rules = map[Optimizer]*rule{}
+
+// register adds r to the optimizers; the rule files call it at package
+// initialisation.
+func register(r *rule) *rule {
+	rules[r.name] = r
+	return r
+}
+
+// Optimizers lists every optimizer, in alphabetical order.
+func Optimizers() []Optimizer {
+	var names []Optimizer
+	for n := range rules {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// optimizerNames lists the optimizers' names, in alphabetical order.
+func optimizerNames() []string {
+	var names []string
+	for _, n := range Optimizers() {
+		names = append(names, string(n))
+	}
+	return names
+}
 
 // ParseOptimizer checks an optimizer's name.
 func ParseOptimizer(s string) (Optimizer, error) {
-	switch Optimizer(s) {
-	case GD, SGD, Momentum, Adam:
+	if _, ok := rules[Optimizer(s)]; ok {
 		return Optimizer(s), nil
 	}
-	return "", invalidName(advice.Optimizer, s, "gd, sgd, momentum or adam")
+	return "", invalidName(advice.Optimizer, s, strings.Join(optimizerNames(), ", "))
 }
 
-// OptimConfig holds an optimizer and its hyperparameters.
-type OptimConfig struct {
-	Kind        Optimizer
-	LR          float64
-	Momentum    float64 // for Momentum (PyTorch's default 0.9 here)
-	Beta1       float64 // Adam
-	Beta2       float64 // Adam
-	Eps         float64 // Adam
-	WeightDecay float64 // L2 penalty added to the gradient, all parameters
+// OptimizerHelp describes every optimizer in one line, for --help.
+func OptimizerHelp() string {
+	var parts []string
+	for _, n := range optimizerNames() {
+		parts = append(parts, n+" ("+rules[Optimizer(n)].about+")")
+	}
+	return strings.Join(parts, ", ")
 }
+
+// StateTensors is how many state tensors the optimizer keeps per parameter
+// tensor (each the size of the parameters): 0 for plain gradient descent,
+// 1 for momentum, 2 for Adam.
+func StateTensors(kind Optimizer) int { return len(rules[kind].state) }
+
+// rule returns the configuration's rule.
+func (c OptimConfig) rule() *rule { return rules[c.Kind] }
+
+// stateCount is how many state tensors the optimizer keeps per parameter.
+func (c OptimConfig) stateCount() int { return len(c.rule().state) }
+
+// StateNames names the optimizer's state tensors as PyTorch's optimizers
+// do in their state dicts.
+func (c OptimConfig) StateNames() []string { return c.rule().state }
 
 // updater applies one optimizer step to every parameter of a network, with
 // its state (velocities, moments) allocated once on the device.
 type updater struct {
 	cfg      OptimConfig
+	rule     *rule
 	dev      device.Device
 	pg       []paramGrad
-	state    [][2]device.Buffer
+	state    [][]device.Buffer
 	replicas int             // copies of the network side by side
-	step     int             // updates applied so far (Adam's bias correction uses step+1)
+	step     int             // updates applied so far (bias corrections use step+1)
 	an       *anomalyChecker // checks each updated tensor when set
 }
 
-// stateCount is how many state tensors the optimizer keeps per parameter.
-func (c OptimConfig) stateCount() int {
-	return map[Optimizer]int{Momentum: 1, Adam: 2}[c.Kind]
-}
-
-// StateNames names the optimizer's state tensors as PyTorch's optimizers
-// do in their state dicts.
-func (c OptimConfig) StateNames() []string {
-	switch c.Kind {
-	case Momentum:
-		return []string{"momentum_buffer"}
-	case Adam:
-		return []string{"exp_avg", "exp_avg_sq"}
-	}
-	return nil
-}
-
 func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, error) {
-	u := &updater{cfg: cfg, dev: dev, pg: net.paramGrads(), replicas: net.replicas}
-	nState := cfg.stateCount()
+	u := &updater{cfg: cfg, rule: cfg.rule(), dev: dev, pg: net.paramGrads(), replicas: net.replicas}
 	for _, p := range u.pg {
-		var s [2]device.Buffer
-		for i := 0; i < nState; i++ {
+		s := make([]device.Buffer, len(u.rule.state))
+		for i := range s {
 			b, err := net.alloc(p.n)
 			if err != nil {
 				return nil, err
@@ -89,20 +159,15 @@ func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, err
 // apply updates every parameter from its gradient with learning rate lr.
 func (u *updater) apply(lr float64) {
 	u.step++
-	c := u.cfg
-	lr32, wd := float32(lr), float32(c.WeightDecay)
+	args := u.rule.args(update{OptimConfig: u.cfg, lr: lr, step: u.step})
 	for i, p := range u.pg {
-		switch c.Kind {
-		case Momentum:
-			u.dev.MomentumStep(p.p, p.g, u.state[i][0], p.n, lr32, float32(c.Momentum), wd)
-		case Adam:
-			u.dev.AdamStep(p.p, p.g, u.state[i][0], u.state[i][1], p.n, lr32, float32(c.Beta1), float32(c.Beta2), float32(c.Eps), wd, u.step)
-		default:
-			u.dev.SGDStep(p.p, p.g, p.n, lr32, wd)
+		if u.cfg.L1 > 0 && p.weight {
+			u.dev.AddL1(p.g, p.p, p.n, float32(u.cfg.L1))
 		}
+		u.dev.OptimStep(u.rule.kernel, p.p, p.g, u.state[i], p.n, args)
 		if u.an != nil {
 			u.an.check(p.name, p.p, p.n)
-			for s, name := range c.StateNames() {
+			for s, name := range u.rule.state {
 				u.an.check(p.name+" "+name, u.state[i][s], p.n)
 			}
 		}
@@ -114,7 +179,7 @@ func (u *updater) apply(lr float64) {
 // network's Params (untrained tensors, such as batch normalisation's
 // running statistics, hold zeros).
 func (u *updater) download(arch Arch) ([]Params, error) {
-	out := make([]Params, u.cfg.stateCount())
+	out := make([]Params, len(u.rule.state))
 	for s := range out {
 		out[s] = zeroParams(arch, u.replicas)
 		for i, t := range trainableTensors(&out[s]) {
@@ -140,8 +205,8 @@ func trainableTensors(p *Params) []*[]float32 {
 
 // upload restores optimizer state written by download.
 func (u *updater) upload(arch Arch, state []Params, step int) error {
-	if len(state) != u.cfg.stateCount() {
-		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, u.cfg.stateCount())
+	if len(state) != len(u.rule.state) {
+		return fmt.Errorf("optimizer state has %d tensors per parameter, %s keeps %d", len(state), u.cfg.Kind, len(u.rule.state))
 	}
 	for s := range state {
 		if err := state[s].CheckShapes(arch, u.replicas); err != nil {

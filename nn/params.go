@@ -25,7 +25,10 @@ type Arch struct {
 	Hidden     []int
 	Outputs    int
 	Activation device.Activation
-	Loss       device.Loss
+	// ActivationParam is the activation's parameter (LeakyReLU's negative
+	// slope; see device.ActivationSpec.Param), 0 for those without one.
+	ActivationParam float64
+	Loss            device.Loss
 	// BatchNorm normalises every hidden layer's pre-activation over the
 	// batch (Ioffe & Szegedy 2015), with a learnable scale and shift.
 	BatchNorm bool
@@ -66,11 +69,15 @@ func (a Arch) Layers() int { return len(a.Hidden) + 1 }
 func (a Arch) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d", a.Inputs)
+	act := a.Activation.String()
+	if p := a.Activation.Spec().Param; p != "" {
+		act += fmt.Sprintf(" %s %g", p, a.ActivationParam)
+	}
 	for _, h := range a.Hidden {
 		if a.BatchNorm {
-			fmt.Fprintf(&b, " → %d (batch norm, %v)", h, a.Activation)
+			fmt.Fprintf(&b, " → %d (batch norm, %s)", h, act)
 		} else {
-			fmt.Fprintf(&b, " → %d (%v)", h, a.Activation)
+			fmt.Fprintf(&b, " → %d (%s)", h, act)
 		}
 	}
 	fmt.Fprintf(&b, " → %d (%v)", a.Outputs, a.Loss)
@@ -191,12 +198,14 @@ func ParseInit(s string) (Init, error) {
 
 // ParseActivation checks a hidden-layer activation's name.
 func ParseActivation(s string) (device.Activation, error) {
-	for _, a := range []device.Activation{device.Tanh, device.ReLU, device.Sigmoid, device.Identity} {
+	var names []string
+	for _, a := range device.AllActivations() {
 		if a.String() == s {
 			return a, nil
 		}
+		names = append(names, a.String())
 	}
-	return 0, invalidName(advice.Activation, s, "tanh, relu, sigmoid or identity")
+	return 0, invalidName(advice.Activation, s, strings.Join(names, ", "))
 }
 
 // NewRand returns the generator for a seed and a purpose; each purpose (init,

@@ -39,21 +39,11 @@ func f64(x []float32) []float64 {
 	return y
 }
 
-func act64(a device.Activation, z float64) (f, df float64) {
-	switch a {
-	case device.Tanh:
-		t := math.Tanh(z)
-		return t, 1 - t*t
-	case device.ReLU:
-		if z > 0 {
-			return z, 1
-		}
-		return 0, 0
-	case device.Sigmoid:
-		s := 1 / (1 + math.Exp(-z))
-		return s, s * (1 - s)
-	}
-	return z, 1
+// act64 is arch's activation and its derivative at z, from the float64
+// reference in the activation table.
+func act64(arch Arch, z float64) (f, df float64) {
+	s := arch.Activation.Spec()
+	return s.Forward(z, arch.ActivationParam), s.Derivative(z, arch.ActivationParam)
 }
 
 // lossGrad returns the summed loss over all rows and its gradients with
@@ -76,7 +66,7 @@ func (r *ref64) lossGrad(x []float64, y []float64, rows int) (float64, [][]float
 					s += h[i*in+k] * r.w[l][k*out+j]
 				}
 				if l < L-1 {
-					z[i*out+j], d[i*out+j] = act64(r.arch.Activation, s)
+					z[i*out+j], d[i*out+j] = act64(r.arch, s)
 				} else {
 					z[i*out+j], d[i*out+j] = s, 1
 				}
@@ -184,16 +174,21 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64, err err
 	perm := make([]int32, n)
 	rowW := refRowWeights(cfg.ClassWeights, y, n)
 	x64, y64 := f64(x), f64(y)
-	// Optimizer state, one slice per parameter tensor (W0, b0, W1, b1, …).
+	// Optimizer state: per parameter tensor (W0, b0, W1, b1, …), one slice
+	// per state tensor the rule keeps.
 	var ps [][]float64
 	for l := range r.w {
 		ps = append(ps, r.w[l], r.b[l])
 	}
-	m, v := make([][]float64, len(ps)), make([][]float64, len(ps))
-	for i, p := range ps {
-		m[i], v[i] = make([]float64, len(p)), make([]float64, len(p))
-	}
 	c := cfg.Optim
+	rl := c.rule()
+	state := make([][][]float64, len(ps))
+	for i, p := range ps {
+		for range rl.state {
+			state[i] = append(state[i], make([]float64, len(p)))
+		}
+	}
+	s := make([]float64, len(rl.state))
 	for step := 0; step < total; step++ {
 		xb, yb, rows := x64, y64, n
 		r.weights = rowW
@@ -218,28 +213,24 @@ func refTrain(cfg TrainConfig, x, y []float32, n int) (w, b [][]float64, err err
 			r.seed = dro.Uint64()
 		}
 		_, gw, gb := r.lossGrad(xb, yb, rows)
-		s := refScale(cfg, rows, k)
+		scale := refScale(cfg, rows, k)
 		var gs [][]float64
 		for l := range gw {
 			gs = append(gs, gw[l], gb[l])
 		}
-		lr := refLR(cfg.Schedule, c.LR, step, total)
+		u := update{OptimConfig: c, lr: refLR(cfg.Schedule, c.LR, step, total), step: step + 1}
 		for i, p := range ps {
 			for j := range p {
-				g := s*gs[i][j] + c.WeightDecay*p[j]
-				switch c.Kind {
-				case Momentum:
-					v[i][j] = c.Momentum*v[i][j] + g
-					p[j] -= lr * v[i][j]
-				case Adam:
-					t := float64(step + 1)
-					m[i][j] = c.Beta1*m[i][j] + (1-c.Beta1)*g
-					v[i][j] = c.Beta2*v[i][j] + (1-c.Beta2)*g*g
-					mh := m[i][j] / (1 - math.Pow(c.Beta1, t))
-					vh := v[i][j] / (1 - math.Pow(c.Beta2, t))
-					p[j] -= lr * mh / (math.Sqrt(vh) + c.Eps)
-				default:
-					p[j] -= lr * g
+				for q := range s {
+					s[q] = state[i][q][j]
+				}
+				g := scale * gs[i][j]
+				if i%2 == 0 && p[j] != 0 { // a weight (ps alternates W, b)
+					g += c.L1 * math.Copysign(1, p[j])
+				}
+				p[j] = rl.ref(u, p[j], g, s)
+				for q := range s {
+					state[i][q][j] = s[q]
 				}
 			}
 		}

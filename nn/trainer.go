@@ -455,9 +455,18 @@ func (t *Trainer) RunContext(ctx context.Context, obs Observer) ([]LossPoint, er
 	return t.history, err
 }
 
+// stepMarker is a device that names the training step in its fault reports
+// (the CUDA backend, whose faults surface steps after the kernel that made
+// them).
+type stepMarker interface{ MarkStep(step int) }
+
 func (t *Trainer) loop(ctx context.Context) error {
+	marker, _ := t.dev.(stepMarker)
 	for t.iter < t.total && !t.es.stopped {
 		i := t.iter
+		if marker != nil {
+			marker.MarkStep(i)
+		}
 		if ctx.Err() != nil {
 			if err := t.drain(); err != nil {
 				return err

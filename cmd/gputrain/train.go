@@ -9,15 +9,26 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gputrain/gputrain/data"
+	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/atomicfile"
 	"github.com/gputrain/gputrain/nn"
 	"github.com/gputrain/gputrain/nn/job"
 	"github.com/spf13/pflag"
 )
+
+// activationNames lists the activations' spellings, for --help.
+func activationNames() string {
+	var names []string
+	for _, a := range device.AllActivations() {
+		names = append(names, a.String())
+	}
+	return strings.Join(names, ", ")
+}
 
 const trainHelp = `Usage: gputrain [train] [flags]
 
@@ -72,19 +83,19 @@ Examples:
 // stopping).
 type trainFlags struct {
 	dataFlags
-	columns                                                                     columnFlags
-	device, task, hidden, activation, reduction, init, initFrom, optimizer, out string
-	lr, momentum, beta1, beta2, eps, weightDecay, dropout                       float64
-	valSplit, testSplit                                                         float64
-	threshold                                                                   string
-	batchSize, steps, epochs, cv, printEvery                                    int
-	seed                                                                        uint64
-	standardize, quiet                                                          bool
-	lrSchedule, classWeight                                                     string
-	warmup, lrStepSize                                                          int
-	lrGamma, lrMin                                                              float64
-	detectAnomaly, batchNorm                                                    bool
-	restarts                                                                    int
+	columns                                                                      columnFlags
+	device, task, hidden, activation, reduction, init, initFrom, optimizer, out  string
+	lr, momentum, beta1, beta2, eps, alpha, weightDecay, l1, dropout, leakySlope float64
+	valSplit, testSplit                                                          float64
+	threshold                                                                    string
+	batchSize, steps, epochs, cv, printEvery                                     int
+	seed                                                                         uint64
+	standardize, quiet                                                           bool
+	lrSchedule, classWeight                                                      string
+	warmup, lrStepSize                                                           int
+	lrGamma, lrMin                                                               float64
+	detectAnomaly, batchNorm                                                     bool
+	restarts                                                                     int
 
 	preset                                          string
 	logPath, plotsDir, progress, checkpoint, resume string
@@ -98,22 +109,25 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.device, "device", "auto", "compute device: auto, cpu, cuda or cuda:N")
 	fs.StringVar(&f.task, "task", "auto", "auto, binary, multiclass or regression (auto: from the labels)")
 	fs.StringVar(&f.hidden, "hidden", "20", `hidden layer widths, comma-separated; "" for none (linear/logistic regression)`)
-	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: tanh, relu, sigmoid or identity")
+	fs.StringVar(&f.activation, "activation", "tanh", "hidden activation: "+activationNames())
+	fs.Float64Var(&f.leakySlope, "leaky-slope", 0.01, "--activation leaky-relu: the slope for negative inputs (PyTorch's negative_slope)")
 	fs.StringVar(&f.reduction, "loss-reduction", "sum", "combine per-row losses by sum (the workshop) or mean (PyTorch's default)")
 	fs.StringVar(&f.init, "init", "normal", "initialisation: normal (N(0,1) weights and biases), glorot or he")
 	fs.StringVar(&f.initFrom, "init-from", "", "start from the parameters in this safetensors file: a PyTorch state_dict of Linear (and BatchNorm1d) layers named as nn.Sequential names them (0.weight [out,in], 0.bias, 2.weight, …; or layers.N.*), or a gputrain model; --hidden and --batch-norm default to the file's network")
-	fs.StringVar(&f.optimizer, "optimizer", "gd", "gd (full batch), sgd (minibatches), momentum or adam")
+	fs.StringVar(&f.optimizer, "optimizer", "gd", nn.OptimizerHelp())
 	fs.Float64Var(&f.lr, "lr", 1e-4, "learning rate (step size)")
 	fs.StringVar(&f.lrSchedule, "lr-schedule", "constant", "learning-rate schedule: constant, step (× --lr-gamma every --lr-step-size steps) or cosine (down to --lr-min)")
 	fs.IntVar(&f.warmup, "warmup-steps", 0, "raise the learning rate linearly from lr/N to lr over the first N steps")
 	fs.IntVar(&f.lrStepSize, "lr-step-size", 0, "--lr-schedule step: steps between decays")
 	fs.Float64Var(&f.lrGamma, "lr-gamma", 0.1, "--lr-schedule step: factor applied at each decay")
 	fs.Float64Var(&f.lrMin, "lr-min", 0, "--lr-schedule cosine: the learning rate it ends at")
-	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum")
+	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum, and for rmsprop when given (there PyTorch's default 0)")
 	fs.Float64Var(&f.beta1, "beta1", 0.9, "Adam's first-moment decay")
 	fs.Float64Var(&f.beta2, "beta2", 0.999, "Adam's second-moment decay")
-	fs.Float64Var(&f.eps, "eps", 1e-8, "Adam's epsilon")
-	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to every parameter's gradient")
+	fs.Float64Var(&f.eps, "eps", 1e-8, "epsilon of adam, adamw and rmsprop")
+	fs.Float64Var(&f.alpha, "rmsprop-alpha", 0.99, "RMSprop's squared-gradient decay (PyTorch's alpha)")
+	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to the gradient of every parameter, biases and batch-norm scales and shifts included (as PyTorch's weight_decay; --l1 is for the weights only)")
+	fs.Float64Var(&f.l1, "l1", 0, "L1 penalty λ on the weights of the linear layers, not the biases nor batch-norm parameters (as Keras' regularizers.L1 on kernels): λ·sign(w) added to their gradient; the printed loss leaves the penalty out")
 	fs.Float64Var(&f.dropout, "dropout", 0, "probability of dropping each hidden unit during training")
 	fs.BoolVar(&f.batchNorm, "batch-norm", false, "batch normalisation after each hidden linear layer, before the activation (PyTorch's BatchNorm1d: momentum 0.1, eps 1e-5)")
 	fs.IntVar(&f.restarts, "restarts", 1, "train N independently initialised copies side by side (seeds derived from --seed); report each metric's mean ± sd and keep the best by validation loss")
@@ -179,6 +193,9 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
 	if e.Activation, err = nn.ParseActivation(f.activation); err != nil {
 		return bad(err)
 	}
+	if e.Activation == device.LeakyReLU {
+		e.ActivationParam = f.leakySlope
+	}
 	if e.Reduction, err = nn.ParseReduction(f.reduction); err != nil {
 		return bad(err)
 	}
@@ -208,8 +225,11 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
 		{f.beta1 >= 0 && f.beta1 < 1, "--beta1", "in [0, 1)"},
 		{f.beta2 >= 0 && f.beta2 < 1, "--beta2", "in [0, 1)"},
 		{f.eps > 0, "--eps", "a positive number"},
+		{f.alpha >= 0 && f.alpha < 1, "--rmsprop-alpha", "in [0, 1)"},
 		{f.weightDecay >= 0, "--weight-decay", "≥ 0"},
+		{f.l1 >= 0 && !math.IsInf(f.l1, 0), "--l1", "a finite number ≥ 0"},
 		{f.dropout >= 0 && f.dropout < 1, "--dropout", "in [0, 1)"},
+		{!math.IsNaN(f.leakySlope) && !math.IsInf(f.leakySlope, 0), "--leaky-slope", "a finite number"},
 		{inRange(f.batchSize, 0, maxRows), "--batch-size", "from 0 to " + itoa(maxRows)},
 		{inRange(f.steps, 0, maxSteps), "--steps", "from 0 to " + itoa(maxSteps) + " (0: evaluate the initial parameters without training)"},
 		{inRange(f.epochs, 0, maxEpochs), "--epochs", "from 0 to " + itoa(maxEpochs)},
@@ -266,7 +286,11 @@ func (f *trainFlags) experiment(fs *pflag.FlagSet) (job.Experiment, error) {
 		batch = 32
 	}
 	e.InitFromPath = f.initFrom
-	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: f.momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, WeightDecay: f.weightDecay}
+	momentum := f.momentum
+	if kind == nn.RMSprop && !fs.Changed("momentum") {
+		momentum = 0
+	}
+	e.Optim = nn.OptimConfig{Kind: kind, LR: f.lr, Momentum: momentum, Beta1: f.beta1, Beta2: f.beta2, Eps: f.eps, Alpha: f.alpha, WeightDecay: f.weightDecay, L1: f.l1}
 	e.Schedule.Warmup, e.Schedule.StepSize, e.Schedule.Gamma, e.Schedule.MinLR = f.warmup, f.lrStepSize, f.lrGamma, f.lrMin
 	e.BatchSize, e.Steps, e.Epochs, e.Dropout = batch, f.steps, f.epochs, f.dropout
 	e.BatchNorm, e.Restarts = f.batchNorm, f.restarts

@@ -53,6 +53,17 @@ static inline float __int_as_float(int i) {
 	return f;
 }
 
+// __float2int_rz is PTX's cvt.rzi.s32.f32: round toward zero, saturating
+// (NaN → 0, out of range → INT_MIN or INT_MAX). A plain C++ (int) cast of an
+// out-of-range float is undefined and gives INT_MIN on x86, so kernels
+// convert with this, to behave on the emulator as on the GPU.
+static inline int __float2int_rz(float f) {
+	if (f != f) return 0;
+	if (f >= 2147483648.0f) return 2147483647;
+	if (f <= -2147483648.0f) return -2147483647 - 1;
+	return (int)f;
+}
+
 using std::exp;
 using std::fabs;
 using std::fmax;

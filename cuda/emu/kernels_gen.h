@@ -4,8 +4,8 @@
 #pragma once
 
 extern "C" {
-void bias_act_forward(int, const float*, const float*, float*, int, int);
-void act_backward(int, const float*, const float*, float*, int);
+void bias_act_forward(int, float, float*, const float*, float*, int, int);
+void act_backward(int, float, const float*, const float*, const float*, float*, int);
 void batchnorm_train(int, const float*, const float*, const float*, float*, float*, float*, float*, float*, int, int, float, float);
 void batchnorm_eval(int, const float*, const float*, const float*, const float*, const float*, float*, int, int, float);
 void batchnorm_backward(const float*, const float*, const float*, const float*, const float*, float*, float*, float*, int, int);
@@ -15,14 +15,22 @@ void gemm_strided_nn(int, int, int, float, const float*, int, int, const float*,
 void gemm_strided_nt(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_tn(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_tt(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
+void gemm_splitk_nn(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_nt(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_tn(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_tt(int, int, int, int, const float*, int, int, const float*, int, int, float*, int, int);
+void gemm_splitk_reduce(int, int, float, const float*, int, float, float*, int, int, int);
 void loss_elementwise(int, const float*, const float*, float*, int, int, int, float, double*);
 void loss_softmax_ce(const float*, const float*, float*, int, int, int, float, double*);
 void loss_finalize(const double*, int, float*, int);
 void fill(float*, int, float);
 void gather_rows(const float*, int, const int*, int, float*, int, int);
-void sgd_step(float*, const float*, int, float, float);
-void momentum_step(float*, const float*, float*, int, float, float, float);
-void adam_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float);
+void sgd_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void momentum_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adam_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adamw_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void rmsprop_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void add_l1(float*, const float*, int, float);
 void column_sums(const float*, int, int, float*);
 }
 
@@ -38,6 +46,11 @@ void column_sums(const float*, int, int, float*);
 	X(gemm_strided_nt) \
 	X(gemm_strided_tn) \
 	X(gemm_strided_tt) \
+	X(gemm_splitk_nn) \
+	X(gemm_splitk_nt) \
+	X(gemm_splitk_tn) \
+	X(gemm_splitk_tt) \
+	X(gemm_splitk_reduce) \
 	X(loss_elementwise) \
 	X(loss_softmax_ce) \
 	X(loss_finalize) \
@@ -46,4 +59,7 @@ void column_sums(const float*, int, int, float*);
 	X(sgd_step) \
 	X(momentum_step) \
 	X(adam_step) \
+	X(adamw_step) \
+	X(rmsprop_step) \
+	X(add_l1) \
 	X(column_sums)

@@ -5,9 +5,12 @@
 # (cuda.h, libcuda.so) to build cu, plus nm and ar.
 #
 # The list is every symbol the cu package's C objects reference but do not
-# define — exactly what `-lcuda` would otherwise resolve at link time.
+# define — exactly what `-lcuda` would otherwise resolve at link time — plus
+# OWN, the entry points package cuda's own cgo code calls that cu does not.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# Entry points package cuda calls itself (cuda/driver.go).
+OWN="cuMemHostAlloc"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$here/../.." && go build -o "$tmp/cu.a" gorgonia.org/cu)
@@ -17,7 +20,7 @@ version=$(cd "$here/../.." && go list -m -f '{{.Version}}' gorgonia.org/cu)
 	ar x cu.a
 	nm -u _x*.o | awk 'NF==2 && $2 ~ /^cu/ {print $2}' | sort -u >undef.txt
 	nm --defined-only _x*.o | awk 'NF==3 {print $3}' | sort -u >def.txt
-	comm -23 undef.txt def.txt >syms.txt
+	{ comm -23 undef.txt def.txt; printf '%s\n' $OWN; } | sort -u >syms.txt
 )
 n=$(wc -l <"$tmp/syms.txt")
 out="$here/shim_linux_amd64.c"

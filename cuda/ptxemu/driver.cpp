@@ -126,16 +126,33 @@ CUresult cuStreamCreate(CUstream *s, unsigned int) {
 CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
 CUresult cuStreamDestroy(CUstream) { return CUDA_SUCCESS; }
 
-CUresult cuModuleLoadData(CUmodule *m, const void *image) {
+// load parses a module; a parse error goes to stderr and, when log is
+// given, into it (as the driver's JIT compiler writes its error log).
+static CUresult load(CUmodule *m, const void *image, char *log, size_t size) {
 	auto *mod = new ptxemu::Module;
 	std::string err;
 	if (!ptxemu::parse_module((const char *)image, *mod, err)) {
 		fprintf(stderr, "ptxemu: invalid PTX: %s\n", err.c_str());
+		if (log != nullptr && size > 0) snprintf(log, size, "ptxemu: invalid PTX: %s", err.c_str());
 		delete mod;
 		return CUDA_ERROR_INVALID_PTX;
 	}
 	*m = (CUmodule)mod;
 	return CUDA_SUCCESS;
+}
+
+CUresult cuModuleLoadData(CUmodule *m, const void *image) { return load(m, image, nullptr, 0); }
+
+// The JIT options honoured: the error log buffer and its size.
+CUresult cuModuleLoadDataEx(CUmodule *m, const void *image, unsigned int n, CUjit_option *opt,
+                            void **val) {
+	char *log = nullptr;
+	size_t size = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (opt[i] == CU_JIT_ERROR_LOG_BUFFER) log = (char *)val[i];
+		if (opt[i] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES) size = (size_t)(uintptr_t)val[i];
+	}
+	return load(m, image, log, size);
 }
 
 CUresult cuModuleUnload(CUmodule m) {

@@ -206,10 +206,13 @@ func testBatchNormGradient(t *testing.T, d batchNormDevice) {
 		z, gamma, beta, w := opspec.BatchNormInput(rng, rows, cols), random(rng, cols), random(rng, cols), random(rng, n)
 		zb, gb, bb, wb := upload(t, d, z), upload(t, d, gamma), upload(t, d, beta), upload(t, d, w)
 		rmb, rvb := upload(t, d, make([]float32, cols)), upload(t, d, opspec.Positive(rng, cols))
-		out, sm, si := poisoned(t, d, n), poisoned(t, d, cols), poisoned(t, d, cols)
+		pre, out, sm, si := poisoned(t, d, n), poisoned(t, d, n), poisoned(t, d, cols), poisoned(t, d, cols)
 		dy, dg, db := poisoned(t, d, n), poisoned(t, d, cols), poisoned(t, d, cols)
-		d.BatchNormTrain(tc.act, zb, gb, bb, out, sm, si, rmb, rvb, rows, cols, bnEps, bnMomentum)
-		d.ActivationBackward(tc.act, out, wb, dy, n)
+		// As a network does: the normalised pre-activation kept, then the
+		// activation and its backward from it.
+		d.BatchNormTrain(device.Identity, zb, gb, bb, pre, sm, si, rmb, rvb, rows, cols, bnEps, bnMomentum)
+		d.BiasActivation(tc.act, testAlpha, pre, nil, out, rows, cols)
+		d.ActivationBackward(tc.act, testAlpha, pre, out, wb, dy, n)
 		d.BatchNormBackward(zb, dy, gb, sm, si, dy, dg, db, rows, cols)
 
 		z64, g64, b64, w64 := to64(z), to64(gamma), to64(beta), to64(w)

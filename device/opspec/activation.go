@@ -1,51 +1,18 @@
 package opspec
 
 import (
-	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/gputrain/gputrain/device"
 )
 
-// Activations lists every device.Activation, in value order.
-func Activations() []device.Activation {
-	var acts []device.Activation
-	for a := device.Activation(0); !strings.HasPrefix(a.String(), "Activation("); a++ {
-		acts = append(acts, a)
-	}
-	return acts
-}
+// Alpha is the parameter the activation entries give every activation
+// (LeakyReLU's slope; the others ignore it).
+const Alpha = 0.1
 
-// Activate64 is the float64 reference of an activation.
-func Activate64(act device.Activation, z float64) float64 {
-	switch act {
-	case device.Tanh:
-		return math.Tanh(z)
-	case device.ReLU:
-		return math.Max(z, 0)
-	case device.Sigmoid:
-		return 1 / (1 + math.Exp(-z))
-	}
-	return z
-}
-
-// ActivationGrad64 is the float64 reference of the activation's derivative
-// written through its output out = act(z), as ActivationBackward takes it.
-func ActivationGrad64(act device.Activation, out float64) float64 {
-	switch act {
-	case device.Tanh:
-		return 1 - out*out
-	case device.ReLU:
-		if out > 0 {
-			return 1
-		}
-		return 0
-	case device.Sigmoid:
-		return out * (1 - out)
-	}
-	return 1
-}
+// Activate64 is the float64 reference of an activation (the device table's
+// Forward) at parameter Alpha.
+func Activate64(act device.Activation, z float64) float64 { return act.Spec().Forward(z, Alpha) }
 
 // activationCost is an activation's arithmetic per element, counting a
 // transcendental function as one operation.
@@ -58,7 +25,7 @@ func activationCost(act device.Activation) float64 {
 
 func activationOps() []Op {
 	var ops []Op
-	for _, act := range Activations() {
+	for _, act := range device.AllActivations() {
 		ops = append(ops, Op{
 			Name: "bias_act_" + act.String(), Family: "activation", Dims: 2,
 			Inputs: func(rng *rand.Rand, s Shape) [][]float32 {
@@ -66,7 +33,7 @@ func activationOps() []Op {
 			},
 			Outputs: func(s Shape) []int { return []int{s.M * s.N} },
 			Run: func(d device.Device, s Shape, b []device.Buffer, _ device.IndexBuffer) {
-				d.BiasActivation(act, b[0], b[1], b[2], s.M, s.N)
+				d.BiasActivation(act, Alpha, b[0], b[1], b[2], s.M, s.N)
 			},
 			Check: []int{2},
 			Ref: func(s Shape, in [][]float32, _ []int32) [][]float64 {
@@ -82,26 +49,31 @@ func activationOps() []Op {
 			Bytes: func(s Shape) float64 { return 8*float64(s.M)*float64(s.N) + 4*float64(s.N) },
 		}, Op{
 			Name: "act_backward_" + act.String(), Family: "activation", Dims: 1,
+			// z, out = act(z) rounded to float32 (the forward's output, which
+			// tanh′ and sigmoid′ read) and dout.
 			Inputs: func(rng *rand.Rand, s Shape) [][]float32 {
-				out := random(rng, s.M)
-				for i, z := range out {
-					out[i] = float32(Activate64(act, float64(z)))
+				z := random(rng, s.M)
+				out := make([]float32, s.M)
+				for i := range z {
+					z[i] *= 4 // the saturated parts of tanh and sigmoid
+					out[i] = float32(Activate64(act, float64(z[i])))
 				}
-				return [][]float32{out, random(rng, s.M)}
+				return [][]float32{z, out, random(rng, s.M)}
 			},
 			Outputs: func(s Shape) []int { return []int{s.M} },
 			Run: func(d device.Device, s Shape, b []device.Buffer, _ device.IndexBuffer) {
-				d.ActivationBackward(act, b[0], b[1], b[2], s.M)
+				d.ActivationBackward(act, Alpha, b[0], b[1], b[2], b[3], s.M)
 			},
-			Check: []int{2},
+			Check: []int{3},
 			Ref: func(s Shape, in [][]float32, _ []int32) [][]float64 {
 				dz := make([]float64, s.M)
 				for i := range dz {
-					dz[i] = float64(in[1][i]) * ActivationGrad64(act, float64(in[0][i]))
+					dz[i] = float64(in[2][i]) * act.Spec().Derivative(float64(in[0][i]), Alpha)
 				}
 				return [][]float64{dz}
 			},
-			Tol: fixedTol(1e-6, 1e-7), Flops: perElement(2), Bytes: perElement(12),
+			// The derivatives that read out see it rounded once: 1e-5 relative.
+			Tol: fixedTol(1e-5, 1e-6), Flops: perElement(2 + activationCost(act)), Bytes: perElement(16),
 		})
 	}
 	return ops

@@ -24,20 +24,22 @@ const Version = "0.1.0"
 // Experiment is a whole training job as the CLI describes it: the model,
 // how to train it, and how to split and evaluate the data.
 type Experiment struct {
-	Task         data.Task
-	Hidden       []int
-	Activation   device.Activation
-	Init         nn.Init
-	InitFromPath string // safetensors parameters to start from (--init-from)
-	Optim        nn.OptimConfig
-	Schedule     nn.Schedule
-	BatchSize    int
-	Steps        int
-	Epochs       int
-	Dropout      float64
-	Reduction    nn.Reduction
-	Seed         uint64
-	Standardize  bool
+	Task       data.Task
+	Hidden     []int
+	Activation device.Activation
+	// ActivationParam is the activation's parameter (nn.Arch.ActivationParam).
+	ActivationParam float64
+	Init            nn.Init
+	InitFromPath    string // safetensors parameters to start from (--init-from)
+	Optim           nn.OptimConfig
+	Schedule        nn.Schedule
+	BatchSize       int
+	Steps           int
+	Epochs          int
+	Dropout         float64
+	Reduction       nn.Reduction
+	Seed            uint64
+	Standardize     bool
 	// Prep configures the preprocessing of raw columns (kinds, imputation,
 	// one-hot), fitted on each run's or fold's training rows. nil: none,
 	// unless the data have text or missing cells, which then get the
@@ -174,7 +176,7 @@ func (e *Experiment) prepare(ds *data.Dataset) (*prepared, error) {
 	if e.Resume != nil && e.Resume.Model.Prep != nil {
 		inputs = e.Resume.Model.Prep.Width()
 	}
-	arch := nn.Arch{Inputs: inputs, Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
+	arch := nn.Arch{Inputs: inputs, Hidden: e.Hidden, Outputs: 1, Activation: e.Activation, ActivationParam: e.ActivationParam, BatchNorm: e.BatchNorm && len(e.Hidden) > 0}
 	switch task {
 	case data.TaskBinary:
 		arch.Loss = device.Logistic

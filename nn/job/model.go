@@ -42,8 +42,11 @@ type archJSON struct {
 	Hidden     []int  `json:"hidden"`
 	Outputs    int    `json:"outputs"`
 	Activation string `json:"activation"`
-	Loss       string `json:"loss"`
-	BatchNorm  bool   `json:"batch_norm,omitempty"`
+	// ActivationParam is Arch.ActivationParam, absent for the activations
+	// without a parameter.
+	ActivationParam float64 `json:"activation_param,omitempty"`
+	Loss            string  `json:"loss"`
+	BatchNorm       bool    `json:"batch_norm,omitempty"`
 }
 
 func parseLoss(s string) (device.Loss, error) {
@@ -153,7 +156,7 @@ func (m *Model) encode() (map[string]safetensors.Tensor, map[string]string, erro
 	for k, v := range m.Info {
 		meta[k] = v
 	}
-	a := archJSON{m.Arch.Inputs, m.Arch.Hidden, m.Arch.Outputs, m.Arch.Activation.String(), m.Arch.Loss.String(), m.Arch.BatchNorm}
+	a := archJSON{m.Arch.Inputs, m.Arch.Hidden, m.Arch.Outputs, m.Arch.Activation.String(), m.Arch.ActivationParam, m.Arch.Loss.String(), m.Arch.BatchNorm}
 	if a.Hidden == nil {
 		a.Hidden = []int{}
 	}
@@ -251,7 +254,7 @@ func modelFromFile(f safetensors.File) (*Model, error) {
 			return nil, fmt.Errorf("arch %+v", a)
 		}
 	}
-	m.Arch = nn.Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, BatchNorm: a.BatchNorm}
+	m.Arch = nn.Arch{Inputs: a.Inputs, Hidden: a.Hidden, Outputs: a.Outputs, ActivationParam: a.ActivationParam, BatchNorm: a.BatchNorm}
 	var err error
 	if m.Arch.Activation, err = nn.ParseActivation(a.Activation); err != nil {
 		return nil, err

@@ -4,15 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/internal/safetensors"
 	"github.com/gputrain/gputrain/nn"
 )
-
-// torchActivations are the PyTorch modules of the activations.
-var torchActivations = map[device.Activation]string{
-	device.Tanh: "Tanh()", device.ReLU: "ReLU()", device.Sigmoid: "Sigmoid()", device.Identity: "Identity()",
-}
 
 // SequentialCode is the PyTorch module computing arch's network (logits):
 // for each hidden layer Linear, BatchNorm1d (with batch normalisation) and
@@ -28,7 +22,7 @@ func SequentialCode(arch nn.Arch) string {
 		if arch.BatchNorm {
 			mods = append(mods, fmt.Sprintf("torch.nn.BatchNorm1d(%d)", sizes[l+1]))
 		}
-		mods = append(mods, "torch.nn."+torchActivations[arch.Activation])
+		mods = append(mods, "torch.nn."+torchActivation(arch))
 	}
 	return "torch.nn.Sequential(\n    " + strings.Join(mods, ",\n    ") + ",\n)"
 }
@@ -58,4 +52,14 @@ func SequentialTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor 
 		}
 	}
 	return out
+}
+
+// torchActivation is the PyTorch module of arch's activation, with its
+// parameter when it has one.
+func torchActivation(arch nn.Arch) string {
+	s := arch.Activation.Spec()
+	if s.Param == "" {
+		return s.Torch
+	}
+	return fmt.Sprintf(s.Torch, arch.ActivationParam)
 }

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -63,8 +64,11 @@ type skewedDevice struct{ device.Device }
 
 func (d skewedDevice) Name() string { return "skewed" }
 
-func (d skewedDevice) SGDStep(p, g device.Buffer, n int, lr, weightDecay float32) {
-	d.Device.SGDStep(p, g, n, lr*1.01, weightDecay)
+func (d skewedDevice) OptimStep(kernel string, p, g device.Buffer, state []device.Buffer, n int, args device.OptimArgs) {
+	if kernel == "sgd_step" {
+		args[0] *= 1.01 // the learning rate
+	}
+	d.Device.OptimStep(kernel, p, g, state, n, args)
 }
 
 // TestVerifyCatchesAWrongDevice checks that a device whose update is off by
@@ -92,6 +96,46 @@ func TestVerifyCatchesAWrongDevice(t *testing.T) {
 		}
 		if w := c.Worst(); !strings.HasPrefix(w.Name, "layers.") || w.Excess < 10 {
 			t.Errorf("%s against %s: worst %+v", c.Name, c.Baseline, w)
+		}
+	}
+}
+
+// TestEveryRuleAndActivationMatchesReference runs every optimizer rule
+// (with weight decay and the L1 penalty, which every rule combines with
+// its update) and every activation of the device table through verify on
+// the CPU, so that a new entry is checked against its float64 reference
+// without a test of its own.
+func TestEveryRuleAndActivationMatchesReference(t *testing.T) {
+	ds, _ := data.Biodeg()
+	var cases []func(*Experiment)
+	for _, kind := range nn.Optimizers() {
+		cases = append(cases, func(e *Experiment) {
+			e.Optim = nn.OptimConfig{Kind: kind, LR: 1e-2, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2, L1: 1e-3}
+		})
+	}
+	for _, a := range device.AllActivations() {
+		cases = append(cases, func(e *Experiment) { e.Activation, e.ActivationParam = a, 0.1 })
+	}
+	for _, f := range cases {
+		e := workshop(1)
+		e.Optim = nn.OptimConfig{Kind: nn.SGD, LR: 1e-2}
+		e.BatchSize, e.Reduction, e.Hidden = 64, nn.Mean, []int{8}
+		f(&e)
+		name := fmt.Sprintf("%s/%v", e.Optim.Kind, e.Activation)
+		cfg, x, y, n, err := e.VerifyConfig(ds, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := nn.Verify([]device.Device{cpu.New()}, cfg, x, y, n, nn.DefaultTolerance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range res[0].Diffs {
+			// Half the tolerance: RMSprop's d/sqrt(s) magnifies float32
+			// rounding (0.12 of the tolerance with momentum here).
+			if !d.OK() || d.Excess > 0.5 {
+				t.Errorf("%s: %s is %.3g of the tolerance away from the float64 reference", name, d.Name, d.Excess)
+			}
 		}
 	}
 }

@@ -357,7 +357,7 @@ func (rep *report) summaryLine(c *caseResult) string {
 	}
 	if rs := c.reps["gputrain"]; len(rs) > 0 && rs[0].LaunchesPerStep > 0 {
 		x := rs[0]
-		parts = append(parts, fmt.Sprintf("launches·syncs·copies per step %.3g·%.3g·%.3g", x.LaunchesPerStep, x.SyncsPerStep, x.CopiesPerStep))
+		parts = append(parts, fmt.Sprintf("launches·syncs·copies per step %.3g·%.3g·%.3g (%s copied)", x.LaunchesPerStep, x.SyncsPerStep, x.CopiesPerStep, bench.FormatSI(x.CopyBytesPerStep, "B")))
 	}
 	parts = append(parts, plural(c.repCount(), "rep"))
 	if check := rep.checkVerdict(c); check != "" {

@@ -130,7 +130,7 @@ func parseKernels(dir string) ([]module, error) {
 			return nil, err
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".cu")
-		ks, err := parseSource(expandMacros(stripComments(string(src))), base+".ptx")
+		ks, err := parseSource(expandMacros(expandObjectMacros(stripComments(string(src)))), base+".ptx")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
@@ -149,6 +149,7 @@ var (
 	blockComment = regexp.MustCompile(`(?s)/\*.*?\*/`)
 	lineComment  = regexp.MustCompile(`//[^\n]*`)
 	defineRe     = regexp.MustCompile(`(?m)^[ \t]*#define[ \t]+(\w+)\(([^)]*)\)[ \t]*(.*)$`)
+	objDefineRe  = regexp.MustCompile(`(?m)^[ \t]*#define[ \t]+(\w+)[ \t]+(.*)$`)
 	kernelRe     = regexp.MustCompile(`extern\s+"C"\s+__global__\s+void\s+(?:__launch_bounds__\s*\([^()]*\)\s+)?(\w+)\s*\(([^)]*)\)`)
 )
 
@@ -184,6 +185,18 @@ func expandMacros(s string) string {
 	// The #define lines themselves hold a kernel pattern with the macro's
 	// parameter as its name: drop them.
 	return defineRe.ReplaceAllString(s, "")
+}
+
+// expandObjectMacros replaces, inside kernel parameter lists, each object-like
+// macro that stands for a whole parameter list (as optim.cu's UPDATE_PARAMS,
+// shared by kernels launched alike) by its body.
+func expandObjectMacros(s string) string {
+	for _, m := range objDefineRe.FindAllStringSubmatch(s, -1) {
+		name, body := m[1], strings.TrimSpace(m[2])
+		use := regexp.MustCompile(`(__global__\s+void\s+\w+\s*\()\s*` + name + `\s*\)`)
+		s = use.ReplaceAllString(s, "${1}"+strings.ReplaceAll(body, "$", "$$")+")")
+	}
+	return s
 }
 
 func splitList(s string) []string {
@@ -358,7 +371,7 @@ func enumsHeader() []byte {
 	var b bytes.Buffer
 	b.WriteString(strings.Replace(header, "\n\n", "\n", 1))
 	b.WriteString("// The device.Activation and device.Loss values the kernels receive.\n#pragma once\n\n")
-	for a := device.Activation(0); !strings.HasPrefix(a.String(), "Activation("); a++ {
+	for _, a := range device.AllActivations() {
 		fmt.Fprintf(&b, "#define ACT_%s %d\n", cName(a.String()), int(a))
 	}
 	b.WriteByte('\n')
