@@ -10,8 +10,11 @@
 // degree 7 (truncation error r⁸/8! < 6e-9 relative), and 2ⁿ is built in the
 // exponent bits.
 //
-//	tanh(x)    = sign(x)·(1−t)/(1+t), t = exp(−2|x|), for |x| ≥ 0.3;
-//	             its odd Taylor polynomial to x⁹ below (error < 6e-8 relative)
+//	tanh(x)    = sign(x)·|m/(2+m)|, m = exp(−2|x|) − 1 computed as
+//	             2ⁿ·q + (2ⁿ − 1), q = exp(r) − 1 = r·(1 + r/2 + … + r⁶/7!)
+//	             (no leading 1 to cancel, so accurate near 0 too); the
+//	             AVX-512 kernel: sign(x)·(1−t)/(1+t), t = exp(−2|x|), for
+//	             |x| ≥ 0.3, its odd Taylor polynomial to x⁹ below
 //	sigmoid(x) = 1/(1+e) for x ≥ 0, e/(1+e) below, e = exp(−|x|)
 //	log1p(e)   = 2·atanh(s), s = e/(2+e) ≤ 1/3, its odd series to s¹⁵
 package main
@@ -80,6 +83,37 @@ func exp(x, t1, t2, t3, t4 string) {
 	p("VMULPS %s, %s, %s", t1, x, x)
 }
 
+// expm1 computes Y(x) = exp(Y(x)) − 1 for x ≤ 0 (tanh's −2|z|), using
+// tmp registers t1–t5, as 2ⁿ·q + (2ⁿ − 1) with q = exp(r) − 1 =
+// r·((1 + r/2) + r²·(1/6 + r/24) + r⁴·((1/120 + r/720) + r²/5040)) (Estrin):
+// for n = 0 the result is q itself, accurate to the last bits however
+// small x is.
+func expm1(x, t1, t2, t3, t4, t5 string) {
+	p("VMOVUPS %s, %s", c("explo"), t1)
+	p("VMAXPS %s, %s, %s", x, t1, x) // NaN stays NaN (see exp)
+	p("VMULPS %s, %s, %s", c("log2e"), x, t1)
+	p("VROUNDPS $0, %s, %s", t1, t1) // n, nearest
+	p("VFNMADD231PS %s, %s, %s", c("ln2hi"), t1, x)
+	p("VFNMADD231PS %s, %s, %s", c("ln2lo"), t1, x) // x = r
+	p("VMULPS %s, %s, %s", x, x, t2)                // r²
+	p("VMOVUPS %s, %s", c("inv6f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv5f"), x, t3)  // 1/120 + r/720
+	p("VFMADD231PS %s, %s, %s", c("inv7f"), t2, t3) // + r²/5040
+	p("VMOVUPS %s, %s", c("inv4f"), t4)
+	p("VFMADD213PS %s, %s, %s", c("inv3f"), x, t4) // 1/6 + r/24
+	p("VMOVUPS %s, %s", c("inv2f"), t5)
+	p("VFMADD213PS %s, %s, %s", c("one"), x, t5) // 1 + r/2
+	p("VFMADD231PS %s, %s, %s", t2, t4, t5)      // + r²·(1/6 + r/24)
+	p("VMULPS %s, %s, %s", t2, t2, t2)           // r⁴
+	p("VFMADD231PS %s, %s, %s", t2, t3, t5)      // + r⁴·(…)
+	p("VMULPS %s, %s, %s", t5, x, x)             // q
+	p("VCVTPS2DQ %s, %s", t1, t1)
+	p("VPADDD %s, %s, %s", c("bias127"), t1, t1)
+	p("VPSLLD $23, %s, %s", t1, t1)          // 2ⁿ
+	p("VSUBPS %s, %s, %s", c("one"), t1, t2) // 2ⁿ − 1
+	p("VFMADD213PS %s, %s, %s", t2, t1, x)   // 2ⁿ·q + (2ⁿ − 1)
+}
+
 func header(name, args string, frame int) {
 	fmt.Fprintf(&out, "\n// func %s\n", args)
 	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
@@ -144,22 +178,11 @@ func main() {
 		p("VMOVUPS (SI), Y0")
 		p("VANDPS %s, Y0, Y1", c("absmask"))
 		p("VANDPS %s, Y0, Y2", c("signmask"))
-		p("VMULPS %s, Y1, Y3", c("mtwo")) // −2|x|
-		exp("Y3", "Y4", "Y5", "Y8", "Y9") // t
-		p("VMOVUPS %s, Y4", c("one"))
-		p("VSUBPS Y3, Y4, Y5") // 1 − t
-		p("VADDPS Y3, Y4, Y6") // 1 + t
-		p("VDIVPS Y6, Y5, Y5") // (1−t)/(1+t)
-		// Small |x|: |x|·(1 + x²·(th3 + x²·(th5 + x²·(th7 + x²·th9)))).
-		p("VMULPS Y1, Y1, Y6")
-		p("VMOVUPS %s, Y7", c("th9"))
-		for _, k := range []string{"th7", "th5", "th3"} {
-			p("VFMADD213PS %s, Y6, Y7", c(k))
-		}
-		p("VMULPS Y6, Y7, Y7")
-		p("VFMADD213PS Y1, Y1, Y7")             // |x| + |x|·(x²·P)
-		p("VCMPPS $1, %s, Y1, Y6", c("thresh")) // |x| < 0.3
-		p("VBLENDVPS Y6, Y7, Y5, Y5")
+		p("VMULPS %s, Y1, Y3", c("mtwo"))         // −2|x|
+		expm1("Y3", "Y4", "Y5", "Y6", "Y7", "Y8") // m
+		p("VADDPS %s, Y3, Y6", c("two"))          // 2 + m
+		p("VDIVPS Y6, Y3, Y5")                    // m/(2+m) = −tanh|x|
+		p("VANDPS %s, Y5, Y5", c("absmask"))
 		p("VORPS Y2, Y5, Y5")
 		p("VMOVUPS Y5, (DI)")
 	})
