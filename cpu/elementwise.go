@@ -27,7 +27,8 @@ const (
 )
 
 // ewJob is one element-wise operation, split into pieces of about
-// ewPiece elements (whole rows for opBiasAct, column ranges for opColSums,
+// ewPiece elements (whole rows for opBiasAct, column ranges of a multiple
+// of 32 for opColSums,
 // runs of a multiple of 8 elements for the rest) that the pool's workers
 // claim dynamically. Every element is computed by the same code whichever
 // piece it falls in, so the split never changes a result.
@@ -65,7 +66,11 @@ func (j *ewJob) run(work int) {
 		units, unitWork = (j.cols+7)/8, max(8*work/max(j.cols, 1), 1)
 	}
 	j.per = max(ewPiece/unitWork, 1)
-	if j.op != opBiasAct && j.op != opColSums {
+	switch j.op {
+	case opBiasAct:
+	case opColSums:
+		j.per = (j.per + 3) &^ 3 // whole 32-column blocks of the kernel
+	default:
 		j.per = (j.per + 7) &^ 7
 	}
 	j.pieces = (units + j.per - 1) / j.per

@@ -11,12 +11,20 @@ import (
 // CPU backend's buffers live there): see device.MemoryReporter.
 func (d *Device) FreeMemory() (uint64, string, bool) { return sysmem.Available() }
 
+// allocSlack is the readable room (in floats, zero and never written) that
+// Alloc leaves past every buffer's end: sgemm's kernels read whole slivers
+// of A and B in place, also past an operand's last row or column (lanes
+// they never store), as far as its capacity allows; without the room the
+// last slivers of the thin products nn runs (rows of 41 inputs, 20 units)
+// are packed instead, which splits each product into phases.
+const allocSlack = 1024
+
 // Alloc returns a buffer of n elements.
 func (d *Device) Alloc(n int) (device.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: negative allocation size %d", n)
 	}
-	return &Buffer{data: make([]float32, n)}, nil
+	return &Buffer{data: make([]float32, n, n+allocSlack)}, nil
 }
 
 // AllocIndex returns an index buffer of n elements.

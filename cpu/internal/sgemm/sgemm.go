@@ -100,6 +100,10 @@ const parallelFlops = 1 << 22
 // is set: A is then stored k×m (row stride lda ≥ m), B n×k. When beta is 0
 // C is only written (NaN in C does not propagate). Thin products (k, n or
 // m equal to 1) take the thin kernels; the rest the blocked path.
+//
+// The kernels that read A and B in place may read past len(a) and len(b),
+// up to their capacities, into lanes whose results are never stored: room
+// there (any values) spares the packing of the last slivers.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m <= 0 || n <= 0 {
 		return
@@ -111,6 +115,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if thin(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
+	a, b = a[:cap(a)], b[:cap(b)]
 	j := jobs.Get().(*job)
 	j.kern = kernelFor(n)
 	j.transA, j.transB = transA, transB
@@ -158,9 +163,10 @@ type job struct {
 	pool           *pool.Pool
 
 	mb, nb, kc int  // block sizes (the last block of each may be smaller)
-	per        int  // A slivers per piece of work
+	per, ng    int  // A slivers and B slivers per piece of work
 	directB    bool // B is read in place (see plan)
 	directA    bool // A slivers are read in place where aInPlace allows (see plan)
+	unpacked   bool // every sliver is read in place: no packing phases (see plan)
 
 	apack, bpack []float32      // packed panels
 	tiles        [][]float32    // per-worker scratch tile for edges
@@ -183,10 +189,20 @@ func (j *job) plan() {
 	// untransposed A's 12 rows must not share L1 sets (ld a multiple of
 	// 512 floats puts them all in one set).
 	j.directA = kr.edges && (j.nb <= directANMaxCols || (!j.transA && j.lda%512 != 0))
-	// A piece of work (per A slivers times a group of B slivers) is
+	// A piece of work (per A slivers times a group of ng B slivers) is
 	// worth at least pieceFlops, so that claiming it costs little next to
 	// computing it.
+	j.ng = kr.ng
 	j.per = max(1, pieceFlops/(2*kr.mr*min(j.nb, kr.ng*kr.nr)*j.kc))
+	// When nothing needs packing, a piece runs its tiles over every k
+	// block (see doUnpacked), down a column of C: one B sliver against
+	// half of the block's A slivers, so that each k block of the B sliver
+	// is loaded into L1 once for many tiles (these blocks are at most
+	// directBMaxRows high: the pieces are then large).
+	if j.unpacked = j.directB && j.lastInPlace(); j.unpacked {
+		j.ng = 1
+		j.per = (j.mb/kr.mr + 1) / 2
+	}
 	aLen := roundUp(j.mb, kr.mr) * j.kc
 	bLen := roundUp(j.nb, kr.nr) * j.kc
 	j.apack = grow(j.apack, aLen)
@@ -225,6 +241,10 @@ func grow(s []float32, n int) []float32 {
 // by one kernel call per k block in the same order, so the result does not
 // depend on who computes what.
 func (j *job) Do(w, workers int) {
+	if j.unpacked {
+		j.doUnpacked(w)
+		return
+	}
 	kr := j.kern
 	ph := 0
 	for m0 := 0; m0 < j.m; m0 += j.mb {
@@ -234,7 +254,7 @@ func (j *job) Do(w, workers int) {
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nb := min(j.nb, j.n-n0)
 			nt := (nb + kr.nr - 1) / kr.nr
-			groups := (nt + kr.ng - 1) / kr.ng
+			groups := (nt + j.ng - 1) / j.ng
 			for p0 := 0; p0 < j.k; p0 += j.kc {
 				kc := min(j.kc, j.k-p0)
 				ap, bp := j.apack, j.bpack
@@ -265,7 +285,7 @@ func (j *job) Do(w, workers int) {
 						break
 					}
 					g, t := t/ac, t%ac
-					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, t*j.per, min((t+1)*j.per, mt), g*kr.ng, min((g+1)*kr.ng, nt))
+					j.compute(w, ap, bp, m0, mb, n0, nb, p0, kc, p0 == 0, t*j.per, min((t+1)*j.per, mt), g*j.ng, min((g+1)*j.ng, nt))
 					c.Done()
 				}
 				ph++
@@ -274,6 +294,44 @@ func (j *job) Do(w, workers int) {
 	}
 	if w == 0 {
 		j.waitPhase(ph)
+	}
+}
+
+// doUnpacked is Do for a product that packs nothing: one phase per block
+// of C, each piece (per A slivers times ng B slivers) computed over every
+// k block in order by the participant that claims it. A tile gets the
+// kernel calls of the phased Do in the same order, so the same bits, and
+// no participant waits for the others between k blocks.
+func (j *job) doUnpacked(w int) {
+	kr := j.kern
+	ph := 0
+	for m0 := 0; m0 < j.m; m0 += j.mb {
+		mb := min(j.mb, j.m-m0)
+		mt := (mb + kr.mr - 1) / kr.mr
+		ac := (mt + j.per - 1) / j.per
+		for n0 := 0; n0 < j.n; n0 += j.nb {
+			nb := min(j.nb, j.n-n0)
+			nt := (nb + kr.nr - 1) / kr.nr
+			groups := (nt + j.ng - 1) / j.ng
+			c := &j.ctrs[ph]
+			for {
+				t, ok := c.Claim(groups * ac)
+				if !ok {
+					break
+				}
+				g, t := t/ac, t%ac
+				for p0 := 0; p0 < j.k; p0 += j.kc {
+					j.compute(w, j.apack, j.bpack, m0, mb, n0, nb, p0, min(j.kc, j.k-p0), p0 == 0, t*j.per, min((t+1)*j.per, mt), g*j.ng, min((g+1)*j.ng, nt))
+				}
+				c.Done()
+			}
+			ph++
+		}
+	}
+	if w == 0 {
+		for p := range ph {
+			j.ctrs[p].Wait(j.totals[p])
+		}
 	}
 }
 
@@ -293,7 +351,11 @@ func (j *job) phases() {
 		ac := (mt + j.per - 1) / j.per
 		for n0 := 0; n0 < j.n; n0 += j.nb {
 			nt := (min(j.nb, j.n-n0) + kr.nr - 1) / kr.nr
-			groups := (nt + kr.ng - 1) / kr.ng
+			groups := (nt + j.ng - 1) / j.ng
+			if j.unpacked {
+				j.totals = append(j.totals, groups*ac)
+				continue
+			}
 			for p0 := 0; p0 < j.k; p0 += j.kc {
 				j.totals = append(j.totals, ac+nt, groups*ac)
 			}
@@ -305,6 +367,16 @@ func (j *job) phases() {
 	for i := range j.totals {
 		j.ctrs[i].Reset()
 	}
+}
+
+// lastInPlace reports whether the last A sliver (the furthest down) and
+// the last B sliver (the furthest right) are read in place in the last k
+// block: the reads furthest into A and B, so then every sliver is.
+func (j *job) lastInPlace() bool {
+	kr := j.kern
+	p0 := (j.k - 1) / j.kc * j.kc
+	kc := j.k - p0
+	return j.aInPlace((j.m-1)/kr.mr*kr.mr, p0, kc) && !j.bOverrun((j.n-1)/kr.nr*kr.nr, p0, kc)
 }
 
 // bOverrun reports whether a kernel that reads whole B slivers in place

@@ -201,6 +201,60 @@ func TestSgemmDeterministic(t *testing.T) {
 	})
 }
 
+// TestSgemmReadsToCapacity gives A and B room past their ends filled with
+// NaN (as the CPU device's buffers have room, zeroed): the kernels that read
+// slivers in place then read into it instead of packing the last slivers,
+// and the products reading everything in place run unpacked (one phase,
+// each piece over every k block). C must keep the bits of the product on
+// operands without room, computed by one worker or by the pool.
+func TestSgemmReadsToCapacity(t *testing.T) {
+	const room = 1024
+	forEachLevel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, s := range [][3]int{{1055, 20, 41}, {41, 20, 1055}, {1055, 200, 41}, {41, 200, 1055}, {13, 33, 17}, {5, 24, 300}, {130, 70, 9}} {
+			m, n, k := s[0], s[1], s[2]
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				transA, transB := tr[0], tr[1]
+				a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+				lda, ldb := k, n
+				if transA {
+					lda = m
+				}
+				if transB {
+					ldb = k
+				}
+				roomy := func(x []float32) []float32 {
+					y := make([]float32, len(x), len(x)+room)
+					copy(y, x)
+					for i := len(x); i < cap(y); i++ {
+						y[:cap(y)][i] = float32(math.NaN())
+					}
+					return y
+				}
+				want := make([]float32, m*n)
+				Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, want, n)
+				ra, rb := roomy(a), roomy(b)
+				got := make([]float32, m*n)
+				Sgemm(transA, transB, m, n, k, 1, ra, lda, rb, ldb, 0, got, n)
+				single := make([]float32, m*n)
+				if m > 1 && n > 1 && k > 1 {
+					j := &job{kern: kernelFor(n), transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+						a: ra[:cap(ra)], lda: lda, b: rb[:cap(rb)], ldb: ldb, c: single, ldc: n}
+					j.plan()
+					j.Do(0, 1)
+				} else {
+					copy(single, got)
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(single[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("m=%d n=%d k=%d tA=%v tB=%v: C[%d] = %v with room (%v by one worker), %v without", m, n, k, transA, transB, i, got[i], single[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestSgemmAllocs checks that a product allocates nothing once warm.
 func TestSgemmAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))

@@ -10,8 +10,11 @@
 // degree 7 (truncation error r⁸/8! < 6e-9 relative), and 2ⁿ is built in the
 // exponent bits.
 //
-//	tanh(x)    = sign(x)·(1−t)/(1+t), t = exp(−2|x|), for |x| ≥ 0.3;
-//	             its odd Taylor polynomial to x⁹ below (error < 6e-8 relative)
+//	tanh(x)    = sign(x)·|m/(2+m)|, m = exp(−2|x|) − 1 computed as
+//	             2ⁿ·q + (2ⁿ − 1), q = exp(r) − 1 = r·(1 + r/2 + … + r⁶/7!)
+//	             (no leading 1 to cancel, so accurate near 0 too); the
+//	             AVX-512 kernel: sign(x)·(1−t)/(1+t), t = exp(−2|x|), for
+//	             |x| ≥ 0.3, its odd Taylor polynomial to x⁹ below
 //	sigmoid(x) = 1/(1+e) for x ≥ 0, e/(1+e) below, e = exp(−|x|)
 //	log1p(e)   = 2·atanh(s), s = e/(2+e) ≤ 1/3, its odd series to s¹⁵
 package main
@@ -47,26 +50,68 @@ func constantInt(name string, v uint32) {
 
 func c(name string) string { return name + "<>(SB)" }
 
-// exp computes Y(x) = exp(Y(x)) in place, using tmp registers t1, t2.
-func exp(x, t1, t2 string) {
-	// Clamp with x as the second source, which MINPS/MAXPS return when
-	// either is NaN: NaN stays NaN.
-	p("VMOVUPS %s, %s", c("exphi"), t1)
-	p("VMINPS %s, %s, %s", x, t1, x)
+// exp computes Y(x) = exp(Y(x)) in place for x ≤ 0 (every caller's
+// argument is −|z| or −2|z|), using tmp registers t1–t4. The
+// polynomial (in t2–t4) goes by Estrin's scheme, (1 + r) + r²·(1/2 + r/6) +
+// r⁴·((1/24 + r/120) + r²·(1/720 + r/5040)): its dependency chain is 3
+// FMAs long instead of Horner's 7, so more iterations of a kernel's loop
+// overlap in the out-of-order window.
+func exp(x, t1, t2, t3, t4 string) {
+	// Clamp below with x as the second source, which MAXPS returns when
+	// either is NaN: NaN stays NaN. (x ≤ 0 needs no upper clamp.)
 	p("VMOVUPS %s, %s", c("explo"), t1)
 	p("VMAXPS %s, %s, %s", x, t1, x)
 	p("VMULPS %s, %s, %s", c("log2e"), x, t1)
 	p("VROUNDPS $0, %s, %s", t1, t1) // n, nearest
 	p("VFNMADD231PS %s, %s, %s", c("ln2hi"), t1, x)
 	p("VFNMADD231PS %s, %s, %s", c("ln2lo"), t1, x) // x = r
-	p("VMOVUPS %s, %s", c("inv7f"), t2)
-	for _, k := range []string{"inv6f", "inv5f", "inv4f", "inv3f", "inv2f", "one", "one"} {
-		p("VFMADD213PS %s, %s, %s", c(k), x, t2) // t2 = t2·r + k
-	}
+	p("VMULPS %s, %s, %s", x, x, t2)                // r²
+	p("VMOVUPS %s, %s", c("inv7f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv6f"), x, t3) // 1/720 + r/5040
+	p("VMOVUPS %s, %s", c("inv5f"), t4)
+	p("VFMADD213PS %s, %s, %s", c("inv4f"), x, t4) // 1/24 + r/120
+	p("VFMADD231PS %s, %s, %s", t2, t3, t4)        // + r²·(1/720 + r/5040)
+	p("VMOVUPS %s, %s", c("inv3f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv2f"), x, t3) // 1/2 + r/6
+	p("VADDPS %s, %s, %s", c("one"), x, x)         // 1 + r
+	p("VFMADD231PS %s, %s, %s", t2, t3, x)         // (1 + r) + r²·(1/2 + r/6)
+	p("VMULPS %s, %s, %s", t2, t2, t2)             // r⁴
+	p("VFMADD231PS %s, %s, %s", t2, t4, x)         // + r⁴·(…)
 	p("VCVTPS2DQ %s, %s", t1, t1)
 	p("VPADDD %s, %s, %s", c("bias127"), t1, t1)
 	p("VPSLLD $23, %s, %s", t1, t1)
-	p("VMULPS %s, %s, %s", t1, t2, x)
+	p("VMULPS %s, %s, %s", t1, x, x)
+}
+
+// expm1 computes Y(x) = exp(Y(x)) − 1 for x ≤ 0 (tanh's −2|z|), using
+// tmp registers t1–t5, as 2ⁿ·q + (2ⁿ − 1) with q = exp(r) − 1 =
+// r·((1 + r/2) + r²·(1/6 + r/24) + r⁴·((1/120 + r/720) + r²/5040)) (Estrin):
+// for n = 0 the result is q itself, accurate to the last bits however
+// small x is.
+func expm1(x, t1, t2, t3, t4, t5 string) {
+	p("VMOVUPS %s, %s", c("explo"), t1)
+	p("VMAXPS %s, %s, %s", x, t1, x) // NaN stays NaN (see exp)
+	p("VMULPS %s, %s, %s", c("log2e"), x, t1)
+	p("VROUNDPS $0, %s, %s", t1, t1) // n, nearest
+	p("VFNMADD231PS %s, %s, %s", c("ln2hi"), t1, x)
+	p("VFNMADD231PS %s, %s, %s", c("ln2lo"), t1, x) // x = r
+	p("VMULPS %s, %s, %s", x, x, t2)                // r²
+	p("VMOVUPS %s, %s", c("inv6f"), t3)
+	p("VFMADD213PS %s, %s, %s", c("inv5f"), x, t3)  // 1/120 + r/720
+	p("VFMADD231PS %s, %s, %s", c("inv7f"), t2, t3) // + r²/5040
+	p("VMOVUPS %s, %s", c("inv4f"), t4)
+	p("VFMADD213PS %s, %s, %s", c("inv3f"), x, t4) // 1/6 + r/24
+	p("VMOVUPS %s, %s", c("inv2f"), t5)
+	p("VFMADD213PS %s, %s, %s", c("one"), x, t5) // 1 + r/2
+	p("VFMADD231PS %s, %s, %s", t2, t4, t5)      // + r²·(1/6 + r/24)
+	p("VMULPS %s, %s, %s", t2, t2, t2)           // r⁴
+	p("VFMADD231PS %s, %s, %s", t2, t3, t5)      // + r⁴·(…)
+	p("VMULPS %s, %s, %s", t5, x, x)             // q
+	p("VCVTPS2DQ %s, %s", t1, t1)
+	p("VPADDD %s, %s, %s", c("bias127"), t1, t1)
+	p("VPSLLD $23, %s, %s", t1, t1)          // 2ⁿ
+	p("VSUBPS %s, %s, %s", c("one"), t1, t2) // 2ⁿ − 1
+	p("VFMADD213PS %s, %s, %s", t2, t1, x)   // 2ⁿ·q + (2ⁿ − 1)
 }
 
 func header(name, args string, frame int) {
@@ -133,22 +178,11 @@ func main() {
 		p("VMOVUPS (SI), Y0")
 		p("VANDPS %s, Y0, Y1", c("absmask"))
 		p("VANDPS %s, Y0, Y2", c("signmask"))
-		p("VMULPS %s, Y1, Y3", c("mtwo")) // −2|x|
-		exp("Y3", "Y4", "Y5")             // t
-		p("VMOVUPS %s, Y4", c("one"))
-		p("VSUBPS Y3, Y4, Y5") // 1 − t
-		p("VADDPS Y3, Y4, Y6") // 1 + t
-		p("VDIVPS Y6, Y5, Y5") // (1−t)/(1+t)
-		// Small |x|: |x|·(1 + x²·(th3 + x²·(th5 + x²·(th7 + x²·th9)))).
-		p("VMULPS Y1, Y1, Y6")
-		p("VMOVUPS %s, Y7", c("th9"))
-		for _, k := range []string{"th7", "th5", "th3"} {
-			p("VFMADD213PS %s, Y6, Y7", c(k))
-		}
-		p("VMULPS Y6, Y7, Y7")
-		p("VFMADD213PS Y1, Y1, Y7")             // |x| + |x|·(x²·P)
-		p("VCMPPS $1, %s, Y1, Y6", c("thresh")) // |x| < 0.3
-		p("VBLENDVPS Y6, Y7, Y5, Y5")
+		p("VMULPS %s, Y1, Y3", c("mtwo"))         // −2|x|
+		expm1("Y3", "Y4", "Y5", "Y6", "Y7", "Y8") // m
+		p("VADDPS %s, Y3, Y6", c("two"))          // 2 + m
+		p("VDIVPS Y6, Y3, Y5")                    // m/(2+m) = −tanh|x|
+		p("VANDPS %s, Y5, Y5", c("absmask"))
 		p("VORPS Y2, Y5, Y5")
 		p("VMOVUPS Y5, (DI)")
 	})
@@ -264,26 +298,48 @@ func main() {
 	p("VZEROUPPER")
 	p("RET")
 
-	// colSums: acc[c] += float64(x[r*ld+c]) for c < cols (a multiple of 4), r < rows.
+	// colSums: acc[c] += float64(x[r*ld+c]) for c < cols (a multiple of 4),
+	// r < rows, added row by row. Blocks of 32 columns keep their sums in
+	// 8 registers down all the rows (8 independent add chains, no store
+	// per row); the last cols%32 go in blocks of 16, 8 and 4.
 	header("colSumsAVX2", "colSumsAVX2(acc *float64, x *float32, rows, cols, ld int)", 40)
+	p("MOVQ acc+0(FP), DI")
 	p("MOVQ x+8(FP), SI")
 	p("MOVQ rows+16(FP), R9")
+	p("MOVQ cols+24(FP), CX")
 	p("MOVQ ld+32(FP), R10")
 	p("SHLQ $2, R10")
-	fmt.Fprintln(&out, "row_colsums:")
-	p("MOVQ acc+0(FP), DI")
-	p("MOVQ cols+24(FP), CX")
-	p("XORQ AX, AX")
-	fmt.Fprintln(&out, "col_colsums:")
-	p("VCVTPS2PD (SI)(AX*1), Y0")
-	p("VADDPD (DI)(AX*2), Y0, Y0")
-	p("VMOVUPD Y0, (DI)(AX*2)")
-	p("ADDQ $16, AX")
-	p("SUBQ $4, CX")
-	p("JNE col_colsums")
-	p("ADDQ R10, SI")
-	p("DECQ R9")
-	p("JNE row_colsums")
+	for _, w := range []int{32, 16, 8, 4} {
+		v := w / 4 // accumulators
+		fmt.Fprintf(&out, "block%d_colsums:\n", w)
+		p("CMPQ CX, $%d", w)
+		if w == 4 {
+			p("JLT done_colsums")
+		} else {
+			p("JLT block%d_colsums", w/2)
+		}
+		for i := 0; i < v; i++ {
+			p("VMOVUPD %d(DI), Y%d", 32*i, i)
+		}
+		p("MOVQ SI, R11")
+		p("MOVQ R9, R12")
+		fmt.Fprintf(&out, "row%d_colsums:\n", w)
+		for i := 0; i < v; i++ {
+			p("VCVTPS2PD %d(R11), Y%d", 16*i, 8+i)
+			p("VADDPD Y%d, Y%d, Y%d", 8+i, i, i)
+		}
+		p("ADDQ R10, R11")
+		p("DECQ R12")
+		p("JNE row%d_colsums", w)
+		for i := 0; i < v; i++ {
+			p("VMOVUPD Y%d, %d(DI)", i, 32*i)
+		}
+		p("ADDQ $%d, SI", 4*w)
+		p("ADDQ $%d, DI", 8*w)
+		p("SUBQ $%d, CX", w)
+		p("JMP block%d_colsums", w)
+	}
+	fmt.Fprintln(&out, "done_colsums:")
 	p("VZEROUPPER")
 	p("RET")
 
@@ -425,7 +481,7 @@ func main() {
 func sigmoid(x, s, e string) {
 	p("VANDPS %s, %s, %s", c("absmask"), x, e)
 	p("VXORPS %s, %s, %s", c("signmask"), e, e) // −|x|
-	exp(e, "Y3", "Y4")
+	exp(e, "Y3", "Y4", "Y8", "Y9")
 	p("VADDPS %s, %s, %s", c("one"), e, "Y5")
 	p("VMOVUPS %s, %s", c("one"), s)
 	p("VDIVPS Y5, %s, %s", s, s)             // 1/(1+e)
