@@ -38,6 +38,7 @@ const (
 	kAdamwStep                       // adamw_step in optim.ptx
 	kRmspropStep                     // rmsprop_step in optim.ptx
 	kAddL1                           // add_l1 in optim.ptx
+	kAdagradStep                     // adagrad_step in optim.ptx
 	kColumnSums                      // column_sums in reduce.ptx
 	numKernels
 )
@@ -74,6 +75,7 @@ var kernelInfo = [numKernels]kernelDesc{
 	kAdamwStep:         {"optim.ptx", "adamw_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
 	kRmspropStep:       {"optim.ptx", "rmsprop_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
 	kAddL1:             {"optim.ptx", "add_l1", []kernelParam{{"g", paramPtr}, {"p", paramPtr}, {"n", paramInt}, {"lambda", paramFloat}}},
+	kAdagradStep:       {"optim.ptx", "adagrad_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
 	kColumnSums:        {"reduce.ptx", "column_sums", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
 }
 
@@ -210,6 +212,11 @@ func (d *Device) launchRmspropStep(grid, block [3]int, p cu.DevicePtr, g cu.Devi
 // launchAddL1 queues add_l1(g, p, n, lambda) (kernels/optim.cu) on a grid×block launch.
 func (d *Device) launchAddL1(grid, block [3]int, g cu.DevicePtr, p cu.DevicePtr, n int, lambda float32) {
 	d.enqueue(launch{k: kAddL1, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(g), argP(p), argI(n), argF(lambda)}})
+}
+
+// launchAdagradStep queues adagrad_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdagradStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
+	d.enqueue(launch{k: kAdagradStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
 // launchColumnSums queues column_sums(x, rows, cols, out) (kernels/reduce.cu) on a grid×block launch.

@@ -21,6 +21,7 @@ const (
 	GELU                        // f(z) = z·Φ(z), in PyTorch's tanh approximation
 	SiLU                        // f(z) = z·sigmoid(z)
 	LeakyReLU                   // f(z) = z for z > 0, alpha·z otherwise
+	ELU                         // f(z) = z for z > 0, e^z − 1 otherwise
 )
 
 // ActivationSpec is an activation's table entry. Forward and Derivative
@@ -96,6 +97,20 @@ var activations = [...]ActivationSpec{
 			}
 			return alpha
 		},
+	},
+	ELU: {
+		// α = 1, PyTorch's default (nn.ELU(), Keras' 'elu'): the model
+		// files and flags carry one activation parameter, LeakyReLU's
+		// slope. f′ = e^z for z ≤ 0, from z as PyTorch's elu_backward;
+		// elu′(0) = α·e^0 = 1 on both sides.
+		Name: "elu", Torch: "ELU()",
+		Forward: func(z, _ float64) float64 {
+			if z > 0 {
+				return z
+			}
+			return math.Expm1(z)
+		},
+		Derivative: func(z, _ float64) float64 { return math.Exp(min(z, 0)) },
 	},
 }
 

@@ -56,6 +56,12 @@ __device__ __forceinline__ float act_silu_grad(float z) {
 __device__ __forceinline__ float act_leaky_relu(float z, float alpha) { return z > 0.0f ? z : alpha * z; }
 __device__ __forceinline__ float act_leaky_relu_grad(float z, float alpha) { return z > 0.0f ? 1.0f : alpha; }
 
+// elu with α = 1 (PyTorch's default): e^z − 1 for z ≤ 0, expm1f against the
+// cancellation near 0; elu′ = e^z there, from z as PyTorch's elu_backward
+// (out + 1 would lose e^z's digits where out is near −1).
+__device__ __forceinline__ float act_elu(float z) { return z > 0.0f ? z : expm1f(z); }
+__device__ __forceinline__ float act_elu_grad(float z) { return z > 0.0f ? 1.0f : expf(z); }
+
 __device__ __forceinline__ float activate(int act, float z, float alpha) {
     switch (act) {
         case ACT_TANH: return act_tanh(z);
@@ -64,6 +70,7 @@ __device__ __forceinline__ float activate(int act, float z, float alpha) {
         case ACT_GELU: return act_gelu(z);
         case ACT_SILU: return act_silu(z);
         case ACT_LEAKY_RELU: return act_leaky_relu(z, alpha);
+        case ACT_ELU: return act_elu(z);
         default: return z;
     }
 }
@@ -76,6 +83,7 @@ __device__ __forceinline__ float activation_derivative(int act, float z, float o
         case ACT_GELU: return act_gelu_grad(z);
         case ACT_SILU: return act_silu_grad(z);
         case ACT_LEAKY_RELU: return act_leaky_relu_grad(z, alpha);
+        case ACT_ELU: return act_elu_grad(z);
         default: return 1.0f;
     }
 }

@@ -32,6 +32,6 @@ var Modules = []Module{
 	{"gemm.ptx", GemmPTX, []string{"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt", "gemm_splitk_nn", "gemm_splitk_nt", "gemm_splitk_tn", "gemm_splitk_tt", "gemm_splitk_reduce"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"memory.ptx", MemoryPTX, []string{"fill", "gather_rows"}},
-	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "rmsprop_step", "add_l1"}},
+	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "rmsprop_step", "add_l1", "adagrad_step"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
 }

@@ -9,6 +9,7 @@
 #define ACT_GELU 4
 #define ACT_SILU 5
 #define ACT_LEAKY_RELU 6
+#define ACT_ELU 7
 
 #define LOSS_LOGISTIC 0
 #define LOSS_SOFTMAX_CE 1

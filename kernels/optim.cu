@@ -118,3 +118,17 @@ extern "C" __global__ void add_l1(float* __restrict__ g, const float* __restrict
         g[i] += pi > 0.0f ? lambda : (pi < 0.0f ? -lambda : 0.0f);
     }
 }
+
+// adagrad_step (lr, eps, wd): d = g + wd·p;  s += d²;  p −= lr·d/(sqrt(s) + eps)
+// (torch.optim.Adagrad without lr decay; s0 = s, the sum of squares). Reads
+// 12·n, writes 8·n, 9 flops/param.
+extern "C" __global__ void adagrad_step(UPDATE_PARAMS) {
+    const float lr = a0, eps = a1, wd = a2;
+    GRID_STRIDE(i, n) {
+        const float pi = p[i];
+        const float d = g[i] + wd * pi;
+        const float si = s0[i] + d * d;  // PyTorch's addcmul
+        s0[i] = si;
+        p[i] = pi - lr * d / (sqrtf(si) + eps);  // PyTorch's addcdiv: (lr·d)/std
+    }
+}

@@ -359,6 +359,9 @@ func (g *graph) network(m *job.Model, x string) (string, error) {
 			x = g.op("Relu", []string{x})
 		case device.Sigmoid:
 			x = g.op("Sigmoid", []string{x})
+		case device.ELU:
+			// ONNX's default alpha, 1, is the activation's fixed α.
+			x = g.op("Elu", []string{x})
 		case device.Identity:
 		default:
 			return "", fmt.Errorf("the activation %s has no ONNX form here", m.Arch.Activation)

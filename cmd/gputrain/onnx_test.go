@@ -101,6 +101,7 @@ var exportCases = []exportCase{
 	{"regression", "8,4", "relu", false, nil},
 	{"regression", "6", "sigmoid", true, []string{"--max-categories", "1", "--categorical", "size"}},
 	{"regression", "", "tanh", false, nil},
+	{"binary", "6,4", "elu", true, nil},
 	{"binary", "4", "sigmoid", false, []string{"--features", "x1,x2,x3"}},                             // numbers only: no one-hot encoder
 	{"multiclass", "4", "relu", false, []string{"--features", "color,size", "--categorical", "size"}}, // categories only
 }

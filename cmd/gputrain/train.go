@@ -124,7 +124,7 @@ func (f *trainFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum coefficient for --optimizer momentum, and for rmsprop when given (there PyTorch's default 0)")
 	fs.Float64Var(&f.beta1, "beta1", 0.9, "Adam's first-moment decay")
 	fs.Float64Var(&f.beta2, "beta2", 0.999, "Adam's second-moment decay")
-	fs.Float64Var(&f.eps, "eps", 1e-8, "epsilon of adam, adamw and rmsprop")
+	fs.Float64Var(&f.eps, "eps", 1e-8, "epsilon of adam, adamw, rmsprop and adagrad (PyTorch's Adagrad default is 1e-10)")
 	fs.Float64Var(&f.alpha, "rmsprop-alpha", 0.99, "RMSprop's squared-gradient decay (PyTorch's alpha)")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 penalty coefficient, added to the gradient of every parameter, biases and batch-norm scales and shifts included (as PyTorch's weight_decay; --l1 is for the weights only)")
 	fs.Float64Var(&f.l1, "l1", 0, "L1 penalty λ on the weights of the linear layers, not the biases nor batch-norm parameters (as Keras' regularizers.L1 on kernels): λ·sign(w) added to their gradient; the printed loss leaves the penalty out")

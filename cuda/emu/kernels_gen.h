@@ -31,6 +31,7 @@ void adam_step(float*, const float*, float*, float*, int, float, float, float, f
 void adamw_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
 void rmsprop_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
 void add_l1(float*, const float*, int, float);
+void adagrad_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
 void column_sums(const float*, int, int, float*);
 }
 
@@ -62,4 +63,5 @@ void column_sums(const float*, int, int, float*);
 	X(adamw_step) \
 	X(rmsprop_step) \
 	X(add_l1) \
+	X(adagrad_step) \
 	X(column_sums)

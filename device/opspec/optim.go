@@ -59,6 +59,12 @@ var optimOps = []Op{
 			s[1] = optMomentum*s[1] + d/(math.Sqrt(s[0])+optEps)
 			return p - optLR*s[1]
 		}),
+	updateOp("adagrad", "adagrad_step", 1, 0, device.OptimArgs{optLR, optEps, optWD}, 9, 1e-5,
+		func(p, g float64, s []float64) float64 {
+			d := g + optWD*p
+			s[0] += d * d
+			return p - optLR*d/(math.Sqrt(s[0])+optEps)
+		}),
 	{
 		Name: "add_l1", Family: "optim", Dims: 1,
 		Inputs: func(rng *rand.Rand, s Shape) [][]float32 {

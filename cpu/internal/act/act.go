@@ -106,6 +106,29 @@ var Table = [...]Func{
 		},
 		Cost: 1,
 	},
+	device.ELU: {
+		// α = 1: e^z − 1 (expm1, without the cancellation near 0) and
+		// f′ = e^z for z ≤ 0, in float64, rounded once.
+		Forward: func(out, z []float32, _ float32) {
+			for i, v := range z[:len(out)] {
+				if v > 0 {
+					out[i] = v
+				} else {
+					out[i] = float32(math.Expm1(float64(v)))
+				}
+			}
+		},
+		Backward: func(dz, z, _, dout []float32, _ float32) {
+			for i, v := range z[:len(dz)] {
+				if v > 0 {
+					dz[i] = dout[i]
+				} else {
+					dz[i] = float32(float64(dout[i]) * math.Exp(float64(v)))
+				}
+			}
+		},
+		Cost: 8,
+	},
 }
 
 // geluK is √(2/π), GELU's tanh-approximation constant.

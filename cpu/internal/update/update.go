@@ -52,6 +52,16 @@ var Kernels = map[string]Kernel{
 			p[i] -= lr * b[i]
 		}
 	},
+	// a = (lr, ε, weight decay): d = g + wd·p; s += d²;
+	// p −= (lr·d) / (sqrt(s) + ε), PyTorch's addcdiv order.
+	"adagrad_step": func(p, g, s, _ []float32, a *Args) {
+		lr, eps, wd := a[0], a[1], a[2]
+		for i := range p {
+			d := g[i] + wd*p[i]
+			s[i] += d * d
+			p[i] -= lr * d / (sqrt32(s[i]) + eps)
+		}
+	},
 }
 
 // sqrt32 is the correctly rounded float32 square root (CUDA's sqrtf).
