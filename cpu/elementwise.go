@@ -23,6 +23,7 @@ const (
 	opColSums
 	opMul
 	opOptim
+	opOptimRuns
 	opL1
 )
 
@@ -41,6 +42,8 @@ type ewJob struct {
 	f0         float32
 	update     update.Kernel // opOptim's kernel
 	args       update.Args   // and its scalars
+	table      []float32     // opOptimRuns' scalars, device.ReplicaArgs per replica
+	replicas   int           // opOptimRuns' replica count
 
 	pieces, per int // number of pieces and units (rows, columns, elements) per piece
 	ctr         pool.Counter
@@ -59,13 +62,13 @@ const (
 func (j *ewJob) run(work int) {
 	units, unitWork := j.n, max(work/max(j.n, 1), 1)
 	switch j.op {
-	case opBiasAct:
+	case opBiasAct, opOptimRuns:
 		units, unitWork = j.rows, max(work/max(j.rows, 1), 1)
 	case opColSums:
 		units, unitWork = (j.cols+7)/8, max(8*work/max(j.cols, 1), 1)
 	}
 	j.per = max(ewPiece/unitWork, 1)
-	if j.op != opBiasAct && j.op != opColSums {
+	if j.op != opBiasAct && j.op != opColSums && j.op != opOptimRuns {
 		j.per = (j.per + 7) &^ 7
 	}
 	j.pieces = (units + j.per - 1) / j.per
@@ -106,6 +109,16 @@ func (j *ewJob) piece(p int) {
 		c0, c1 := 8*p*j.per, min(8*(p+1)*j.per, j.cols)
 		vec.ColSums(j.acc[c0:c1], j.a[c0:], j.rows, c1-c0, j.cols)
 		return
+	case opOptimRuns:
+		// Whole runs, each with its replica's scalars, so that a run is
+		// updated by the same code as its replica's tensor alone.
+		for k := p * j.per; k < min((p+1)*j.per, j.rows); k++ {
+			lo, hi := k*j.cols, (k+1)*j.cols
+			r := k % j.replicas
+			a := update.Args(j.table[r*device.ReplicaArgs : (r+1)*device.ReplicaArgs])
+			j.update(j.a[lo:hi], j.b[lo:hi], part(j.c, lo, hi), part(j.e, lo, hi), &a)
+		}
+		return
 	}
 	lo, hi := p*j.per, min((p+1)*j.per, j.n)
 	switch j.op {
@@ -138,6 +151,27 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 			md[i] = 0
 		}
 		xd[i] *= md[i]
+	}
+}
+
+// DropoutReplicas draws each replica's mask as Dropout would for its
+// rows × width block alone, with the replica's own drop probability.
+func (d *Device) DropoutReplicas(x, mask device.Buffer, rows, width, replicas int, p device.Buffer, seed uint64) {
+	wide := replicas * width
+	xd, md, pd := f32(x)[:rows*wide], f32(mask)[:rows*wide], f32(p)[:replicas]
+	for r, pr := range pd {
+		scale := 1 / (1 - pr)
+		for row := 0; row < rows; row++ {
+			at := row*wide + r*width
+			for j := 0; j < width; j++ {
+				if device.DropoutKeep(seed, row*width+j, pr) {
+					md[at+j] = scale
+				} else {
+					md[at+j] = 0
+				}
+				xd[at+j] *= md[at+j]
+			}
+		}
 	}
 }
 
