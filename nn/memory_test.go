@@ -50,6 +50,10 @@ func TestMemoryEstimateMatchesAllocations(t *testing.T) {
 			c.Arch.BatchNorm, c.Arch.Hidden, c.Restarts = true, []int{16, 8}, 3
 			c.Optim = OptimConfig{Kind: Momentum, LR: 1e-3, Momentum: 0.9}
 		}},
+		{"variants-adam-dropout", func(c *TrainConfig) {
+			c.Optim = adam
+			c.Variants = []Variant{{Optim: adam, Dropout: 0.2}, {Optim: adam}, {Optim: adam, Dropout: 0.5}}
+		}},
 		{"validation", func(c *TrainConfig) {
 			c.BatchSize = 64
 			c.Val = &ValidationSet{X: x[:200*arch.Inputs], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}
