@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/gputrain/gputrain/cpu/internal/act"
 	"github.com/gputrain/gputrain/cpu/internal/pool"
 	"github.com/gputrain/gputrain/cpu/internal/update"
@@ -142,16 +144,7 @@ func (d *Device) Mul(a, b, out device.Buffer, n int) {
 
 // Dropout draws the mask from device.DropoutKeep and applies it to x.
 func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
-	xd, md := f32(x)[:n], f32(mask)[:n]
-	scale := 1 / (1 - p)
-	for i := range xd {
-		if device.DropoutKeep(seed, i, p) {
-			md[i] = scale
-		} else {
-			md[i] = 0
-		}
-		xd[i] *= md[i]
-	}
+	dropoutRun(f32(x)[:n], f32(mask)[:n], seed, 0, p)
 }
 
 // DropoutReplicas draws each replica's mask as Dropout would for its
@@ -159,19 +152,44 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 func (d *Device) DropoutReplicas(x, mask device.Buffer, rows, width, replicas int, p device.Buffer, seed uint64) {
 	wide := replicas * width
 	xd, md, pd := f32(x)[:rows*wide], f32(mask)[:rows*wide], f32(p)[:replicas]
-	for r, pr := range pd {
-		scale := 1 / (1 - pr)
-		for row := 0; row < rows; row++ {
+	for row := 0; row < rows; row++ {
+		for r, pr := range pd {
 			at := row*wide + r*width
-			for j := 0; j < width; j++ {
-				if device.DropoutKeep(seed, row*width+j, pr) {
-					md[at+j] = scale
-				} else {
-					md[at+j] = 0
-				}
-				xd[at+j] *= md[at+j]
-			}
+			dropoutRun(xd[at:at+width], md[at:at+width], seed, row*width, pr)
 		}
+	}
+}
+
+// dropoutRun applies dropout with probability p to x, writing the mask to
+// m, x[j] being element first+j of seed's stream: device.DropoutKeep's
+// decision without a branch. With k the hash's top 24 bits, u = k·2⁻²⁴ is
+// exact in float32, so u ≥ p exactly when k ≥ ⌈p·2²⁴⌉ (p·2²⁴ is exact in
+// float64). p = 0 keeps everything with the mask 1/(1−0) = 1, x as it is.
+func dropoutRun(x, m []float32, seed uint64, first int, p float32) {
+	m = m[:len(x)]
+	if p == 0 {
+		for j := range m {
+			m[j] = 1
+		}
+		return
+	}
+	const golden = 0x9E3779B97F4A7C15
+	threshold := uint64(math.Ceil(float64(p) * (1 << 24)))
+	scale := math.Float32bits(1 / (1 - p))
+	z := seed + uint64(first)*golden
+	for j := range x {
+		v := z
+		z += golden
+		v ^= v >> 30
+		v *= 0xBF58476D1CE4E5B9
+		v ^= v >> 27
+		v *= 0x94D049BB133111EB
+		v ^= v >> 31
+		// k − threshold wraps below 0 (top bit set) exactly when dropped.
+		keep := uint32((v>>40-threshold)>>63) ^ 1
+		mk := math.Float32frombits(scale & -keep)
+		m[j] = mk
+		x[j] *= mk
 	}
 }
 
