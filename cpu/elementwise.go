@@ -26,6 +26,7 @@ const (
 	opMul
 	opOptim
 	opOptimRuns
+	opDropoutReplicas
 	opL1
 )
 
@@ -45,7 +46,8 @@ type ewJob struct {
 	update     update.Kernel // opOptim's kernel
 	args       update.Args   // and its scalars
 	table      []float32     // opOptimRuns' scalars, device.ReplicaArgs per replica
-	replicas   int           // opOptimRuns' replica count
+	replicas   int           // opOptimRuns' and opDropoutReplicas' replica count
+	seed       uint64        // opDropoutReplicas' stream
 
 	pieces, per int // number of pieces and units (rows, columns, elements) per piece
 	ctr         pool.Counter
@@ -64,13 +66,13 @@ const (
 func (j *ewJob) run(work int) {
 	units, unitWork := j.n, max(work/max(j.n, 1), 1)
 	switch j.op {
-	case opBiasAct, opOptimRuns:
+	case opBiasAct, opOptimRuns, opDropoutReplicas:
 		units, unitWork = j.rows, max(work/max(j.rows, 1), 1)
 	case opColSums:
 		units, unitWork = (j.cols+7)/8, max(8*work/max(j.cols, 1), 1)
 	}
 	j.per = max(ewPiece/unitWork, 1)
-	if j.op != opBiasAct && j.op != opColSums && j.op != opOptimRuns {
+	if j.op != opBiasAct && j.op != opColSums && j.op != opOptimRuns && j.op != opDropoutReplicas {
 		j.per = (j.per + 7) &^ 7
 	}
 	j.pieces = (units + j.per - 1) / j.per
@@ -80,7 +82,7 @@ func (j *ewJob) run(work int) {
 	} else {
 		j.Do(0, 1)
 	}
-	j.a, j.b, j.c, j.e, j.acc = nil, nil, nil, nil, nil
+	j.a, j.b, j.c, j.e, j.acc, j.table = nil, nil, nil, nil, nil, nil
 }
 
 // Do processes pieces until none is left (the caller's Do then waits for
@@ -121,6 +123,15 @@ func (j *ewJob) piece(p int) {
 			j.update(j.a[lo:hi], j.b[lo:hi], part(j.c, lo, hi), part(j.e, lo, hi), &a)
 		}
 		return
+	case opDropoutReplicas:
+		width, wide := j.cols, j.replicas*j.cols
+		for row := p * j.per; row < min((p+1)*j.per, j.rows); row++ {
+			for r, pr := range j.table {
+				at := row*wide + r*width
+				dropoutRun(j.a[at:at+width], j.b[at:at+width], j.seed, row*width, pr)
+			}
+		}
+		return
 	}
 	lo, hi := p*j.per, min((p+1)*j.per, j.n)
 	switch j.op {
@@ -148,16 +159,15 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 }
 
 // DropoutReplicas draws each replica's mask as Dropout would for its
-// rows × width block alone, with the replica's own drop probability.
+// rows × width block alone, with the replica's own drop probability, rows
+// split over the workers.
 func (d *Device) DropoutReplicas(x, mask device.Buffer, rows, width, replicas int, p device.Buffer, seed uint64) {
-	wide := replicas * width
-	xd, md, pd := f32(x)[:rows*wide], f32(mask)[:rows*wide], f32(p)[:replicas]
-	for row := 0; row < rows; row++ {
-		for r, pr := range pd {
-			at := row*wide + r*width
-			dropoutRun(xd[at:at+width], md[at:at+width], seed, row*width, pr)
-		}
-	}
+	n := rows * replicas * width
+	j := &d.job
+	*j = ewJob{op: opDropoutReplicas, a: f32(x)[:n], b: f32(mask)[:n], table: f32(p)[:replicas],
+		rows: rows, cols: width, replicas: replicas, seed: seed, n: n}
+	// The hash costs about as much as a tanh per element.
+	j.run(8 * n)
 }
 
 // dropoutRun applies dropout with probability p to x, writing the mask to

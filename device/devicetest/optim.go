@@ -98,7 +98,7 @@ func testDropoutReplicas(t *testing.T, d elementwiseDevice) {
 	for _, c := range []struct {
 		rows, width int
 		p           []float32
-	}{{7, 5, []float32{0.2}}, {20, 16, []float32{0, 0.2, 0.5}}, {41, 3, []float32{0.5, 0, 0.1, 0.9}}} {
+	}{{7, 5, []float32{0.2}}, {20, 16, []float32{0, 0.2, 0.5}}, {41, 3, []float32{0.5, 0, 0.1, 0.9}}, {1055, 20, []float32{0.2, 0, 0.3, 0.2}}} {
 		R := len(c.p)
 		wide := R * c.width
 		n := c.rows * wide
