@@ -84,7 +84,9 @@ type TrainConfig struct {
 	// draws, and copy v takes Variants[v]'s optimizer hyper-parameters
 	// and dropout rate in place of Optim's and Dropout, each replica's
 	// read by the update and dropout kernels from device vectors. Copy v
-	// is then the run with Variants[v]'s settings alone, bit for bit. The
+	// is then the run with Variants[v]'s settings alone: bit for bit where
+	// the device sums each product's columns alike whatever its width (the
+	// CPU; CUDA's split-k may split a wider product's sums otherwise). The
 	// variants keep Optim's Kind and L1 (the tensors' shapes and the
 	// launches are shared). Not with Restarts, ClassWeights, InitFrom,
 	// EarlyStopping, checkpoints or Resume.

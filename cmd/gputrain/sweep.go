@@ -57,7 +57,7 @@ same --hidden, --activation, --batch-size and --optimizer, differing in
 --lr, --weight-decay, --momentum or --dropout) train together as replicas
 of one network, in one set of launches, each replica with its own
 hyper-parameters on the device; each equals its train command bit for
-bit. Restarts, --cv, early stopping, class weights and --init-from train
+bit on the CPU (on CUDA to float32 rounding). Restarts, --cv, early stopping, class weights and --init-from train
 each configuration alone.
 
 Several devices: --device cuda:0,cuda:1 (or --device all) spreads the

@@ -30,10 +30,11 @@ func VariantKey(e Experiment) (key string, ok bool) {
 // RunVariants trains experiments of one VariantKey side by side on dev, as
 // replicas of one network with each experiment's hyper-parameters held
 // per replica on the device, and returns each experiment's result: its
-// evaluations, loss history and model are, bit for bit, those of
-// RunExperimentContext on the experiment alone (its progress records
-// are left out: they hold the mean over the replicas). One experiment
-// runs as RunExperimentContext. hooks see the group's run.
+// evaluations, loss history and model are those of RunExperimentContext
+// on the experiment alone, bit for bit on the CPU (see
+// nn.TrainConfig.Variants); its progress records are left out (they hold
+// the mean over the replicas). One experiment runs as
+// RunExperimentContext. hooks see the group's run.
 func RunVariants(ctx context.Context, dev device.Device, ds *data.Dataset, exps []Experiment, hooks Hooks) ([]*Result, error) {
 	if len(exps) == 1 {
 		res, err := RunExperimentContext(ctx, dev, ds, exps[0], hooks)
