@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gputrain/gputrain/cpu"
@@ -97,5 +98,43 @@ func TestVariantsMatchSeparateRuns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVariantsRefused checks what cannot train side by side: another
+// optimizer or L1 than the run's, a dropout rate outside [0,1), restarts
+// or early stopping; and that variants have no checkpoint state.
+func TestVariantsRefused(t *testing.T) {
+	arch := Arch{Inputs: 3, Hidden: []int{4}, Outputs: 1, Activation: device.Tanh, Loss: device.Logistic}
+	const rows = 20
+	x, y := randomProblem(rand.New(rand.NewPCG(1, 2)), arch, rows)
+	gd := OptimConfig{Kind: GD, LR: 1e-3}
+	base := TrainConfig{Arch: arch, Init: InitNormal, Optim: gd, Steps: 2, Reduction: Mean, Seed: 1,
+		Variants: []Variant{{Optim: gd}, {Optim: OptimConfig{Kind: GD, LR: 1e-2}, Dropout: 0.5}}}
+	for name, change := range map[string]func(*TrainConfig){
+		"optimizer":      func(c *TrainConfig) { c.Variants[1].Optim.Kind = Momentum },
+		"l1":             func(c *TrainConfig) { c.Variants[1].Optim.L1 = 1e-3 },
+		"dropout":        func(c *TrainConfig) { c.Variants[1].Dropout = 1 },
+		"restarts":       func(c *TrainConfig) { c.Restarts = 2 },
+		"early stopping": func(c *TrainConfig) { c.EarlyStopping.Patience = 2 },
+	} {
+		cfg := base
+		cfg.Variants = append([]Variant(nil), base.Variants...)
+		change(&cfg)
+		tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)
+		if err == nil {
+			tr.Close()
+			t.Errorf("%s: accepted", name)
+		} else if !strings.Contains(err.Error(), "variant") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	tr, err := NewTrainer(cpu.New(), base, x, y, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.State(); err == nil {
+		t.Error("variants side by side gave a checkpoint state")
 	}
 }
