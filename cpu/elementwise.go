@@ -119,8 +119,8 @@ func (j *ewJob) piece(p int) {
 		for k := p * j.per; k < min((p+1)*j.per, j.rows); k++ {
 			lo, hi := k*j.cols, (k+1)*j.cols
 			r := k % j.replicas
-			a := update.Args(j.table[r*device.ReplicaArgs : (r+1)*device.ReplicaArgs])
-			j.update(j.a[lo:hi], j.b[lo:hi], part(j.c, lo, hi), part(j.e, lo, hi), &a)
+			a := (*update.Args)(j.table[r*device.ReplicaArgs : (r+1)*device.ReplicaArgs]) // no copy to escape
+			j.update(j.a[lo:hi], j.b[lo:hi], part(j.c, lo, hi), part(j.e, lo, hi), a)
 		}
 		return
 	case opDropoutReplicas:

@@ -850,7 +850,13 @@ func (t *Trainer) drain() error {
 	if err := t.dev.Download(t.hostLosses[:slots], t.lossHist); err != nil {
 		return err
 	}
-	for _, pl := range t.pending {
+	// Every point's per-replica losses from one allocation per read, not
+	// one per point.
+	var replicaLosses []float64
+	if t.replicas > 1 {
+		replicaLosses = make([]float64, len(t.pending)*t.replicas)
+	}
+	for i, pl := range t.pending {
 		p := pl.p
 		sum := float64(t.hostLosses[pl.slot])
 		if t.cw != nil {
@@ -858,7 +864,7 @@ func (t *Trainer) drain() error {
 		}
 		p.Loss = pl.scale * sum
 		if t.replicas > 1 {
-			p.Restarts = make([]float64, t.replicas)
+			p.Restarts = replicaLosses[i*t.replicas : (i+1)*t.replicas : (i+1)*t.replicas]
 			p.Loss = 0
 			for r := range p.Restarts {
 				p.Restarts[r] = pl.scale * float64(t.hostLosses[pl.slot+r])
