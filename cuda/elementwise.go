@@ -23,3 +23,16 @@ func (d *Device) Dropout(x, mask device.Buffer, n int, p float32, seed uint64) {
 	}
 	d.launchDropout(flatGrid(n), block1(threads), xx.ptr, xm.ptr, n, p, seed)
 }
+
+// DropoutReplicas draws each replica's mask as Dropout would for its block
+// alone, with the replica's drop probability from p.
+func (d *Device) DropoutReplicas(x, mask device.Buffer, rows, width, replicas int, p device.Buffer, seed uint64) {
+	const op = "DropoutReplicas"
+	nonNeg(op, rows, width, replicas)
+	n := rows * width * replicas
+	xx, xm, xp := d.fbuf(op, "x", x, n), d.fbuf(op, "mask", mask, n), d.fbuf(op, "p", p, replicas)
+	if n == 0 {
+		return
+	}
+	d.launchDropoutReplicas(flatGrid(n), block1(threads), xx.ptr, xm.ptr, rows, width, replicas, xp.ptr, seed)
+}

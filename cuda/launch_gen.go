@@ -11,35 +11,42 @@ import (
 
 // The kernels of package kernels, in module order.
 const (
-	kBiasActForward    kernel = iota // bias_act_forward in activation.ptx
-	kActBackward                     // act_backward in activation.ptx
-	kBatchnormTrain                  // batchnorm_train in batchnorm.ptx
-	kBatchnormEval                   // batchnorm_eval in batchnorm.ptx
-	kBatchnormBackward               // batchnorm_backward in batchnorm.ptx
-	kMul                             // mul in elementwise.ptx
-	kDropout                         // dropout in elementwise.ptx
-	kGemmStridedNN                   // gemm_strided_nn in gemm.ptx
-	kGemmStridedNT                   // gemm_strided_nt in gemm.ptx
-	kGemmStridedTN                   // gemm_strided_tn in gemm.ptx
-	kGemmStridedTT                   // gemm_strided_tt in gemm.ptx
-	kGemmSplitkNN                    // gemm_splitk_nn in gemm.ptx
-	kGemmSplitkNT                    // gemm_splitk_nt in gemm.ptx
-	kGemmSplitkTN                    // gemm_splitk_tn in gemm.ptx
-	kGemmSplitkTT                    // gemm_splitk_tt in gemm.ptx
-	kGemmSplitkReduce                // gemm_splitk_reduce in gemm.ptx
-	kLossElementwise                 // loss_elementwise in loss.ptx
-	kLossSoftmaxCE                   // loss_softmax_ce in loss.ptx
-	kLossFinalize                    // loss_finalize in loss.ptx
-	kFill                            // fill in memory.ptx
-	kGatherRows                      // gather_rows in memory.ptx
-	kSgdStep                         // sgd_step in optim.ptx
-	kMomentumStep                    // momentum_step in optim.ptx
-	kAdamStep                        // adam_step in optim.ptx
-	kAdamwStep                       // adamw_step in optim.ptx
-	kRmspropStep                     // rmsprop_step in optim.ptx
-	kAddL1                           // add_l1 in optim.ptx
-	kAdagradStep                     // adagrad_step in optim.ptx
-	kColumnSums                      // column_sums in reduce.ptx
+	kBiasActForward       kernel = iota // bias_act_forward in activation.ptx
+	kActBackward                        // act_backward in activation.ptx
+	kBatchnormTrain                     // batchnorm_train in batchnorm.ptx
+	kBatchnormEval                      // batchnorm_eval in batchnorm.ptx
+	kBatchnormBackward                  // batchnorm_backward in batchnorm.ptx
+	kMul                                // mul in elementwise.ptx
+	kDropout                            // dropout in elementwise.ptx
+	kDropoutReplicas                    // dropout_replicas in elementwise.ptx
+	kGemmStridedNN                      // gemm_strided_nn in gemm.ptx
+	kGemmStridedNT                      // gemm_strided_nt in gemm.ptx
+	kGemmStridedTN                      // gemm_strided_tn in gemm.ptx
+	kGemmStridedTT                      // gemm_strided_tt in gemm.ptx
+	kGemmSplitkNN                       // gemm_splitk_nn in gemm.ptx
+	kGemmSplitkNT                       // gemm_splitk_nt in gemm.ptx
+	kGemmSplitkTN                       // gemm_splitk_tn in gemm.ptx
+	kGemmSplitkTT                       // gemm_splitk_tt in gemm.ptx
+	kGemmSplitkReduce                   // gemm_splitk_reduce in gemm.ptx
+	kLossElementwise                    // loss_elementwise in loss.ptx
+	kLossSoftmaxCE                      // loss_softmax_ce in loss.ptx
+	kLossFinalize                       // loss_finalize in loss.ptx
+	kFill                               // fill in memory.ptx
+	kGatherRows                         // gather_rows in memory.ptx
+	kSgdStep                            // sgd_step in optim.ptx
+	kSgdStepReplicas                    // sgd_step_replicas in optim.ptx
+	kMomentumStep                       // momentum_step in optim.ptx
+	kMomentumStepReplicas               // momentum_step_replicas in optim.ptx
+	kAdamStep                           // adam_step in optim.ptx
+	kAdamStepReplicas                   // adam_step_replicas in optim.ptx
+	kAdamwStep                          // adamw_step in optim.ptx
+	kAdamwStepReplicas                  // adamw_step_replicas in optim.ptx
+	kRmspropStep                        // rmsprop_step in optim.ptx
+	kRmspropStepReplicas                // rmsprop_step_replicas in optim.ptx
+	kAddL1                              // add_l1 in optim.ptx
+	kAdagradStep                        // adagrad_step in optim.ptx
+	kAdagradStepReplicas                // adagrad_step_replicas in optim.ptx
+	kColumnSums                         // column_sums in reduce.ptx
 	numKernels
 )
 
@@ -48,35 +55,42 @@ const maxKernelArgs = 15
 
 // kernelInfo gives each kernel's PTX module, name and parameters.
 var kernelInfo = [numKernels]kernelDesc{
-	kBiasActForward:    {"activation.ptx", "bias_act_forward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"bias", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
-	kActBackward:       {"activation.ptx", "act_backward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"out", paramPtr}, {"dout", paramPtr}, {"dz", paramPtr}, {"n", paramInt}}},
-	kBatchnormTrain:    {"batchnorm.ptx", "batchnorm_train", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"out", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}, {"momentum", paramFloat}}},
-	kBatchnormEval:     {"batchnorm.ptx", "batchnorm_eval", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}}},
-	kBatchnormBackward: {"batchnorm.ptx", "batchnorm_backward", []kernelParam{{"z", paramPtr}, {"dy", paramPtr}, {"gamma", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"dz", paramPtr}, {"dgamma", paramPtr}, {"dbeta", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
-	kMul:               {"elementwise.ptx", "mul", []kernelParam{{"a", paramPtr}, {"b", paramPtr}, {"out", paramPtr}, {"n", paramInt}}},
-	kDropout:           {"elementwise.ptx", "dropout", []kernelParam{{"x", paramPtr}, {"mask", paramPtr}, {"n", paramInt}, {"p", paramFloat}, {"seed", paramU64}}},
-	kGemmStridedNN:     {"gemm.ptx", "gemm_strided_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
-	kGemmStridedNT:     {"gemm.ptx", "gemm_strided_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
-	kGemmStridedTN:     {"gemm.ptx", "gemm_strided_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
-	kGemmStridedTT:     {"gemm.ptx", "gemm_strided_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
-	kGemmSplitkNN:      {"gemm.ptx", "gemm_splitk_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
-	kGemmSplitkNT:      {"gemm.ptx", "gemm_splitk_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
-	kGemmSplitkTN:      {"gemm.ptx", "gemm_splitk_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
-	kGemmSplitkTT:      {"gemm.ptx", "gemm_splitk_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
-	kGemmSplitkReduce:  {"gemm.ptx", "gemm_splitk_reduce", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"alpha", paramFloat}, {"W", paramPtr}, {"splits", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
-	kLossElementwise:   {"loss.ptx", "loss_elementwise", []kernelParam{{"loss", paramInt}, {"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"n", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
-	kLossSoftmaxCE:     {"loss.ptx", "loss_softmax_ce", []kernelParam{{"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
-	kLossFinalize:      {"loss.ptx", "loss_finalize", []kernelParam{{"partials", paramPtr}, {"nparts", paramInt}, {"lossOut", paramPtr}, {"lossAt", paramInt}}},
-	kFill:              {"memory.ptx", "fill", []kernelParam{{"dst", paramPtr}, {"n", paramInt}, {"v", paramFloat}}},
-	kGatherRows:        {"memory.ptx", "gather_rows", []kernelParam{{"src", paramPtr}, {"srcRows", paramInt}, {"idx", paramPtr}, {"idxOffset", paramInt}, {"dst", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
-	kSgdStep:           {"optim.ptx", "sgd_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kMomentumStep:      {"optim.ptx", "momentum_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kAdamStep:          {"optim.ptx", "adam_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kAdamwStep:         {"optim.ptx", "adamw_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kRmspropStep:       {"optim.ptx", "rmsprop_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kAddL1:             {"optim.ptx", "add_l1", []kernelParam{{"g", paramPtr}, {"p", paramPtr}, {"n", paramInt}, {"lambda", paramFloat}}},
-	kAdagradStep:       {"optim.ptx", "adagrad_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
-	kColumnSums:        {"reduce.ptx", "column_sums", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
+	kBiasActForward:       {"activation.ptx", "bias_act_forward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"bias", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
+	kActBackward:          {"activation.ptx", "act_backward", []kernelParam{{"act", paramInt}, {"alpha", paramFloat}, {"z", paramPtr}, {"out", paramPtr}, {"dout", paramPtr}, {"dz", paramPtr}, {"n", paramInt}}},
+	kBatchnormTrain:       {"batchnorm.ptx", "batchnorm_train", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"out", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}, {"momentum", paramFloat}}},
+	kBatchnormEval:        {"batchnorm.ptx", "batchnorm_eval", []kernelParam{{"act", paramInt}, {"z", paramPtr}, {"gamma", paramPtr}, {"beta", paramPtr}, {"runMean", paramPtr}, {"runVar", paramPtr}, {"out", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"eps", paramFloat}}},
+	kBatchnormBackward:    {"batchnorm.ptx", "batchnorm_backward", []kernelParam{{"z", paramPtr}, {"dy", paramPtr}, {"gamma", paramPtr}, {"saveMean", paramPtr}, {"saveInvStd", paramPtr}, {"dz", paramPtr}, {"dgamma", paramPtr}, {"dbeta", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
+	kMul:                  {"elementwise.ptx", "mul", []kernelParam{{"a", paramPtr}, {"b", paramPtr}, {"out", paramPtr}, {"n", paramInt}}},
+	kDropout:              {"elementwise.ptx", "dropout", []kernelParam{{"x", paramPtr}, {"mask", paramPtr}, {"n", paramInt}, {"p", paramFloat}, {"seed", paramU64}}},
+	kDropoutReplicas:      {"elementwise.ptx", "dropout_replicas", []kernelParam{{"x", paramPtr}, {"mask", paramPtr}, {"rows", paramInt}, {"width", paramInt}, {"replicas", paramInt}, {"p", paramPtr}, {"seed", paramU64}}},
+	kGemmStridedNN:        {"gemm.ptx", "gemm_strided_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmStridedNT:        {"gemm.ptx", "gemm_strided_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmStridedTN:        {"gemm.ptx", "gemm_strided_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmStridedTT:        {"gemm.ptx", "gemm_strided_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"alpha", paramFloat}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNN:         {"gemm.ptx", "gemm_splitk_nn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkNT:         {"gemm.ptx", "gemm_splitk_nt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTN:         {"gemm.ptx", "gemm_splitk_tn", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkTT:         {"gemm.ptx", "gemm_splitk_tt", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"k", paramInt}, {"kslice", paramInt}, {"A", paramPtr}, {"lda", paramInt}, {"strideA", paramInt}, {"B", paramPtr}, {"ldb", paramInt}, {"strideB", paramInt}, {"W", paramPtr}, {"splits", paramInt}, {"count", paramInt}}},
+	kGemmSplitkReduce:     {"gemm.ptx", "gemm_splitk_reduce", []kernelParam{{"m", paramInt}, {"n", paramInt}, {"alpha", paramFloat}, {"W", paramPtr}, {"splits", paramInt}, {"beta", paramFloat}, {"C", paramPtr}, {"ldc", paramInt}, {"strideC", paramInt}, {"count", paramInt}}},
+	kLossElementwise:      {"loss.ptx", "loss_elementwise", []kernelParam{{"loss", paramInt}, {"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"n", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
+	kLossSoftmaxCE:        {"loss.ptx", "loss_softmax_ce", []kernelParam{{"z", paramPtr}, {"y", paramPtr}, {"grad", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"groups", paramInt}, {"gradScale", paramFloat}, {"partials", paramPtr}}},
+	kLossFinalize:         {"loss.ptx", "loss_finalize", []kernelParam{{"partials", paramPtr}, {"nparts", paramInt}, {"lossOut", paramPtr}, {"lossAt", paramInt}}},
+	kFill:                 {"memory.ptx", "fill", []kernelParam{{"dst", paramPtr}, {"n", paramInt}, {"v", paramFloat}}},
+	kGatherRows:           {"memory.ptx", "gather_rows", []kernelParam{{"src", paramPtr}, {"srcRows", paramInt}, {"idx", paramPtr}, {"idxOffset", paramInt}, {"dst", paramPtr}, {"rows", paramInt}, {"cols", paramInt}}},
+	kSgdStep:              {"optim.ptx", "sgd_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kSgdStepReplicas:      {"optim.ptx", "sgd_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kMomentumStep:         {"optim.ptx", "momentum_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kMomentumStepReplicas: {"optim.ptx", "momentum_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kAdamStep:             {"optim.ptx", "adam_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAdamStepReplicas:     {"optim.ptx", "adam_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kAdamwStep:            {"optim.ptx", "adamw_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAdamwStepReplicas:    {"optim.ptx", "adamw_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kRmspropStep:          {"optim.ptx", "rmsprop_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kRmspropStepReplicas:  {"optim.ptx", "rmsprop_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kAddL1:                {"optim.ptx", "add_l1", []kernelParam{{"g", paramPtr}, {"p", paramPtr}, {"n", paramInt}, {"lambda", paramFloat}}},
+	kAdagradStep:          {"optim.ptx", "adagrad_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
+	kAdagradStepReplicas:  {"optim.ptx", "adagrad_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
+	kColumnSums:           {"reduce.ptx", "column_sums", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
 }
 
 // launchBiasActForward queues bias_act_forward(act, alpha, z, bias, out, rows, cols) (kernels/activation.cu) on a grid×block launch.
@@ -112,6 +126,11 @@ func (d *Device) launchMul(grid, block [3]int, a cu.DevicePtr, b cu.DevicePtr, o
 // launchDropout queues dropout(x, mask, n, p, seed) (kernels/elementwise.cu) on a grid×block launch.
 func (d *Device) launchDropout(grid, block [3]int, x cu.DevicePtr, mask cu.DevicePtr, n int, p float32, seed uint64) {
 	d.enqueue(launch{k: kDropout, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(x), argP(mask), argI(n), argF(p), argU(seed)}})
+}
+
+// launchDropoutReplicas queues dropout_replicas(x, mask, rows, width, replicas, p, seed) (kernels/elementwise.cu) on a grid×block launch.
+func (d *Device) launchDropoutReplicas(grid, block [3]int, x cu.DevicePtr, mask cu.DevicePtr, rows int, width int, replicas int, p cu.DevicePtr, seed uint64) {
+	d.enqueue(launch{k: kDropoutReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(x), argP(mask), argI(rows), argI(width), argI(replicas), argP(p), argU(seed)}})
 }
 
 // launchGemmStridedNN queues gemm_strided_nn(m, n, k, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC, count) (kernels/gemm.cu) on a grid×block launch.
@@ -189,9 +208,19 @@ func (d *Device) launchSgdStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePt
 	d.enqueue(launch{k: kSgdStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
+// launchSgdStepReplicas queues sgd_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchSgdStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kSgdStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
+}
+
 // launchMomentumStep queues momentum_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
 func (d *Device) launchMomentumStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
 	d.enqueue(launch{k: kMomentumStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchMomentumStepReplicas queues momentum_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchMomentumStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kMomentumStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
 }
 
 // launchAdamStep queues adam_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
@@ -199,14 +228,29 @@ func (d *Device) launchAdamStep(grid, block [3]int, p cu.DevicePtr, g cu.DeviceP
 	d.enqueue(launch{k: kAdamStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
+// launchAdamStepReplicas queues adam_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdamStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kAdamStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
+}
+
 // launchAdamwStep queues adamw_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
 func (d *Device) launchAdamwStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
 	d.enqueue(launch{k: kAdamwStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
 }
 
+// launchAdamwStepReplicas queues adamw_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdamwStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kAdamwStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
+}
+
 // launchRmspropStep queues rmsprop_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
 func (d *Device) launchRmspropStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
 	d.enqueue(launch{k: kRmspropStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchRmspropStepReplicas queues rmsprop_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchRmspropStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kRmspropStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
 }
 
 // launchAddL1 queues add_l1(g, p, n, lambda) (kernels/optim.cu) on a grid×block launch.
@@ -217,6 +261,11 @@ func (d *Device) launchAddL1(grid, block [3]int, g cu.DevicePtr, p cu.DevicePtr,
 // launchAdagradStep queues adagrad_step(p, g, s0, s1, n, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) (kernels/optim.cu) on a grid×block launch.
 func (d *Device) launchAdagradStep(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, a0 float32, a1 float32, a2 float32, a3 float32, a4 float32, a5 float32, a6 float32, a7 float32, a8 float32, a9 float32) {
 	d.enqueue(launch{k: kAdagradStep, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argF(a0), argF(a1), argF(a2), argF(a3), argF(a4), argF(a5), argF(a6), argF(a7), argF(a8), argF(a9)}})
+}
+
+// launchAdagradStepReplicas queues adagrad_step_replicas(p, g, s0, s1, n, run, replicas, args) (kernels/optim.cu) on a grid×block launch.
+func (d *Device) launchAdagradStepReplicas(grid, block [3]int, p cu.DevicePtr, g cu.DevicePtr, s0 cu.DevicePtr, s1 cu.DevicePtr, n int, run int, replicas int, args cu.DevicePtr) {
+	d.enqueue(launch{k: kAdagradStepReplicas, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(p), argP(g), argP(s0), argP(s1), argI(n), argI(run), argI(replicas), argP(args)}})
 }
 
 // launchColumnSums queues column_sums(x, rows, cols, out) (kernels/reduce.cu) on a grid×block launch.

@@ -35,6 +35,35 @@ func (d *Device) OptimStep(kernel string, p, g device.Buffer, state []device.Buf
 		argF(args[5]), argF(args[6]), argF(args[7]), argF(args[8]), argF(args[9])}})
 }
 
+// OptimStepReplicas launches the replica-strided form of the update kernel
+// named kernel (optim.cu's NAME_replicas): each element's scalars come from
+// its replica's row of args.
+func (d *Device) OptimStepReplicas(kernel string, p, g device.Buffer, state []device.Buffer, n, run, replicas int, args device.Buffer) {
+	const op = "OptimStepReplicas"
+	k, ok := kernelByName[kernel+"_replicas"]
+	if !ok {
+		panic(fmt.Sprintf("%s: no update kernel %q", op, kernel))
+	}
+	if len(state) > 2 {
+		panic(fmt.Sprintf("%s %s: %d state tensors, at most 2", op, kernel, len(state)))
+	}
+	nonNeg(op, n)
+	if run <= 0 || n%run != 0 || replicas <= 0 {
+		panic(fmt.Sprintf("%s %s: %d elements in runs of %d over %d replicas", op, kernel, n, run, replicas))
+	}
+	xp, xg := d.fbuf(op, "p", p, n), d.fbuf(op, "g", g, n)
+	xa := d.fbuf(op, "args", args, replicas*device.ReplicaArgs)
+	var s [2]uint64
+	for i, b := range state {
+		s[i] = argP(d.fbuf(op, [...]string{"state[0]", "state[1]"}[i], b, n).ptr)
+	}
+	if n == 0 {
+		return
+	}
+	d.enqueue(launch{k: k, grid: flatGrid(n), block: block1(threads), args: [maxKernelArgs]uint64{
+		argP(xp.ptr), argP(xg.ptr), s[0], s[1], argI(n), argI(run), argI(replicas), argP(xa.ptr)}})
+}
+
 // AddL1 adds lambda·sign(p) to g.
 func (d *Device) AddL1(g, p device.Buffer, n int, lambda float32) {
 	nonNeg("AddL1", n)

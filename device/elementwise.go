@@ -5,6 +5,13 @@ type Elementwise interface {
 	// Dropout sets mask[i] = 1/(1−p) when DropoutKeep(seed, i, p) and 0
 	// otherwise, and multiplies x[i] by mask[i], for i < n.
 	Dropout(x, mask Buffer, n int, p float32, seed uint64)
+	// DropoutReplicas is Dropout on x, a rows × replicas·width matrix
+	// (row-major) whose column block r belongs to replica r, with replica
+	// r's drop probability p[r] (a device vector of replicas floats): each
+	// replica's block gets the mask Dropout(…, rows·width, p[r], seed)
+	// gives a rows × width matrix of its own, so a replica drops exactly
+	// what it would drop trained alone. mask has x's shape.
+	DropoutReplicas(x, mask Buffer, rows, width, replicas int, p Buffer, seed uint64)
 	// Mul computes out[i] = a[i]·b[i] for i < n; out may be a or b.
 	Mul(a, b, out Buffer, n int)
 }

@@ -4,6 +4,11 @@ grid-stride loop over the flat index; threads past the end do nothing.
 
     mul:          out[i] = a[i]·b[i]                           i < n, out may be a or b
     dropout:      mask[i] = keep(seed, i, p) ? 1/(1−p) : 0;  x[i] *= mask[i]
+    dropout_replicas (x, mask, rows, width, replicas, p, seed): x is rows ×
+                  replicas·width, column block r replica r's, with drop
+                  probability p[r]; element (row, r·width + j) takes the
+                  decision of element row·width + j of dropout on the block
+                  alone, so each replica drops what it would trained alone
 
 dropout's keep decision is device.DropoutUniform bit for bit: the SplitMix64
 finaliser over seed + i·0x9E3779B97F4A7C15, top 24 bits scaled by 2⁻²⁴
@@ -44,6 +49,20 @@ extern "C" __global__ void dropout(float* __restrict__ x, float* __restrict__ ma
     const float scale = 1.0f / (1.0f - p);
     GRID_STRIDE(i, n) {
         const float mk = dropout_uniform(seed, (unsigned long long)i) >= p ? scale : 0.0f;
+        mask[i] = mk;
+        x[i] = x[i] * mk;
+    }
+}
+
+extern "C" __global__ void dropout_replicas(float* __restrict__ x, float* __restrict__ mask,
+                                            int rows, int width, int replicas,
+                                            const float* __restrict__ p, unsigned long long seed) {
+    const long long wide = (long long)replicas * width;
+    GRID_STRIDE(i, rows * wide) {
+        const long long row = i / wide, c = i - row * wide, r = c / width, j = c - r * width;
+        const float pr = p[r];
+        const float u = dropout_uniform(seed, (unsigned long long)(row * width + j));
+        const float mk = u >= pr ? 1.0f / (1.0f - pr) : 0.0f;
         mask[i] = mk;
         x[i] = x[i] * mk;
     }

@@ -28,10 +28,10 @@ var (
 var Modules = []Module{
 	{"activation.ptx", ActivationPTX, []string{"bias_act_forward", "act_backward"}},
 	{"batchnorm.ptx", BatchnormPTX, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},
-	{"elementwise.ptx", ElementwisePTX, []string{"mul", "dropout"}},
+	{"elementwise.ptx", ElementwisePTX, []string{"mul", "dropout", "dropout_replicas"}},
 	{"gemm.ptx", GemmPTX, []string{"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt", "gemm_splitk_nn", "gemm_splitk_nt", "gemm_splitk_tn", "gemm_splitk_tt", "gemm_splitk_reduce"}},
 	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"memory.ptx", MemoryPTX, []string{"fill", "gather_rows"}},
-	{"optim.ptx", OptimPTX, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "rmsprop_step", "add_l1", "adagrad_step"}},
+	{"optim.ptx", OptimPTX, []string{"sgd_step", "sgd_step_replicas", "momentum_step", "momentum_step_replicas", "adam_step", "adam_step_replicas", "adamw_step", "adamw_step_replicas", "rmsprop_step", "rmsprop_step_replicas", "add_l1", "adagrad_step", "adagrad_step_replicas"}},
 	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
 }

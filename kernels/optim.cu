@@ -25,6 +25,12 @@ nn/optim_*.go that names the kernel. Adding an optimizer is one kernel here
 
     add_l1 (g, p, n, λ):        g += λ·sign(p), sign(0) = 0
 
+Each rule also has a replica-strided kernel, NAME_replicas(p, g, s0, s1, n,
+run, replicas, args), for replicas trained side by side with their own
+hyper-parameters: the same per-element code, each element's ten scalars read
+from args at 10·((i / run) mod replicas), a table the host fills per step
+with each replica's scalars exactly as for NAME.
+
 with wd the L2 weight decay added to the gradient and, for Adam, 1 − β and
 the reciprocal bias corrections 1/(1 − β^step) computed once per call on
 the host in float64 and passed as float32 (as PyTorch computes them in
@@ -53,63 +59,84 @@ Regenerate the PTX with `make kernels`.
         float *__restrict__ s1, int n, float a0, float a1, float a2, float a3, float a4,    \
         float a5, float a6, float a7, float a8, float a9
 
-extern "C" __global__ void sgd_step(UPDATE_PARAMS) {
-    const float lr = a0, wd = a1;
-    GRID_STRIDE(i, n) {
-        const float pi = p[i];
-        p[i] = pi - lr * (g[i] + wd * pi);
+// The replica-strided form of every update kernel: p[0:n] is a sequence of
+// runs of run elements, run k belonging to replica k mod replicas, whose ten
+// scalars are args[10·replica:] (device.Optimizers.OptimStepReplicas).
+#define REPLICA_UPDATE_PARAMS                                                               \
+    float *__restrict__ p, const float *__restrict__ g, float *__restrict__ s0,             \
+        float *__restrict__ s1, int n, int run, int replicas, const float *__restrict__ args
+
+// UPDATE_KERNELS defines a rule's two kernels from its per-element update
+// ONE(p, g, s0, s1, i, a), a the ten scalars: NAME with the scalars as
+// arguments, REPLICAS with each replica's read from args. Both run the same
+// inlined code on each element, so a replica's update is bit for bit the
+// one its scalars give alone.
+#define UPDATE_KERNELS(NAME, REPLICAS, ONE)                                                 \
+    extern "C" __global__ void NAME(UPDATE_PARAMS) {                                        \
+        const float a[10] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9};                       \
+        GRID_STRIDE(i, n) { ONE(p, g, s0, s1, i, a); }                                      \
+    }                                                                                       \
+    extern "C" __global__ void REPLICAS(REPLICA_UPDATE_PARAMS) {                            \
+        GRID_STRIDE(i, n) { ONE(p, g, s0, s1, i, args + 10 * ((i / run) % replicas)); }     \
     }
+
+#define ONE_PARAMS                                                                          \
+    float *__restrict__ p, const float *__restrict__ g, float *__restrict__ s0,             \
+        float *__restrict__ s1, long long i, const float *a
+
+__device__ __forceinline__ void sgd_one(ONE_PARAMS) {
+    const float lr = a[0], wd = a[1];
+    const float pi = p[i];
+    p[i] = pi - lr * (g[i] + wd * pi);
 }
 
-extern "C" __global__ void momentum_step(UPDATE_PARAMS) {
-    const float lr = a0, momentum = a1, wd = a2;
-    GRID_STRIDE(i, n) {
-        const float pi = p[i];
-        const float vi = momentum * s0[i] + g[i] + wd * pi;
-        s0[i] = vi;
-        p[i] = pi - lr * vi;
-    }
+__device__ __forceinline__ void momentum_one(ONE_PARAMS) {
+    const float lr = a[0], momentum = a[1], wd = a[2];
+    const float pi = p[i];
+    const float vi = momentum * s0[i] + g[i] + wd * pi;
+    s0[i] = vi;
+    p[i] = pi - lr * vi;
 }
 
-extern "C" __global__ void adam_step(UPDATE_PARAMS) {
-    const float lr = a0, beta1 = a1, obeta1 = a2, beta2 = a3, obeta2 = a4, eps = a5, wd = a6;
-    const float rbc1 = a7, rbc2 = a8;
-    GRID_STRIDE(i, n) {
-        const float pi = p[i];
-        const float d = g[i] + wd * pi;
-        const float mi = beta1 * s0[i] + obeta1 * d;
-        const float vi = beta2 * s1[i] + obeta2 * (d * d);
-        s0[i] = mi;
-        s1[i] = vi;
-        p[i] = pi - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
-    }
+__device__ __forceinline__ void adam_one(ONE_PARAMS) {
+    const float lr = a[0], beta1 = a[1], obeta1 = a[2], beta2 = a[3], obeta2 = a[4], eps = a[5];
+    const float wd = a[6], rbc1 = a[7], rbc2 = a[8];
+    const float pi = p[i];
+    const float d = g[i] + wd * pi;
+    const float mi = beta1 * s0[i] + obeta1 * d;
+    const float vi = beta2 * s1[i] + obeta2 * (d * d);
+    s0[i] = mi;
+    s1[i] = vi;
+    p[i] = pi - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
 }
 
-extern "C" __global__ void adamw_step(UPDATE_PARAMS) {
-    const float lr = a0, beta1 = a1, obeta1 = a2, beta2 = a3, obeta2 = a4, eps = a5, decay = a6;
-    const float rbc1 = a7, rbc2 = a8;
-    GRID_STRIDE(i, n) {
-        const float d = g[i];
-        const float mi = beta1 * s0[i] + obeta1 * d;
-        const float vi = beta2 * s1[i] + obeta2 * (d * d);
-        s0[i] = mi;
-        s1[i] = vi;
-        p[i] = p[i] * decay - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
-    }
+__device__ __forceinline__ void adamw_one(ONE_PARAMS) {
+    const float lr = a[0], beta1 = a[1], obeta1 = a[2], beta2 = a[3], obeta2 = a[4], eps = a[5];
+    const float decay = a[6], rbc1 = a[7], rbc2 = a[8];
+    const float d = g[i];
+    const float mi = beta1 * s0[i] + obeta1 * d;
+    const float vi = beta2 * s1[i] + obeta2 * (d * d);
+    s0[i] = mi;
+    s1[i] = vi;
+    p[i] = p[i] * decay - lr * (mi * rbc1) / (sqrtf(vi * rbc2) + eps);
 }
 
-extern "C" __global__ void rmsprop_step(UPDATE_PARAMS) {
-    const float lr = a0, alpha = a1, oalpha = a2, eps = a3, wd = a4, momentum = a5;
-    GRID_STRIDE(i, n) {
-        const float pi = p[i];
-        const float d = g[i] + wd * pi;
-        const float si = alpha * s0[i] + oalpha * d * d;  // PyTorch's addcmul order
-        const float bi = momentum * s1[i] + d / (sqrtf(si) + eps);
-        s0[i] = si;
-        s1[i] = bi;
-        p[i] = pi - lr * bi;
-    }
+__device__ __forceinline__ void rmsprop_one(ONE_PARAMS) {
+    const float lr = a[0], alpha = a[1], oalpha = a[2], eps = a[3], wd = a[4], momentum = a[5];
+    const float pi = p[i];
+    const float d = g[i] + wd * pi;
+    const float si = alpha * s0[i] + oalpha * d * d;  // PyTorch's addcmul order
+    const float bi = momentum * s1[i] + d / (sqrtf(si) + eps);
+    s0[i] = si;
+    s1[i] = bi;
+    p[i] = pi - lr * bi;
 }
+
+UPDATE_KERNELS(sgd_step, sgd_step_replicas, sgd_one)
+UPDATE_KERNELS(momentum_step, momentum_step_replicas, momentum_one)
+UPDATE_KERNELS(adam_step, adam_step_replicas, adam_one)
+UPDATE_KERNELS(adamw_step, adamw_step_replicas, adamw_one)
+UPDATE_KERNELS(rmsprop_step, rmsprop_step_replicas, rmsprop_one)
 
 extern "C" __global__ void add_l1(float* __restrict__ g, const float* __restrict__ p, int n,
                                   float lambda) {
@@ -120,15 +147,16 @@ extern "C" __global__ void add_l1(float* __restrict__ g, const float* __restrict
 }
 
 // adagrad_step (lr, eps, wd): d = g + wd·p;  s += d²;  p −= lr·d/(sqrt(s) + eps)
+// adagrad (lr, eps, wd): d = g + wd·p;  s += d²;  p -= lr·d/(sqrt(s) + eps)
 // (torch.optim.Adagrad without lr decay; s0 = s, the sum of squares). Reads
 // 12·n, writes 8·n, 9 flops/param.
-extern "C" __global__ void adagrad_step(UPDATE_PARAMS) {
-    const float lr = a0, eps = a1, wd = a2;
-    GRID_STRIDE(i, n) {
-        const float pi = p[i];
-        const float d = g[i] + wd * pi;
-        const float si = s0[i] + d * d;  // PyTorch's addcmul
-        s0[i] = si;
-        p[i] = pi - lr * d / (sqrtf(si) + eps);  // PyTorch's addcdiv: (lr·d)/std
-    }
+__device__ __forceinline__ void adagrad_one(ONE_PARAMS) {
+    const float lr = a[0], eps = a[1], wd = a[2];
+    const float pi = p[i];
+    const float d = g[i] + wd * pi;
+    const float si = s0[i] + d * d;  // PyTorch's addcmul
+    s0[i] = si;
+    p[i] = pi - lr * d / (sqrtf(si) + eps);  // PyTorch's addcdiv: (lr·d)/std
 }
+
+UPDATE_KERNELS(adagrad_step, adagrad_step_replicas, adagrad_one)

@@ -21,7 +21,13 @@ func TestTrainingStepAllocs(t *testing.T) {
 	adam := gd
 	adam.Optim = OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	adam.BatchSize, adam.Dropout = 64, 0.2
-	for name, cfg := range map[string]TrainConfig{"workshop gd": gd, "adam minibatch dropout": adam} {
+	grid := gd // hyper-parameter variants side by side, as a sweep trains them
+	for _, lr := range []float64{1e-4, 1e-3} {
+		for _, p := range []float64{0, 0.2} {
+			grid.Variants = append(grid.Variants, Variant{Optim: OptimConfig{Kind: GD, LR: lr, WeightDecay: lr}, Dropout: p})
+		}
+	}
+	for name, cfg := range map[string]TrainConfig{"workshop gd": gd, "adam minibatch dropout": adam, "variants": grid} {
 		t.Run(name, func(t *testing.T) {
 			cfg.Steps = 100000
 			tr, err := NewTrainer(cpu.New(), cfg, x, y, rows)

@@ -91,7 +91,7 @@ func bytes32(n uint64) uint64 { return scale(n, 4) }
 // NewTrainer's buffers), before anything is.
 func estimateMemory(cfg TrainConfig, rows, k int) MemoryEstimate {
 	arch := cfg.Arch
-	R := max(cfg.Restarts, 1)
+	R := cfg.replicaCount()
 	batch := cfg.BatchSize
 	if batch <= 0 || batch > rows {
 		batch = rows
@@ -106,7 +106,7 @@ func estimateMemory(cfg TrainConfig, rows, k int) MemoryEstimate {
 		if hidden && arch.Activation != device.Identity {
 			perAct++ // the activation's input, for the backward pass
 		}
-		if hidden && cfg.Dropout > 0 {
+		if hidden && cfg.maxDropout() > 0 {
 			perAct += 2 // the dropped outputs and the mask
 		}
 		if hidden && arch.BatchNorm {
@@ -133,6 +133,12 @@ func estimateMemory(cfg TrainConfig, rows, k int) MemoryEstimate {
 	}
 	if v := cfg.Val; v != nil && v.Rows > 0 {
 		data = sum(data, mul(min(v.Rows, batch), d))
+	}
+	if len(cfg.Variants) > 0 {
+		data = sum(data, mul(R, device.ReplicaArgs)) // the update kernels' scalars per replica
+		if cfg.maxDropout() > 0 {
+			acts = sum(acts, mul(R)) // the dropout rates per replica
+		}
 	}
 	return MemoryEstimate{
 		Params:      bytes32(sum(params, params, stats)),

@@ -55,6 +55,10 @@ func TestMemoryEstimateMatchesAllocations(t *testing.T) {
 		{"class-weights-multiclass", func(c *TrainConfig) {
 			c.Arch.Outputs, c.Arch.Loss, c.ClassWeights, c.BatchSize = 3, device.SoftmaxCE, []float64{1, 2, 3}, 100
 		}},
+		{"variants-adam-dropout", func(c *TrainConfig) {
+			c.Optim = adam
+			c.Variants = []Variant{{Optim: adam, Dropout: 0.2}, {Optim: adam}, {Optim: adam, Dropout: 0.5}}
+		}},
 		{"validation", func(c *TrainConfig) {
 			c.BatchSize = 64
 			c.Val = &ValidationSet{X: x[:200*arch.Inputs], Rows: 200, Score: func([]float32) Evaluation { return Evaluation{} }}

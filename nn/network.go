@@ -52,9 +52,13 @@ type Network struct {
 	replicas int
 	maxRows  int
 	dropout  float32
-	layers   []*layer
-	bufs     []device.Buffer // every buffer, for Close
-	an       *anomalyChecker // checks every operation's output when set
+	// dropRates, when set, holds each replica's dropout probability
+	// (replicas with their own settings, TrainConfig.Variants), read by the
+	// dropout kernel in place of dropout.
+	dropRates device.Buffer
+	layers    []*layer
+	bufs      []device.Buffer // every buffer, for Close
+	an        *anomalyChecker // checks every operation's output when set
 }
 
 // NewNetwork allocates a network for arch on dev, able to process up to
@@ -115,6 +119,18 @@ func newReplicas(dev device.Device, arch Arch, params Params, count, maxRows int
 		return nil, err
 	}
 	return n, nil
+}
+
+// setDropoutRates gives each replica its own dropout probability: replica
+// r then drops what a network of its own with rates[r] drops.
+func (n *Network) setDropoutRates(rates []float32) error {
+	b, err := n.alloc(len(rates))
+	if err != nil {
+		return err
+	}
+	n.dev.Upload(b, rates)
+	n.dropRates = b
+	return n.dev.Err()
 }
 
 // keepRunningStats saves the batch-norm running statistics, which a
@@ -261,7 +277,12 @@ func (n *Network) Forward(x device.Buffer, rows int, train bool, dropoutSeed uin
 		}
 		if train && ly.mask != nil {
 			n.dev.Copy(ly.dropped, ly.a, m)
-			n.dev.Dropout(ly.dropped, ly.mask, m, n.dropout, dropoutSeed+uint64(l)*0x9E3779B97F4A7C15)
+			seed := dropoutSeed + uint64(l)*0x9E3779B97F4A7C15
+			if n.dropRates != nil {
+				n.dev.DropoutReplicas(ly.dropped, ly.mask, rows, ly.out, R, n.dropRates, seed)
+			} else {
+				n.dev.Dropout(ly.dropped, ly.mask, m, n.dropout, seed)
+			}
 			n.check("layers.%d dropout output", l, ly.dropped, m)
 		}
 	}
@@ -412,19 +433,26 @@ func (n *Network) paramGrads() []paramGrad {
 	var pg []paramGrad
 	R := n.replicas
 	for l, ly := range n.layers {
-		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, fmt.Sprintf("layers.%d.weight", l), true},
-			paramGrad{ly.b, ly.db, R * ly.out, fmt.Sprintf("layers.%d.bias", l), false})
+		wRun := ly.in * ly.out
+		if l == 0 && R > 1 {
+			wRun = ly.out // kept wide: replica r's columns in every row's block r
+		}
+		pg = append(pg, paramGrad{ly.w, ly.dw, R * ly.in * ly.out, wRun, fmt.Sprintf("layers.%d.weight", l), true},
+			paramGrad{ly.b, ly.db, R * ly.out, ly.out, fmt.Sprintf("layers.%d.bias", l), false})
 		if bn := ly.bn; bn != nil {
-			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, fmt.Sprintf("bn.%d.weight", l), false},
-				paramGrad{bn.beta, bn.dbeta, R * ly.out, fmt.Sprintf("bn.%d.bias", l), false})
+			pg = append(pg, paramGrad{bn.gamma, bn.dgamma, R * ly.out, ly.out, fmt.Sprintf("bn.%d.weight", l), false},
+				paramGrad{bn.beta, bn.dbeta, R * ly.out, ly.out, fmt.Sprintf("bn.%d.bias", l), false})
 		}
 	}
 	return pg
 }
 
 type paramGrad struct {
-	p, g   device.Buffer
-	n      int
+	p, g device.Buffer
+	n    int
+	// run is the length of the runs of one replica's values in p, which
+	// cycle over the replicas (device.Optimizers.OptimStepReplicas).
+	run    int
 	name   string // the tensor's name in model files
 	weight bool   // a linear layer's weights (the L1 penalty's scope)
 }

@@ -137,10 +137,26 @@ type updater struct {
 	replicas int             // copies of the network side by side
 	step     int             // updates applied so far (bias corrections use step+1)
 	an       *anomalyChecker // checks each updated tensor when set
+	// variants holds each replica's hyper-parameters when they differ
+	// (TrainConfig.Variants), nil otherwise; table is the host copy of
+	// their kernel scalars for one step and args the device's.
+	variants []OptimConfig
+	table    []float32
+	args     device.Buffer
 }
 
-func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, error) {
+func newUpdater(dev device.Device, net *Network, cfg OptimConfig, variants []Variant) (*updater, error) {
 	u := &updater{cfg: cfg, rule: cfg.rule(), dev: dev, pg: net.paramGrads(), replicas: net.replicas}
+	if len(variants) > 0 {
+		for _, v := range variants {
+			u.variants = append(u.variants, v.Optim)
+		}
+		u.table = make([]float32, len(variants)*device.ReplicaArgs)
+		var err error
+		if u.args, err = net.alloc(len(u.table)); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range u.pg {
 		s := make([]device.Buffer, len(u.rule.state))
 		for i := range s {
@@ -156,15 +172,29 @@ func newUpdater(dev device.Device, net *Network, cfg OptimConfig) (*updater, err
 	return u, nil
 }
 
-// apply updates every parameter from its gradient with learning rate lr.
-func (u *updater) apply(lr float64) {
+// apply makes update at of total: every parameter from its gradient, with
+// the learning rate sched gives the configuration's (each variant's own,
+// its scalars computed as for a run of its own and uploaded once for every
+// tensor).
+func (u *updater) apply(sched Schedule, at, total int) {
 	u.step++
-	args := u.rule.args(update{OptimConfig: u.cfg, lr: lr, step: u.step})
+	args := u.rule.args(update{OptimConfig: u.cfg, lr: sched.LR(u.cfg.LR, at, total), step: u.step})
+	for r, c := range u.variants {
+		a := u.rule.args(update{OptimConfig: c, lr: sched.LR(c.LR, at, total), step: u.step})
+		copy(u.table[r*device.ReplicaArgs:], a[:])
+	}
+	if u.variants != nil {
+		u.dev.Upload(u.args, u.table)
+	}
 	for i, p := range u.pg {
 		if u.cfg.L1 > 0 && p.weight {
 			u.dev.AddL1(p.g, p.p, p.n, float32(u.cfg.L1))
 		}
-		u.dev.OptimStep(u.rule.kernel, p.p, p.g, u.state[i], p.n, args)
+		if u.variants != nil {
+			u.dev.OptimStepReplicas(u.rule.kernel, p.p, p.g, u.state[i], p.n, p.run, u.replicas, u.args)
+		} else {
+			u.dev.OptimStep(u.rule.kernel, p.p, p.g, u.state[i], p.n, args)
+		}
 		if u.an != nil {
 			u.an.check(p.name, p.p, p.n)
 			for s, name := range u.rule.state {

@@ -33,8 +33,12 @@ type EarlyState struct {
 }
 
 // State drains the pending losses and returns the run's state, for a
-// checkpoint.
+// checkpoint. Variants side by side have none: a checkpoint describes one
+// configuration's run.
 func (t *Trainer) State() (*TrainerState, error) {
+	if len(t.cfg.Variants) > 0 {
+		return nil, fmt.Errorf("variants trained side by side cannot be checkpointed")
+	}
 	if err := t.drain(); err != nil {
 		return nil, err
 	}

@@ -78,6 +78,68 @@ type TrainConfig struct {
 	// RestartSeed(Seed, r); all copies step together, every operation
 	// launched once for all of them. Not with ClassWeights or InitFrom.
 	Restarts int
+	// Variants, when set, trains one copy of the network per variant side
+	// by side, instead of Restarts: every copy starts from the same
+	// parameters (Init with Seed) and sees the same batches and dropout
+	// draws, and copy v takes Variants[v]'s optimizer hyper-parameters
+	// and dropout rate in place of Optim's and Dropout, each replica's
+	// read by the update and dropout kernels from device vectors. Copy v
+	// is then the run with Variants[v]'s settings alone: bit for bit where
+	// the device sums each product's columns alike whatever its width (the
+	// CPU; CUDA's split-k may split a wider product's sums otherwise). The
+	// variants keep Optim's Kind and L1 (the tensors' shapes and the
+	// launches are shared). Not with Restarts, ClassWeights, InitFrom,
+	// EarlyStopping, checkpoints or Resume.
+	Variants []Variant
+}
+
+// Variant is one copy's settings in a run of several side by side
+// (TrainConfig.Variants): those that leave every tensor's shape alone.
+type Variant struct {
+	Optim   OptimConfig
+	Dropout float64
+}
+
+// replicaCount is how many copies of the network cfg trains side by side.
+func (cfg TrainConfig) replicaCount() int {
+	if len(cfg.Variants) > 0 {
+		return len(cfg.Variants)
+	}
+	return max(cfg.Restarts, 1)
+}
+
+// maxDropout is the highest dropout rate of any copy.
+func (cfg TrainConfig) maxDropout() float64 {
+	p := cfg.Dropout
+	for _, v := range cfg.Variants {
+		p = max(p, v.Dropout)
+	}
+	return p
+}
+
+// checkVariants reports what keeps cfg's variants from training side by
+// side.
+func (cfg TrainConfig) checkVariants() error {
+	if len(cfg.Variants) == 0 {
+		return nil
+	}
+	switch {
+	case cfg.Restarts > 1:
+		return fmt.Errorf("variants side by side cannot be combined with restarts")
+	case cfg.InitFrom != nil || cfg.ClassWeights != nil:
+		return fmt.Errorf("variants side by side cannot be combined with initial parameters or class weights")
+	case cfg.EarlyStopping.Patience > 0 || cfg.CheckpointEvery > 0 || cfg.Resume != nil:
+		return fmt.Errorf("variants side by side cannot be combined with early stopping, checkpoints or resuming")
+	}
+	for i, v := range cfg.Variants {
+		if v.Optim.Kind != cfg.Optim.Kind || v.Optim.L1 != cfg.Optim.L1 {
+			return fmt.Errorf("variant %d: optimizer %s with L1 %g, the run's is %s with L1 %g", i, v.Optim.Kind, v.Optim.L1, cfg.Optim.Kind, cfg.Optim.L1)
+		}
+		if v.Dropout < 0 || v.Dropout >= 1 {
+			return fmt.Errorf("variant %d: dropout %g outside [0,1)", i, v.Dropout)
+		}
+	}
+	return nil
 }
 
 // defaultRecordEvery is the full-batch record interval for a run of total
@@ -295,16 +357,26 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 			t.cfg.RecordEvery = t.plan.PerEpoch
 		}
 	}
-	t.replicas = max(cfg.Restarts, 1)
-	if t.replicas > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
+	t.replicas = cfg.replicaCount()
+	if cfg.Restarts > 1 && (cfg.InitFrom != nil || cfg.ClassWeights != nil) {
 		return nil, fmt.Errorf("restarts cannot be combined with initial parameters or class weights")
 	}
+	if err := cfg.checkVariants(); err != nil {
+		return nil, err
+	}
+	// With variants the dropout draws (one seed per update) are made when
+	// any copy drops units, each copy's rate applied by the kernel.
+	t.cfg.Dropout = cfg.maxDropout()
 	if err := checkMemory(dev, estimateMemory(t.cfg, n, t.k)); err != nil {
 		return nil, err
 	}
 	inits := make([]Params, t.replicas)
 	for r := range inits {
-		inits[r] = InitParams(cfg.Arch, cfg.Init, RestartSeed(cfg.Seed, r))
+		seed := RestartSeed(cfg.Seed, r)
+		if len(cfg.Variants) > 0 {
+			seed = cfg.Seed // every variant starts where its run alone starts
+		}
+		inits[r] = InitParams(cfg.Arch, cfg.Init, seed)
 	}
 	params := StackReplicas(inits)
 	if cfg.InitFrom != nil {
@@ -313,12 +385,21 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	if cfg.Resume != nil {
 		params = cfg.Resume.Params
 	}
-	net, err := newReplicas(dev, cfg.Arch, params, t.replicas, t.plan.Size, cfg.Dropout)
+	net, err := newReplicas(dev, cfg.Arch, params, t.replicas, t.plan.Size, t.cfg.Dropout)
 	if err != nil {
 		return nil, err
 	}
 	t.net = net
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
+	if len(cfg.Variants) > 0 && t.cfg.Dropout > 0 {
+		rates := make([]float32, t.replicas)
+		for r, v := range cfg.Variants {
+			rates[r] = float32(v.Dropout)
+		}
+		if err := net.setDropoutRates(rates); err != nil {
+			return fail(err)
+		}
+	}
 	if t.x, err = net.alloc(n * t.d); err != nil {
 		return fail(err)
 	}
@@ -349,7 +430,7 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 	if t.lossHist, err = net.alloc(cfg.CheckEvery * t.slotsPer); err != nil {
 		return fail(err)
 	}
-	if t.upd, err = newUpdater(dev, net, cfg.Optim); err != nil {
+	if t.upd, err = newUpdater(dev, net, cfg.Optim, cfg.Variants); err != nil {
 		return fail(err)
 	}
 	if v := cfg.Val; v != nil && v.Rows > 0 {
@@ -627,7 +708,7 @@ func (t *Trainer) backwardUpdate(i int) {
 	t.an.at("backward pass", i)
 	t.net.Backward(t.curX, t.curRows, true)
 	t.an.at("optimizer step", i)
-	t.upd.apply(t.lr(i))
+	t.upd.apply(t.cfg.Schedule, i, t.total)
 }
 
 // anomalyError reports what --detect-anomaly found in update i.
@@ -769,7 +850,13 @@ func (t *Trainer) drain() error {
 	if err := t.dev.Download(t.hostLosses[:slots], t.lossHist); err != nil {
 		return err
 	}
-	for _, pl := range t.pending {
+	// Every point's per-replica losses from one allocation per read, not
+	// one per point.
+	var replicaLosses []float64
+	if t.replicas > 1 {
+		replicaLosses = make([]float64, len(t.pending)*t.replicas)
+	}
+	for i, pl := range t.pending {
 		p := pl.p
 		sum := float64(t.hostLosses[pl.slot])
 		if t.cw != nil {
@@ -777,7 +864,7 @@ func (t *Trainer) drain() error {
 		}
 		p.Loss = pl.scale * sum
 		if t.replicas > 1 {
-			p.Restarts = make([]float64, t.replicas)
+			p.Restarts = replicaLosses[i*t.replicas : (i+1)*t.replicas : (i+1)*t.replicas]
 			p.Loss = 0
 			for r := range p.Restarts {
 				p.Restarts[r] = pl.scale * float64(t.hostLosses[pl.slot+r])

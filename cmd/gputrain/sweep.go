@@ -52,9 +52,17 @@ that reproduces it, each metric's mean ± sd over its runs), with --out the
 best configuration's model, with --plots the loss and the task's first
 metric against each swept flag.
 
+Side by side: configurations whose tensors have the same shapes (the
+same --hidden, --activation, --batch-size and --optimizer, differing in
+--lr, --weight-decay, --momentum or --dropout) train together as replicas
+of one network, in one set of launches, each replica with its own
+hyper-parameters on the device; each equals its train command bit for
+bit on the CPU (on CUDA to float32 rounding). Restarts, --cv, early stopping, class weights and --init-from train
+each configuration alone.
+
 Several devices: --device cuda:0,cuda:1 (or --device all) spreads the
-trials over them, each device taking the next trial when it finishes one;
-the results are those of one device.
+groups of configurations over them, each device taking the next group
+when it finishes one; the results are those of one device.
 
 Many machines: --shard I/N runs trial i when i mod N = I (I from 0); a
 Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a
@@ -144,7 +152,7 @@ func (f *sweepFlags) register(fs *pflag.FlagSet) {
 	for _, name := range notForSweeps {
 		_ = fs.MarkHidden(name)
 	}
-	fs.Lookup("device").Usage = "compute device: auto, cpu, cuda or cuda:N; or several, comma-separated (cuda:0,cuda:1), or all: the trials are spread over them, each device taking the next trial when it finishes one"
+	fs.Lookup("device").Usage = "compute device: auto, cpu, cuda or cuda:N; or several, comma-separated (cuda:0,cuda:1), or all: the groups of configurations are spread over them, each device taking the next group when it finishes one"
 	fs.Lookup("out").Usage = "save the best configuration's model to this safetensors file"
 	fs.Lookup("log").Usage = "write every trial's result to this file as JSON Lines (the input of gputrain sweep merge)"
 	fs.Lookup("plots").Usage = "write PNG and SVG charts of the loss and the task's first metric against each swept flag to this directory"
@@ -297,10 +305,39 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// runTrials trains the trials, each device taking the next trial as it
-// finishes one (one after another on a single device), and returns the
-// records done makes of them (called one at a time, in the order trials
-// finish) and the best trial's model. The first failure stops the other
+// maxSideBySide bounds how many configurations train side by side as
+// replicas of one network: a group's memory and the work of each of its
+// launches grow with it, and a bigger grid forms several groups.
+const maxSideBySide = 64
+
+// groupTrials groups the trials that train side by side (job.VariantKey:
+// the same shapes, differing only in hyper-parameters the device reads per
+// replica), at most maxSideBySide to a group, each group in the order of
+// its first trial and its trials in order; a trial that trains alone is a
+// group of its own.
+func groupTrials(trials []sweep.Trial, exps map[int]job.Experiment) [][]sweep.Trial {
+	var groups [][]sweep.Trial
+	open := map[string]int{} // key → index of its group being filled
+	for _, t := range trials {
+		key, ok := job.VariantKey(exps[t.Index])
+		if g, found := open[key]; ok && found && len(groups[g]) < maxSideBySide {
+			groups[g] = append(groups[g], t)
+			continue
+		}
+		if ok {
+			open[key] = len(groups)
+		}
+		groups = append(groups, []sweep.Trial{t})
+	}
+	return groups
+}
+
+// runTrials trains the trials, the configurations of one shape side by
+// side (groupTrials), each device taking the next group as it finishes
+// one (one after another on a single device), and returns the records
+// done makes of them (called one at a time, in the order groups finish and
+// trial order within a group, with each trial's share of its group's
+// time) and the best trial's model. The first failure stops the other
 // devices at their next update.
 func (s *sweepRun) runTrials(ctx context.Context, devs []device.Device, ds *data.Dataset, prep *data.PrepConfig, trials []sweep.Trial,
 	done func(sweep.Trial, device.Device, *job.Result, time.Duration) (sweep.Record, error)) ([]sweep.Record, *job.Model, error) {
@@ -321,48 +358,62 @@ func (s *sweepRun) runTrials(ctx context.Context, devs []device.Device, ds *data
 			cancel()
 		}
 	}
-	next := make(chan sweep.Trial)
+	exps := map[int]job.Experiment{}
+	for _, t := range trials {
+		e := s.experiments[t.Index]
+		e.Prep = prep
+		exps[t.Index] = e
+	}
+	next := make(chan []sweep.Trial)
 	for _, dev := range devs {
 		wg.Add(1)
 		go func(dev device.Device) {
 			defer wg.Done()
-			for t := range next {
-				exp := s.experiments[t.Index]
-				exp.Prep = prep
+			for group := range next {
+				var es []job.Experiment
+				for _, t := range group {
+					es = append(es, exps[t.Index])
+				}
 				start := time.Now()
-				res, err := job.RunExperimentContext(ctx, dev, ds, exp, job.Hooks{})
-				elapsed := time.Since(start)
+				results, err := job.RunVariants(ctx, dev, ds, es, job.Hooks{})
+				share := time.Since(start) / time.Duration(len(group))
 				mu.Lock()
 				switch {
 				case firstErr != nil:
 					// Stopped because another device failed.
 				case err != nil:
 					var ie *job.InterruptedError
+					t := group[0]
 					if errors.As(err, &ie) {
 						fail(fmt.Errorf("interrupted in trial %d (%d of this shard's %d trials finished, in --log when given)", t.Index, finished, len(trials)))
+					} else if len(group) > 1 {
+						fail(fmt.Errorf("trials %s trained side by side on %s: %w", groupIndices(group), dev.Name(), err))
 					} else {
 						fail(fmt.Errorf("trial %d (%s) on %s: %w", t.Index, orNone(t.String()), dev.Name(), err))
 					}
 				default:
-					rec, err := done(t, dev, res, elapsed)
-					if err != nil {
-						fail(err)
-						break
+					for i, t := range group {
+						res := results[i]
+						rec, err := done(t, dev, res, share)
+						if err != nil {
+							fail(err)
+							break
+						}
+						if len(recs) == 0 || sweep.Better(rec, bestRec) {
+							best, bestRec = res.Model, rec
+						}
+						recs = append(recs, rec)
+						finished++
 					}
-					if len(recs) == 0 || sweep.Better(rec, bestRec) {
-						best, bestRec = res.Model, rec
-					}
-					recs = append(recs, rec)
-					finished++
 				}
 				mu.Unlock()
 			}
 		}(dev)
 	}
 feed:
-	for _, t := range trials {
+	for _, g := range groupTrials(trials, exps) {
 		select {
-		case next <- t:
+		case next <- g:
 		case <-ctx.Done():
 			break feed
 		}
@@ -377,6 +428,16 @@ feed:
 		return nil, nil, fmt.Errorf("interrupted (%d of this shard's %d trials finished, in --log when given)", finished, len(trials))
 	}
 	return recs, best, nil
+}
+
+// groupIndices lists a group's trial indices, as "3, 4 and 7".
+func groupIndices(group []sweep.Trial) string {
+	var ids []string
+	for _, t := range group {
+		ids = append(ids, strconv.Itoa(t.Index))
+	}
+	last := len(ids) - 1
+	return strings.Join(ids[:last], ", ") + " and " + ids[last]
 }
 
 // openDevices opens the sweep's --device: one device, a comma list of

@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -247,5 +249,55 @@ func TestSweepBadInputIsOneLineExit2(t *testing.T) {
 				t.Errorf("printed before refusing: %q", stdout)
 			}
 		})
+	}
+}
+
+// TestSweepGroupsBySharedShapes checks which trials train side by side:
+// those differing only in hyper-parameters the device holds per replica,
+// grouped in trial order; another width, or restarts, train apart.
+func TestSweepGroupsBySharedShapes(t *testing.T) {
+	plan := func(args ...string) [][]int {
+		t.Helper()
+		fs := newFlagSet("sweep", sweepHelp, io.Discard)
+		f := &sweepFlags{}
+		f.register(fs)
+		if err := parse(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		s, err := planSweep(fs, f, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]int
+		for _, g := range groupTrials(s.trials, s.experiments) {
+			var ids []int
+			for _, tr := range g {
+				ids = append(ids, tr.Index)
+			}
+			out = append(out, ids)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		args []string
+		want [][]int
+	}{
+		{[]string{"--lr", "1e-4,3e-4,1e-3,3e-3", "--weight-decay", "0,1e-3,1e-2", "--dropout", "0,0.2"},
+			[][]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}}},
+		{[]string{"--lr", "1e-3,1e-2", "--hidden", "10;20", "--momentum", "0,0.9", "--optimizer", "momentum"},
+			[][]int{{0, 2, 4, 6}, {1, 3, 5, 7}}},
+		{[]string{"--lr", "1e-3,1e-2", "--restarts", "2"}, [][]int{{0}, {1}}},
+	} {
+		got := plan(c.args...)
+		// The grid's order decides which trial has which width: compare
+		// the partition's sizes and that each group is in trial order.
+		if len(got) != len(c.want) {
+			t.Fatalf("%v: groups %v, want %v", c.args, got, c.want)
+		}
+		for i, g := range got {
+			if len(g) != len(c.want[i]) || !sort.IntsAreSorted(g) {
+				t.Fatalf("%v: groups %v, want %v", c.args, got, c.want)
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ void batchnorm_eval(int, const float*, const float*, const float*, const float*,
 void batchnorm_backward(const float*, const float*, const float*, const float*, const float*, float*, float*, float*, int, int);
 void mul(const float*, const float*, float*, int);
 void dropout(float*, float*, int, float, unsigned long long);
+void dropout_replicas(float*, float*, int, int, int, const float*, unsigned long long);
 void gemm_strided_nn(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_nt(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
 void gemm_strided_tn(int, int, int, float, const float*, int, int, const float*, int, int, float, float*, int, int, int);
@@ -26,12 +27,18 @@ void loss_finalize(const double*, int, float*, int);
 void fill(float*, int, float);
 void gather_rows(const float*, int, const int*, int, float*, int, int);
 void sgd_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void sgd_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void momentum_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void momentum_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void adam_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adam_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void adamw_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adamw_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void rmsprop_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void rmsprop_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void add_l1(float*, const float*, int, float);
 void adagrad_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
+void adagrad_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void column_sums(const float*, int, int, float*);
 }
 
@@ -43,6 +50,7 @@ void column_sums(const float*, int, int, float*);
 	X(batchnorm_backward) \
 	X(mul) \
 	X(dropout) \
+	X(dropout_replicas) \
 	X(gemm_strided_nn) \
 	X(gemm_strided_nt) \
 	X(gemm_strided_tn) \
@@ -58,10 +66,16 @@ void column_sums(const float*, int, int, float*);
 	X(fill) \
 	X(gather_rows) \
 	X(sgd_step) \
+	X(sgd_step_replicas) \
 	X(momentum_step) \
+	X(momentum_step_replicas) \
 	X(adam_step) \
+	X(adam_step_replicas) \
 	X(adamw_step) \
+	X(adamw_step_replicas) \
 	X(rmsprop_step) \
+	X(rmsprop_step_replicas) \
 	X(add_l1) \
 	X(adagrad_step) \
+	X(adagrad_step_replicas) \
 	X(column_sums)

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) device.Device) {
 		{"BatchNormBackward", narrow(testBatchNormBackward)},
 		{"BatchNormGradient", narrow(testBatchNormGradient)},
 		{"Dropout", narrow(testDropout)},
+		{"DropoutReplicas", narrow(testDropoutReplicas)},
+		{"OptimStepReplicas", narrow(testOptimStepReplicas)},
 	}
 	for _, f := range families {
 		tests = append(tests, struct {

@@ -75,6 +75,10 @@ type Experiment struct {
 	Restarts int
 	// Flags records the command line for the model file's metadata.
 	Flags map[string]string
+
+	// variants, set by RunVariants, trains one copy per variant side by
+	// side (nn.TrainConfig.Variants).
+	variants []nn.Variant
 }
 
 // Result is what RunExperiment produces.
@@ -101,6 +105,10 @@ type Result struct {
 	Restarts       []RestartResult
 	RestartSummary []SplitSummary
 	Best           int
+
+	// params holds every copy's parameters when variants trained side by
+	// side (RunVariants splits them).
+	params nn.Params
 }
 
 // RestartResult is one restart's seed and evaluations.
@@ -277,6 +285,9 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	res.Restarts = make([]RestartResult, R)
 	for r := range res.Restarts {
 		res.Restarts[r].Seed = nn.RestartSeed(e.Seed, r)
+		if len(e.variants) > 0 {
+			res.Restarts[r].Seed = e.Seed
+		}
 	}
 	for _, part := range []struct {
 		name string
@@ -303,6 +314,9 @@ func RunExperimentContext(ctx context.Context, dev device.Device, ds *data.Datas
 	params, err := tr.trainer.Params()
 	if err != nil {
 		return nil, err
+	}
+	if len(e.variants) > 0 {
+		res.params = params
 	}
 	res.Model = &Model{
 		Arch: tr.arch, Params: params.Replica(res.Best, R), Task: p.task, Classes: p.classes,
@@ -430,6 +444,7 @@ func (e *Experiment) trainConfig(p *prepared, rows []int) (nn.TrainConfig, error
 		Steps: e.Steps, Epochs: e.Epochs, Dropout: e.Dropout, Reduction: e.Reduction,
 		Seed: e.Seed, CheckEvery: e.CheckEvery, RecordEvery: e.RecordEvery, Restarts: e.Restarts,
 		EarlyStopping: e.EarlyStopping, DetectAnomaly: e.DetectAnomaly, CheckpointEvery: e.CheckpointEvery,
+		Variants: e.variants,
 	}
 	if e.ClassWeight == "balanced" {
 		cfg.ClassWeights = BalancedClassWeights(p.y, rows, len(p.classes))

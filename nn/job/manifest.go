@@ -71,12 +71,16 @@ func (e *Experiment) Manifest(dev device.Device, ds *data.Dataset, train, val, t
 		"data_sha256":      DataHash(ds),
 		"split_sha256":     SplitHash(train, val, test),
 	}
-	flags := e.Flags
+	setFlags(m, e.Flags)
+	return m
+}
+
+// setFlags records the command-line flags in manifest m.
+func setFlags(m, flags map[string]string) {
 	if flags == nil {
 		flags = map[string]string{}
 	}
 	if b, err := json.Marshal(flags); err == nil {
 		m["flags"] = string(b)
 	}
-	return m
 }
