@@ -49,5 +49,5 @@ var Modules = []Module{
 	{"loss.ptx", LossPTX, LossFatbin, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
 	{"memory.ptx", MemoryPTX, MemoryFatbin, []string{"fill", "gather_rows"}},
 	{"optim.ptx", OptimPTX, OptimFatbin, []string{"sgd_step", "momentum_step", "adam_step", "adamw_step", "rmsprop_step", "add_l1"}},
-	{"reduce.ptx", ReducePTX, ReduceFatbin, []string{"column_sums"}},
+	{"reduce.ptx", ReducePTX, ReduceFatbin, []string{"column_sums", "column_sums_partial", "column_sums_reduce"}},
 }

@@ -32,6 +32,8 @@ void adamw_step(float*, const float*, float*, float*, int, float, float, float, 
 void rmsprop_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
 void add_l1(float*, const float*, int, float);
 void column_sums(const float*, int, int, float*);
+void column_sums_partial(const float*, int, int, int, double*);
+void column_sums_reduce(const double*, int, int, float*);
 }
 
 #define GPUTRAIN_KERNELS(X) \
@@ -62,4 +64,6 @@ void column_sums(const float*, int, int, float*);
 	X(adamw_step) \
 	X(rmsprop_step) \
 	X(add_l1) \
-	X(column_sums)
+	X(column_sums) \
+	X(column_sums_partial) \
+	X(column_sums_reduce)
