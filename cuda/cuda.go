@@ -108,7 +108,7 @@ type Device struct {
 }
 
 // Open opens GPU index: it retains the device's primary context, creates the
-// stream and loads (JIT-compiles) the kernel modules.
+// stream and loads the kernel modules (loadKernels).
 func Open(index int) (*Device, error) {
 	n, err := cu.NumDevices()
 	if err != nil {
@@ -170,13 +170,15 @@ func (d *Device) setup() error {
 		return fmt.Errorf("%s: creating the stream: %w", d.name, err)
 	}
 	found := 0
+	var images []string
 	for _, m := range kernels.Modules {
-		mod, err := loadModule(m.PTX)
+		mod, image, err := loadKernels(m, loadModule)
 		if err != nil {
-			return fmt.Errorf("%s: loading kernels/%s (the driver JIT-compiles compute_80 PTX; it must support CUDA 11.8 or newer, this one supports %d.%d): %w",
+			return fmt.Errorf("%s: loading kernels/%s (the fatbin holds sm_80 and sm_90 SASS; the PTX is compute_80, for a driver that supports CUDA 11.8 or newer, this one supports %d.%d): %w",
 				d.name, m.File, preflight.DriverVersion()/1000, preflight.DriverVersion()%1000/10, err)
 		}
 		d.mods = append(d.mods, mod)
+		images = append(images, image)
 		for _, name := range m.Kernels {
 			k, ok := kernelByName[name]
 			if !ok {
@@ -191,6 +193,7 @@ func (d *Device) setup() error {
 	if found != int(numKernels) {
 		return fmt.Errorf("%s: the embedded PTX defines %d of the %d kernels this backend uses (regenerate it with make kernels)", d.name, found, numKernels)
 	}
+	d.desc += ", kernels: " + imagesLoaded(images)
 	if d.partials, err = cu.MemAlloc(lossPartials * 8); err != nil {
 		return fmt.Errorf("%s: allocating the loss scratch buffer: %w", d.name, err)
 	}
@@ -289,7 +292,8 @@ func (d *Device) Counts() device.Counts {
 // Name is "cuda:N".
 func (d *Device) Name() string { return d.name }
 
-// Describe names the GPU, its compute capability, memory and driver.
+// Describe names the GPU, its compute capability, memory and driver, and
+// which kernel image the driver took (the fatbin's SASS or the JIT-compiled PTX).
 func (d *Device) Describe() string { return d.desc }
 
 // Err reports the first error recorded so far (after the queued work has been

@@ -71,11 +71,12 @@ func launchKernel(f cu.Function, grid, block [3]int, s cu.Stream, args []uint64)
 // jitLogSize is the room given to the JIT compiler's error log.
 const jitLogSize = 16 << 10
 
-// loadModule loads a PTX module with cuModuleLoadDataEx; on failure the
-// error carries the JIT compiler's log (which says what in the PTX it could
-// not compile), which cu.LoadData drops.
-func loadModule(ptx string) (cu.Module, error) {
-	img := C.CString(ptx)
+// loadModule loads a module image (PTX text or a fatbin) with
+// cuModuleLoadDataEx; on failure the error carries the JIT compiler's log
+// (which says what in the PTX it could not compile), which cu.LoadData drops.
+// The image is copied into C memory (malloc's alignment suits a fatbin).
+func loadModule(image string) (cu.Module, error) {
+	img := C.CString(image)
 	defer C.free(unsafe.Pointer(img))
 	log := (*C.char)(C.calloc(jitLogSize, 1))
 	defer C.free(unsafe.Pointer(log))

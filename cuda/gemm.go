@@ -86,7 +86,7 @@ func (d *Device) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a 
 }
 
 // workspace returns device scratch memory of at least bytes for split-k's
-// partial products, growing it (the first step of a run) when it is too
+// partial products and split column sums' partial sums, growing it (the first step of a run) when it is too
 // small; ok is false when allocating failed (the error is recorded).
 func (d *Device) workspace(bytes int64) (cu.DevicePtr, bool) {
 	if bytes <= d.wsBytes {

@@ -47,6 +47,8 @@ const (
 	kAdagradStep                        // adagrad_step in optim.ptx
 	kAdagradStepReplicas                // adagrad_step_replicas in optim.ptx
 	kColumnSums                         // column_sums in reduce.ptx
+	kColumnSumsPartial                  // column_sums_partial in reduce.ptx
+	kColumnSumsReduce                   // column_sums_reduce in reduce.ptx
 	numKernels
 )
 
@@ -91,6 +93,8 @@ var kernelInfo = [numKernels]kernelDesc{
 	kAdagradStep:          {"optim.ptx", "adagrad_step", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"a0", paramFloat}, {"a1", paramFloat}, {"a2", paramFloat}, {"a3", paramFloat}, {"a4", paramFloat}, {"a5", paramFloat}, {"a6", paramFloat}, {"a7", paramFloat}, {"a8", paramFloat}, {"a9", paramFloat}}},
 	kAdagradStepReplicas:  {"optim.ptx", "adagrad_step_replicas", []kernelParam{{"p", paramPtr}, {"g", paramPtr}, {"s0", paramPtr}, {"s1", paramPtr}, {"n", paramInt}, {"run", paramInt}, {"replicas", paramInt}, {"args", paramPtr}}},
 	kColumnSums:           {"reduce.ptx", "column_sums", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
+	kColumnSumsPartial:    {"reduce.ptx", "column_sums_partial", []kernelParam{{"x", paramPtr}, {"rows", paramInt}, {"cols", paramInt}, {"rslice", paramInt}, {"W", paramPtr}}},
+	kColumnSumsReduce:     {"reduce.ptx", "column_sums_reduce", []kernelParam{{"W", paramPtr}, {"splits", paramInt}, {"cols", paramInt}, {"out", paramPtr}}},
 }
 
 // launchBiasActForward queues bias_act_forward(act, alpha, z, bias, out, rows, cols) (kernels/activation.cu) on a grid×block launch.
@@ -271,4 +275,14 @@ func (d *Device) launchAdagradStepReplicas(grid, block [3]int, p cu.DevicePtr, g
 // launchColumnSums queues column_sums(x, rows, cols, out) (kernels/reduce.cu) on a grid×block launch.
 func (d *Device) launchColumnSums(grid, block [3]int, x cu.DevicePtr, rows int, cols int, out cu.DevicePtr) {
 	d.enqueue(launch{k: kColumnSums, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(x), argI(rows), argI(cols), argP(out)}})
+}
+
+// launchColumnSumsPartial queues column_sums_partial(x, rows, cols, rslice, W) (kernels/reduce.cu) on a grid×block launch.
+func (d *Device) launchColumnSumsPartial(grid, block [3]int, x cu.DevicePtr, rows int, cols int, rslice int, W cu.DevicePtr) {
+	d.enqueue(launch{k: kColumnSumsPartial, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(x), argI(rows), argI(cols), argI(rslice), argP(W)}})
+}
+
+// launchColumnSumsReduce queues column_sums_reduce(W, splits, cols, out) (kernels/reduce.cu) on a grid×block launch.
+func (d *Device) launchColumnSumsReduce(grid, block [3]int, W cu.DevicePtr, splits int, cols int, out cu.DevicePtr) {
+	d.enqueue(launch{k: kColumnSumsReduce, grid: grid, block: block, args: [maxKernelArgs]uint64{argP(W), argI(splits), argI(cols), argP(out)}})
 }

@@ -49,3 +49,36 @@ func gemmBlocks(m, n, k, count int) int {
 	splits, _ := splitK(m, n, k, count)
 	return ceilDiv(m, gemmTile) * ceilDiv(n, gemmTile) * count * splits
 }
+
+const (
+	// colSumsCols is the columns one column-sums block covers (reduce.cu's
+	// CS_COLS; its 16 row lanes are CS_ROWS).
+	colSumsCols = 32
+	// colSumsMinRows: up to 256 rows a column sum is not split. Unsplit, each
+	// of a block's 16 row lanes then loads at most 16 values, one after
+	// another; split 132 ways, the second pass's lanes still load about
+	// 132/16 ≈ 9 partials each, after the first pass's loads and a second
+	// launch, so below this the split would gain nothing.
+	colSumsMinRows = 256
+)
+
+// colSumsSplit returns how many row slices of rslice rows a rows×cols
+// column sum is split into (column_sums_partial over blockIdx.y, then
+// column_sums_reduce), so that the first grid has at least numSMs blocks, as
+// splitK does for k; 1, rows when the columns already fill the GPU or rows
+// ≤ colSumsMinRows.
+func colSumsSplit(rows, cols int) (splits, rslice int) {
+	blocks := ceilDiv(cols, colSumsCols)
+	if blocks >= numSMs || rows <= colSumsMinRows {
+		return 1, rows
+	}
+	// The floor makes splits = ⌈rows/rslice⌉ ≥ the blocks wanted.
+	rslice = max(rows/ceilDiv(numSMs, blocks), 1)
+	return ceilDiv(rows, rslice), rslice
+}
+
+// colSumsBlocks is the number of blocks of a column sum's widest launch.
+func colSumsBlocks(rows, cols int) int {
+	splits, _ := colSumsSplit(rows, cols)
+	return ceilDiv(cols, colSumsCols) * splits
+}

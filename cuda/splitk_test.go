@@ -48,6 +48,57 @@ func TestGemmGridsFillTheGPU(t *testing.T) {
 	}
 }
 
+// TestColumnSumGridsFillTheGPU walks the bias gradients the trainer sums in
+// W1–W4 (per layer, the batch's rows of fan-out columns, as nn/network.go's
+// ColumnSums of dZ for one replica) and wants each first launch grid to have
+// a block for every SM of an H100 (132), or the rows to be too few to split.
+func TestColumnSumGridsFillTheGPU(t *testing.T) {
+	for _, w := range bench.Workloads() {
+		rows := w.Batch
+		if rows == 0 {
+			rows = w.Rows
+		}
+		for _, cols := range append(append([]int{}, w.Arch.Hidden...), w.Arch.Outputs) {
+			blocks := colSumsBlocks(rows, cols)
+			splits, rslice := colSumsSplit(rows, cols)
+			t.Logf("%s: %d×%d: %d blocks (rows split %d ways of %d)", w.Name, rows, cols, blocks, splits, rslice)
+			if blocks < numSMs && rows > colSumsMinRows {
+				t.Errorf("%s: %d×%d column sums launch %d blocks, want ≥ %d", w.Name, rows, cols, blocks, numSMs)
+			}
+		}
+	}
+}
+
+// TestColSumsSplitCoversRows checks the row split for many shapes: slices of
+// rslice cover the rows exactly (the last one non-empty), the second grid
+// dimension stays within the launch limit, and a split fills the GPU.
+func TestColSumsSplitCoversRows(t *testing.T) {
+	for _, rows := range []int{0, 1, 65, 132, 256, 257, 1000, 1055, 4097, 1 << 20} {
+		for _, cols := range []int{1, 20, 33, 512, 4095, 4096, 4225, 100000} {
+			splits, rslice := colSumsSplit(rows, cols)
+			name := fmt.Sprintf("rows=%d cols=%d", rows, cols)
+			if splits == 1 {
+				if rslice != rows {
+					t.Errorf("%s: unsplit with rslice %d", name, rslice)
+				}
+				if b := colSumsBlocks(rows, cols); b < numSMs && rows > colSumsMinRows {
+					t.Errorf("%s: unsplit with only %d blocks", name, b)
+				}
+				continue
+			}
+			if rslice < 1 || rslice*(splits-1) >= rows || rslice*splits < rows {
+				t.Errorf("%s: %d slices of %d do not cover the rows exactly", name, splits, rslice)
+			}
+			if splits > 65535 { // CUDA's limit on gridDim.y
+				t.Errorf("%s: %d slices, more than a grid's 65535 in y", name, splits)
+			}
+			if b := colSumsBlocks(rows, cols); b < numSMs {
+				t.Errorf("%s: split %d ways but only %d blocks", name, splits, b)
+			}
+		}
+	}
+}
+
 // TestSplitKCoversK checks the split for many shapes: slices of kslice cover
 // k exactly (the last one non-empty), and a product that is split fills the
 // GPU.

@@ -4,34 +4,50 @@ package kernels
 
 import _ "embed" // for go:embed
 
-// The PTX, one module per .cu file.
+// The PTX and the fatbin, one module per .cu file.
 var (
 	//go:embed activation.ptx
 	ActivationPTX string
+	//go:embed activation.fatbin
+	ActivationFatbin string
 	//go:embed batchnorm.ptx
 	BatchnormPTX string
+	//go:embed batchnorm.fatbin
+	BatchnormFatbin string
 	//go:embed elementwise.ptx
 	ElementwisePTX string
+	//go:embed elementwise.fatbin
+	ElementwiseFatbin string
 	//go:embed gemm.ptx
 	GemmPTX string
+	//go:embed gemm.fatbin
+	GemmFatbin string
 	//go:embed loss.ptx
 	LossPTX string
+	//go:embed loss.fatbin
+	LossFatbin string
 	//go:embed memory.ptx
 	MemoryPTX string
+	//go:embed memory.fatbin
+	MemoryFatbin string
 	//go:embed optim.ptx
 	OptimPTX string
+	//go:embed optim.fatbin
+	OptimFatbin string
 	//go:embed reduce.ptx
 	ReducePTX string
+	//go:embed reduce.fatbin
+	ReduceFatbin string
 )
 
 // Modules lists every module with its kernels, in load order.
 var Modules = []Module{
-	{"activation.ptx", ActivationPTX, []string{"bias_act_forward", "act_backward"}},
-	{"batchnorm.ptx", BatchnormPTX, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},
-	{"elementwise.ptx", ElementwisePTX, []string{"mul", "dropout", "dropout_replicas"}},
-	{"gemm.ptx", GemmPTX, []string{"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt", "gemm_splitk_nn", "gemm_splitk_nt", "gemm_splitk_tn", "gemm_splitk_tt", "gemm_splitk_reduce"}},
-	{"loss.ptx", LossPTX, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
-	{"memory.ptx", MemoryPTX, []string{"fill", "gather_rows"}},
-	{"optim.ptx", OptimPTX, []string{"sgd_step", "sgd_step_replicas", "momentum_step", "momentum_step_replicas", "adam_step", "adam_step_replicas", "adamw_step", "adamw_step_replicas", "rmsprop_step", "rmsprop_step_replicas", "add_l1", "adagrad_step", "adagrad_step_replicas"}},
-	{"reduce.ptx", ReducePTX, []string{"column_sums"}},
+	{"activation.ptx", ActivationPTX, ActivationFatbin, []string{"bias_act_forward", "act_backward"}},
+	{"batchnorm.ptx", BatchnormPTX, BatchnormFatbin, []string{"batchnorm_train", "batchnorm_eval", "batchnorm_backward"}},
+	{"elementwise.ptx", ElementwisePTX, ElementwiseFatbin, []string{"mul", "dropout", "dropout_replicas"}},
+	{"gemm.ptx", GemmPTX, GemmFatbin, []string{"gemm_strided_nn", "gemm_strided_nt", "gemm_strided_tn", "gemm_strided_tt", "gemm_splitk_nn", "gemm_splitk_nt", "gemm_splitk_tn", "gemm_splitk_tt", "gemm_splitk_reduce"}},
+	{"loss.ptx", LossPTX, LossFatbin, []string{"loss_elementwise", "loss_softmax_ce", "loss_finalize"}},
+	{"memory.ptx", MemoryPTX, MemoryFatbin, []string{"fill", "gather_rows"}},
+	{"optim.ptx", OptimPTX, OptimFatbin, []string{"sgd_step", "sgd_step_replicas", "momentum_step", "momentum_step_replicas", "adam_step", "adam_step_replicas", "adamw_step", "adamw_step_replicas", "rmsprop_step", "rmsprop_step_replicas", "add_l1", "adagrad_step", "adagrad_step_replicas"}},
+	{"reduce.ptx", ReducePTX, ReduceFatbin, []string{"column_sums", "column_sums_partial", "column_sums_reduce"}},
 }

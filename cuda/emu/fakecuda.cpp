@@ -537,6 +537,7 @@ CUresult cuGetErrorName(CUresult e, const char **s) {
 		case CUDA_ERROR_NO_DEVICE: *s = "CUDA_ERROR_NO_DEVICE"; break;
 		case CUDA_ERROR_STUB_LIBRARY: *s = "CUDA_ERROR_STUB_LIBRARY"; break;
 		case CUDA_ERROR_ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; break;
+		case CUDA_ERROR_NO_BINARY_FOR_GPU: *s = "CUDA_ERROR_NO_BINARY_FOR_GPU"; break;
 		default: *s = "CUDA_ERROR_UNKNOWN";
 	}
 	return CUDA_SUCCESS;
@@ -564,7 +565,20 @@ CUresult cuStreamDestroy(CUstream) {
 	return CUDA_SUCCESS;
 }
 
+// is_fatbin reports whether image starts with a fatbin's magic number
+// (0xBA55ED50, little-endian), comparing byte by byte so that a PTX string
+// shorter than the magic is not read past its NUL.
+static bool is_fatbin(const void *image) {
+	const unsigned char *p = (const unsigned char *)image;
+	return p[0] == 0x50 && p[1] == 0xED && p[2] == 0x55 && p[3] == 0xBA;
+}
+
+// A fatbin is refused as a driver refuses one with no SASS for its GPU and
+// no PTX it can use: the emulator runs the kernels compiled for this CPU,
+// which it finds by the PTX's entry names, and does not read the fatbin's
+// (compressed) PTX. So every Open here takes the backend's PTX fallback.
 CUresult cuModuleLoadData(CUmodule *m, const void *image) {
+	if (is_fatbin(image)) return CUDA_ERROR_NO_BINARY_FOR_GPU;
 	const char *ptx = (const char *)image;
 	if (strstr(ptx, ".version") == nullptr || strstr(ptx, ".target sm_80") == nullptr) {
 		return CUDA_ERROR_INVALID_IMAGE;
@@ -579,7 +593,8 @@ CUresult cuModuleLoadData(CUmodule *m, const void *image) {
 CUresult cuModuleLoadDataEx(CUmodule *m, const void *image, unsigned int n, CUjit_option *opt,
                             void **val) {
 	CUresult r = cuModuleLoadData(m, image);
-	if (r == CUDA_SUCCESS) return r;
+	// A binary refused for its architecture had nothing to compile: no log.
+	if (r == CUDA_SUCCESS || r == CUDA_ERROR_NO_BINARY_FOR_GPU) return r;
 	char *log = nullptr;
 	size_t size = 0;
 	for (unsigned i = 0; i < n; i++) {

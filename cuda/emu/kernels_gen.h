@@ -40,6 +40,8 @@ void add_l1(float*, const float*, int, float);
 void adagrad_step(float*, const float*, float*, float*, int, float, float, float, float, float, float, float, float, float, float);
 void adagrad_step_replicas(float*, const float*, float*, float*, int, int, int, const float*);
 void column_sums(const float*, int, int, float*);
+void column_sums_partial(const float*, int, int, int, double*);
+void column_sums_reduce(const double*, int, int, float*);
 }
 
 #define GPUTRAIN_KERNELS(X) \
@@ -78,4 +80,6 @@ void column_sums(const float*, int, int, float*);
 	X(add_l1) \
 	X(adagrad_step) \
 	X(adagrad_step_replicas) \
-	X(column_sums)
+	X(column_sums) \
+	X(column_sums_partial) \
+	X(column_sums_reduce)

@@ -103,6 +103,7 @@ CUresult cuGetErrorName(CUresult e, const char **s) {
 		case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
 		case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
 		case CUDA_ERROR_INVALID_PTX: *s = "CUDA_ERROR_INVALID_PTX"; break;
+		case CUDA_ERROR_NO_BINARY_FOR_GPU: *s = "CUDA_ERROR_NO_BINARY_FOR_GPU"; break;
 		case CUDA_ERROR_LAUNCH_FAILED: *s = "CUDA_ERROR_LAUNCH_FAILED"; break;
 		case CUDA_ERROR_ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; break;
 		case CUDA_ERROR_NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; break;
@@ -127,8 +128,16 @@ CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
 CUresult cuStreamDestroy(CUstream) { return CUDA_SUCCESS; }
 
 // load parses a module; a parse error goes to stderr and, when log is
-// given, into it (as the driver's JIT compiler writes its error log).
+// given, into it (as the driver's JIT compiler writes its error log). A
+// fatbin (magic 0xBA55ED50, compared byte by byte so that a short PTX string
+// is not read past its NUL) is refused as a driver refuses one with no
+// SASS for its GPU: the interpreter runs PTX text only, so every Open here
+// takes the backend's PTX fallback.
 static CUresult load(CUmodule *m, const void *image, char *log, size_t size) {
+	const unsigned char *magic = (const unsigned char *)image;
+	if (magic[0] == 0x50 && magic[1] == 0xED && magic[2] == 0x55 && magic[3] == 0xBA) {
+		return CUDA_ERROR_NO_BINARY_FOR_GPU;
+	}
 	auto *mod = new ptxemu::Module;
 	std::string err;
 	if (!ptxemu::parse_module((const char *)image, *mod, err)) {

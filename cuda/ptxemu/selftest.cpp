@@ -368,8 +368,8 @@ void mutation_tests(const std::string &dir) {
 	        }};
 	auto sums_ok = [&] { check(sums.v[0] == 32.0f && sums.v[39] == 32.0f, "column_sums (unmutated) computed the wrong sums"); };
 	expect_caught(dir, "bar.sync deleted in column_sums", cs, "bar.sync \t0;", "", "shared-race", 0, sums_ok);
-	expect_caught(dir, "column bound off by one in column_sums", cs, "setp.ge.s32 \t%p1, %r12, %r8;",
-	              "setp.gt.s32 \t%p1, %r12, %r8;", "bounds", 0, sums_ok);
+	expect_caught(dir, "column bound off by one in column_sums", cs, "setp.ge.s32 \t%p2, %r2, %r15;",
+	              "setp.gt.s32 \t%p2, %r2, %r15;", "bounds", 0, sums_ok);
 
 	// gemm_strided_nn(m, n, k, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC, count):
 	// one 128×128×32 product on a 2×2 grid of 64×64 tiles.

@@ -189,11 +189,12 @@ var families = func() []string {
 
 // tableShapes are the shapes every table entry is validated at, by the
 // number of dimensions the op takes: the odd sizes of Shapes, matrices from
-// a single element to the biodeg rows and one past a power of two, and the
-// workshop's products.
+// a single element to the biodeg rows and one past a power of two (257×33:
+// just past the rows where the CUDA backend splits column sums, with a
+// ragged last block of columns), and the workshop's products.
 var tableShapes = [4][]opspec.Shape{
 	1: {{M: 1}, {M: 7}, {M: 20}, {M: 41}, {M: 1055}, {M: 4097}},
-	2: {{M: 1, N: 1}, {M: 2, N: 41}, {M: 7, N: 20}, {M: 41, N: 7}, {M: 1055, N: 41}, {M: 4097, N: 1}},
+	2: {{M: 1, N: 1}, {M: 2, N: 41}, {M: 7, N: 20}, {M: 41, N: 7}, {M: 257, N: 33}, {M: 1055, N: 41}, {M: 4097, N: 1}},
 	3: {{M: 1, N: 1, K: 1}, {M: 7, N: 7, K: 7}, {M: 1055, N: 20, K: 41}, {M: 20, N: 1, K: 1055}, {M: 65, N: 63, K: 129}},
 }
 

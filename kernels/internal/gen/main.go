@@ -7,7 +7,8 @@
 // It reads every kernels/*.cu, expands the function-like macros that define
 // kernels, and writes:
 //
-//   - kernels/embed.go: the embedded PTX modules and the kernels each defines;
+//   - kernels/embed.go: the embedded modules (PTX and fatbin) and the kernels
+//     each defines;
 //   - kernels/enums_gen.cuh: the device.Activation and device.Loss values as
 //     the C constants the kernels switch on;
 //   - cuda/launch_gen.go: one kernel id per kernel, its name and parameters
@@ -349,9 +350,10 @@ func paramList(k *kernel) string {
 func goEmbed(mods []module) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
-	b.WriteString("package kernels\n\nimport _ \"embed\" // for go:embed\n\n// The PTX, one module per .cu file.\nvar (\n")
+	b.WriteString("package kernels\n\nimport _ \"embed\" // for go:embed\n\n// The PTX and the fatbin, one module per .cu file.\nvar (\n")
 	for _, m := range mods {
 		fmt.Fprintf(&b, "\t//go:embed %s.ptx\n\t%sPTX string\n", m.base, goName(m.base))
+		fmt.Fprintf(&b, "\t//go:embed %s.fatbin\n\t%sFatbin string\n", m.base, goName(m.base))
 	}
 	b.WriteString(")\n\n// Modules lists every module with its kernels, in load order.\nvar Modules = []Module{\n")
 	for _, m := range mods {
@@ -359,7 +361,7 @@ func goEmbed(mods []module) ([]byte, error) {
 		for _, k := range m.kernels {
 			names = append(names, fmt.Sprintf("%q", k.name))
 		}
-		fmt.Fprintf(&b, "\t{%q, %sPTX, []string{%s}},\n", m.base+".ptx", goName(m.base), strings.Join(names, ", "))
+		fmt.Fprintf(&b, "\t{%q, %sPTX, %sFatbin, []string{%s}},\n", m.base+".ptx", goName(m.base), goName(m.base), strings.Join(names, ", "))
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
