@@ -3,7 +3,9 @@
 package cuda
 
 import (
+	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/gputrain/gputrain/cuda/preflight"
 	"github.com/gputrain/gputrain/device"
 	"github.com/gputrain/gputrain/nn"
+	"gorgonia.org/cu"
 )
 
 // graphsOffNow is why d runs blocks launch by launch ("" when it uses graphs).
@@ -209,4 +212,50 @@ func TestGraphsBitIdentical(t *testing.T) {
 		}
 	}
 	t.Logf("%d steps: losses and parameters bit-identical; final loss %v", blocks*10, h1[len(h1)-1].Loss)
+}
+
+// TestGraphFault plants a fault in a kernel that runs inside a graph replay
+// (FAKECUDA_FAULT counts the kernel's runs, replays included): the error
+// names the last kernel of the graph, its step and the steps the graph
+// replays, and says to rerun with GPUTRAIN_CUDA_SYNC=1, which turns graphs
+// off and names the faulting kernel and its step.
+func TestGraphFault(t *testing.T) {
+	onEmulator(t)
+	for _, async := range []string{"0", "1"} {
+		out := runChild(t, "TestGraphFaultChild", "FAKECUDA_FAULT=mul:7", "FAKECUDA_ASYNC="+async)
+		for _, want := range []string{"last kernel queued: fill(n=3;", "training step 7, the end of a CUDA graph replaying steps 6 to 7", "rerun with GPUTRAIN_CUDA_SYNC=1"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("FAKECUDA_ASYNC=%s: the error does not say %q:\n%s", async, want, out)
+			}
+		}
+		out = runChild(t, "TestGraphFaultChild", "FAKECUDA_FAULT=mul:7", "FAKECUDA_ASYNC="+async, "GPUTRAIN_CUDA_SYNC=1")
+		if want := "kernel mul(n=3; grid 1x1x1, block 256x1x1) failed (launch 13 since Open, training step 6; found by GPUTRAIN_CUDA_SYNC=1)"; !strings.Contains(out, want) {
+			t.Errorf("GPUTRAIN_CUDA_SYNC=1, FAKECUDA_ASYNC=%s: the error does not say %q:\n%s", async, want, out)
+		}
+	}
+}
+
+// TestGraphFaultChild runs four blocks of two steps, each a Mul and a Fill:
+// the first runs launch by launch, the second is captured, the third and
+// fourth replay it; the seventh Mul (step 6, in the fourth block) faults.
+func TestGraphFaultChild(t *testing.T) {
+	if os.Getenv("GPUTRAIN_TEST_CHILD") == "" {
+		t.Skip("run by TestGraphFault")
+	}
+	d := openT(t)
+	x := mustUpload(t, d, []float32{1, 2, 3})
+	for b := range 4 {
+		d.BeginCapture()
+		for s := 2 * b; s < 2*b+2; s++ {
+			d.MarkStep(s)
+			d.Mul(x, x, x, 3)
+			d.Fill(x, 3, 1)
+		}
+		d.EndCapture()
+	}
+	err := d.Synchronize()
+	if !errors.Is(err, cu.IllegalAddress) {
+		t.Fatalf("Synchronize after a faulting graph: %v, want %v", err, cu.IllegalAddress)
+	}
+	t.Log(err)
 }
