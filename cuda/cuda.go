@@ -197,6 +197,7 @@ func (d *Device) setup() error {
 		return fmt.Errorf("%s: allocating the loss scratch buffer: %w", d.name, err)
 	}
 	d.growStaging(minStaging)
+	d.probeGraphs()
 	return nil
 }
 

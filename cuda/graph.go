@@ -47,10 +47,10 @@ import (
 // issues what was collected and ends the block: a graph holds launches and
 // device copies only. Graphs are off with GPUTRAIN_CUDA_SYNC=1 (each kernel
 // must be waited for, to name the faulting one), with GPUTRAIN_CUDA_GRAPHS=0
-// (to compare), and for the device's lifetime once the driver refuses a
-// capture or an instantiation (the PTX interpreter bin/ptxemu.so has no
-// graph entry points: the preflight's stand-in returns
-// CUDA_ERROR_NOT_SUPPORTED).
+// (to compare), and for the device's lifetime when the driver refuses a
+// capture (tried at Open) or an instantiation (the PTX interpreter
+// bin/ptxemu.so has no graph entry points: the preflight's stand-in returns
+// CUDA_ERROR_NOT_SUPPORTED, and blocks run launch by launch there).
 
 // graphState is a device's block and graph bookkeeping (CUDA goroutine).
 type graphState struct {
@@ -95,6 +95,27 @@ func (d *Device) EndCapture() {
 	}
 	d.push(cmdEnd)
 	d.flush()
+}
+
+// probeGraphs turns graphs off when the driver cannot capture an (empty)
+// stream, so that the choice is made at Open rather than at the first
+// repeated block (CUDA goroutine, from setup).
+func (d *Device) probeGraphs() {
+	if d.g.off != "" {
+		return
+	}
+	s := cuStream(d.stream)
+	if err := driverErr(C.gt_capture_begin(s)); err != nil {
+		d.g.off = fmt.Sprintf("the driver refused to capture a stream (%v)", err)
+		return
+	}
+	var graph C.CUgraph
+	if err := driverErr(C.cuStreamEndCapture(s, &graph)); err != nil {
+		d.g.off = fmt.Sprintf("the driver could not end a stream capture (%v)", err)
+	}
+	if graph != nil {
+		C.cuGraphDestroy(graph)
+	}
 }
 
 // beginBlock opens a block (CUDA goroutine).
