@@ -39,7 +39,8 @@
 //	                     whose result depends on the order is racy on a GPU.
 //	FAKECUDA_NOOP=1      launches are checked and queued but run nothing: the
 //	                     host's cost per launch alone, for benchmarks
-//	FAKECUDA_FAULT=K[:N] the N-th run (default the first) of kernel K faults
+//	FAKECUDA_FAULT=K[:N] the N-th run (default the first; a graph replay runs its
+//	                     kernels again) of kernel K faults
 //	                     as an out-of-bounds access does on a GPU: the launch
 //	                     itself succeeds, the next synchronising call returns
 //	                     CUDA_ERROR_ILLEGAL_ADDRESS and so does every call after
