@@ -22,29 +22,35 @@ import (
 // Blocks of training steps as CUDA graphs (device.StepCapturer).
 //
 // nn.Trainer brackets the steps between two loss reads with BeginCapture and
-// EndCapture. The CUDA goroutine collects the block's launches and copies
-// instead of issuing them, and at EndCapture:
+// EndCapture. The CUDA goroutine compares the block's launches and copies,
+// as they come, with two earlier blocks: the one its graph was captured
+// from and the previous one (issued launch by launch). While the block
+// matches either, command for command (kernel, grid, block, every argument,
+// pointers included), its commands are held back; at EndCapture:
 //
-//   - when they equal, command for command (kernel, grid, block, every
-//     argument, pointers included), the block its graph was captured from,
-//     it replays the graph with one cuGraphLaunch;
-//   - else, when they equal the previous block (issued launch by launch), it
-//     captures them (cuStreamBeginCapture … cuStreamEndCapture: the launches
-//     are recorded, not run), instantiates the graph and launches it;
-//   - else it issues them one by one and keeps them to compare with the next
-//     block.
+//   - when it equals the graph's block, it replays the graph with one
+//     cuGraphLaunch;
+//   - else, when it equals the previous block, it captures it
+//     (cuStreamBeginCapture … cuStreamEndCapture: the launches are recorded,
+//     not run), instantiates the graph and launches it;
+//   - else it issues the commands held back.
+//
+// At the first command that matches neither, the commands held back are
+// issued and the rest of the block goes to the driver as it comes, so a
+// block that cannot be replayed does not keep the GPU waiting for the host
+// to queue all of it; it is still kept to compare with the next block.
 //
 // So a replay runs exactly the launches the block would have issued, and
 // results are bit-identical with and without graphs. A full-batch run with
 // a constant learning rate (W1) queues the same block every time — each
 // step's loss goes to the same slot of the loss history in every block — so
-// it issues the first block directly, captures the second and replays every
-// later one: one driver call per block. A block that differs (a learning
-// rate schedule, minibatch offsets, an epoch's shuffle upload, the Adam step
-// count) costs only the comparison on the host and runs launch by launch.
+// once a block has repeated, every later one is one driver call. A block
+// that differs (a learning rate schedule, minibatch offsets, an epoch's
+// shuffle upload, Adam's step count) runs launch by launch, at the cost of
+// comparing commands on the host.
 //
 // An upload or any call that waits (Download, Alloc, Err, …) inside a block
-// issues what was collected and ends the block: a graph holds launches and
+// issues what was held back and ends the block: a graph holds launches and
 // device copies only. Graphs are off with GPUTRAIN_CUDA_SYNC=1 (each kernel
 // must be waited for, to name the faulting one), with GPUTRAIN_CUDA_GRAPHS=0
 // (to compare), and for the device's lifetime when the driver refuses a
@@ -55,11 +61,15 @@ import (
 // graphState is a device's block and graph bookkeeping (CUDA goroutine).
 type graphState struct {
 	off   string // why blocks run launch by launch; "" while graphs are on
-	open  bool   // a block is being collected
-	block []cmd  // the open block's launches and copies
-	prev  []cmd  // the last block issued launch by launch
-	cmds  []cmd  // the block exec replays
-	exec  C.CUgraphExec
+	open  bool   // a block is open
+	block []cmd  // the open block's launches and copies so far
+	// The open block still matches the graph's block (cmds) or the
+	// previous block (prev) command for command; when neither, it is
+	// issued as it comes (direct).
+	matchGraph, matchPrev, direct bool
+	prev                          []cmd // the last block issued launch by launch
+	cmds                          []cmd // the block exec replays
+	exec                          C.CUgraphExec
 	// The steps of the last graph launched, for fault reports.
 	lastFirst, lastEnd int
 	lastWasGraph       bool
@@ -120,34 +130,64 @@ func (d *Device) probeGraphs() {
 
 // beginBlock opens a block (CUDA goroutine).
 func (d *Device) beginBlock() {
-	if d.g.off != "" || d.err != nil {
+	g := &d.g
+	if g.off != "" || d.err != nil {
 		return
 	}
-	d.g.open = true
-	d.g.block = d.g.block[:0]
+	g.open = true
+	g.block = g.block[:0]
+	g.matchGraph, g.matchPrev = g.exec != nil, len(g.prev) > 0
+	g.direct = !g.matchGraph && !g.matchPrev
 }
 
-// breakBlock issues the open block's commands one by one and closes it: an
-// operation a graph cannot hold came inside it.
+// collect adds a launch or copy to the open block: held back while the
+// block matches an earlier one, issued at once otherwise.
+func (d *Device) collect(c *cmd) {
+	g := &d.g
+	i := len(g.block)
+	g.block = append(g.block, *c)
+	if g.direct {
+		d.issue(g.block[i:])
+		return
+	}
+	g.matchGraph = g.matchGraph && i < len(g.cmds) && sameCmd(c, &g.cmds[i])
+	g.matchPrev = g.matchPrev && i < len(g.prev) && sameCmd(c, &g.prev[i])
+	if !g.matchGraph && !g.matchPrev {
+		g.direct = true
+		d.issue(g.block)
+	}
+}
+
+// breakBlock closes the open block, issuing what it held back: an operation
+// a graph cannot hold came inside it.
 func (d *Device) breakBlock() {
-	d.g.open = false
-	d.issue(d.g.block)
-	d.g.block = d.g.block[:0]
-	d.g.prev = d.g.prev[:0]
+	g := &d.g
+	g.open = false
+	if !g.direct {
+		d.issue(g.block)
+	}
+	g.block = g.block[:0]
+	g.prev = g.prev[:0]
 }
 
-// endBlock closes the open block and runs it: by its graph, by a new graph,
-// or launch by launch (see graphState).
+// endBlock closes the open block and runs what it held back: by its graph,
+// by a new graph, or launch by launch (see graphState).
 func (d *Device) endBlock() {
 	g := &d.g
 	g.open = false
 	b := g.block
 	switch {
-	case len(b) == 0 || d.err != nil:
+	case len(b) == 0:
+		return // nothing queued: nothing to keep
+	case g.direct:
+		// Issued already; kept to compare with the next block.
+		g.prev, g.block = b, g.prev[:0]
+		return
+	case d.err != nil:
 		d.issue(b)
-	case g.exec != nil && sameCmds(b, g.cmds):
+	case g.matchGraph && len(b) == len(g.cmds):
 		d.launchGraph(b)
-	case sameCmds(b, g.prev):
+	case g.matchPrev && len(b) == len(g.prev):
 		if d.capture(b) {
 			g.cmds, g.block = b, g.cmds[:0]
 			d.launchGraph(b)
@@ -155,6 +195,7 @@ func (d *Device) endBlock() {
 		}
 		d.issue(b)
 	default:
+		// A prefix of an earlier block.
 		d.issue(b)
 		g.prev, g.block = b, g.prev[:0]
 		return
@@ -162,21 +203,12 @@ func (d *Device) endBlock() {
 	g.block = b[:0]
 }
 
-// sameCmds reports whether a and b are the same launches and copies with
-// the same arguments (the training step they belong to aside). A command's
-// slot in a batch is reused, so only the fields of its kind are compared: l
-// for a launch, args for a copy.
-func sameCmds(a, b []cmd) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.kind != y.kind || (x.kind == cmdLaunch && x.l != y.l) || (x.kind == cmdCopy && x.args != y.args) {
-			return false
-		}
-	}
-	return true
+// sameCmd reports whether x and y are the same launch or copy with the same
+// arguments (the training step they belong to aside). A command's slot in a
+// batch is reused, so only the fields of its kind are compared: l for a
+// launch, args for a copy.
+func sameCmd(x, y *cmd) bool {
+	return x.kind == y.kind && (x.kind != cmdLaunch || x.l == y.l) && (x.kind != cmdCopy || x.args == y.args)
 }
 
 // issue runs launches and copies one by one.

@@ -96,6 +96,51 @@ func TestGraphReplay(t *testing.T) {
 	}
 }
 
+// TestBlockIssuesOnMismatch: a block's commands are held back only while
+// they match an earlier block; at the first that matches neither the graph's
+// block nor the previous one, the held-back commands and every later one go
+// to the driver at once, and at the end the block is kept to compare with
+// the next one, without a graph launch.
+func TestBlockIssuesOnMismatch(t *testing.T) {
+	d := openT(t)
+	if !wantGraphs(t, d) {
+		t.Skip("no graphs: blocks are always issued as they come")
+	}
+	x, _ := d.Alloc(256)
+	for range 2 { // launch by launch, then captured
+		d.BeginCapture()
+		for range 3 {
+			d.Fill(x, 256, 1)
+		}
+		d.EndCapture()
+	}
+	var launched []int64
+	var graphs int64
+	var direct, prevKept bool
+	d.call(func() {
+		fill1 := d.g.cmds[0]
+		fill3 := fill1
+		fill3.l.args[2] = argF(3)
+		at := d.counts
+		d.beginBlock()
+		for _, c := range []cmd{fill1, fill3, fill1} {
+			d.collect(&c)
+			launched = append(launched, d.counts.Launches-at.Launches)
+		}
+		direct = d.g.direct
+		d.endBlock()
+		graphs = d.counts.GraphLaunches - at.GraphLaunches
+		prevKept = len(d.g.prev) == 3 && d.g.prev[1].l == fill3.l
+	})
+	if !slices.Equal(launched, []int64{0, 2, 3}) || !direct || graphs != 0 || !prevKept {
+		t.Errorf("kernel launches after each command %v (want [0 2 3]), issued as they come %v, %d graph launches, kept as the previous block %v",
+			launched, direct, graphs, prevKept)
+	}
+	if err := d.Synchronize(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // w1Run trains W1 (full batch) for blocks blocks of 10 steps, reading the
 // loss after each, and returns the loss history, the parameters and the
 // device's counts at each loss read (the run's final read evaluates the

@@ -175,7 +175,7 @@ func (d *Device) run(b *batch) {
 		if d.g.open {
 			switch c.kind {
 			case cmdLaunch, cmdCopy:
-				d.g.block = append(d.g.block, *c)
+				d.collect(c)
 				continue
 			case cmdEnd:
 				d.endBlock()
