@@ -44,13 +44,18 @@ type Result struct {
 	FinalStep int     `json:"final_step,omitempty"`
 	// WallSeconds is the whole timed call's wall time (warm-up included).
 	WallSeconds float64 `json:"wall_s"`
-	// LaunchesPerStep, SyncsPerStep and CopiesPerStep are the kernel
-	// launches, waits for the device and host↔device copies per update,
-	// averaged over the whole run (warm-up and loss reads included), for
-	// the devices that count them (device.Counter); 0 for the others.
-	LaunchesPerStep float64 `json:"launches_per_step,omitempty"`
-	SyncsPerStep    float64 `json:"syncs_per_step,omitempty"`
-	CopiesPerStep   float64 `json:"copies_per_step,omitempty"`
+	// LaunchesPerStep, GraphLaunchesPerStep, SyncsPerStep and
+	// CopiesPerStep are the kernel launches, graph launches (one replays a
+	// recorded block of steps), waits for the device and host↔device
+	// copies per update, averaged over the whole run (warm-up, the blocks
+	// run launch by launch before their graph is captured, and loss reads
+	// included), for the devices that count them (device.Counter); 0 for
+	// the others. The driver calls that start work per update are
+	// LaunchesPerStep + GraphLaunchesPerStep.
+	LaunchesPerStep      float64 `json:"launches_per_step,omitempty"`
+	GraphLaunchesPerStep float64 `json:"graph_launches_per_step,omitempty"`
+	SyncsPerStep         float64 `json:"syncs_per_step,omitempty"`
+	CopiesPerStep        float64 `json:"copies_per_step,omitempty"`
 	// CopyBytesPerStep is the bytes those copies move per update.
 	CopyBytesPerStep float64 `json:"copy_bytes_per_step,omitempty"`
 }
@@ -73,6 +78,7 @@ func (r *Result) setCounts(before, after device.Counts) {
 	}
 	n := float64(r.Steps)
 	r.LaunchesPerStep = float64(after.Launches-before.Launches) / n
+	r.GraphLaunchesPerStep = float64(after.GraphLaunches-before.GraphLaunches) / n
 	r.SyncsPerStep = float64(after.Syncs-before.Syncs) / n
 	r.CopiesPerStep = float64(after.Copies-before.Copies) / n
 	r.CopyBytesPerStep = float64(after.CopyBytes-before.CopyBytes) / n

@@ -327,19 +327,20 @@ func TestTimeTrainingAndKernel(t *testing.T) {
 		r.FinalStep != 6 || r.FinalLoss <= 0 || r.Flops != FlopsPerStep(p.Arch, 4) || r.Batch != 4 {
 		t.Fatalf("%+v", r)
 	}
-	if r.LaunchesPerStep != 0 || r.SyncsPerStep != 0 || r.CopiesPerStep != 0 {
+	if r.LaunchesPerStep != 0 || r.GraphLaunchesPerStep != 0 || r.SyncsPerStep != 0 || r.CopiesPerStep != 0 {
 		t.Fatalf("the CPU device counts nothing, yet the result has counts: %+v", r)
 	}
-	// A device that counts: its tally grows by 600 launches, 12 syncs and
-	// 18 copies over the run, so 100, 2 and 3 per update of the 6.
-	c := &countingDevice{Device: cpu.New(), step: device.Counts{Launches: 600, Syncs: 12, Copies: 18}}
+	// A device that counts: its tally grows by 600 launches, 3 graph
+	// launches, 12 syncs and 18 copies over the run, so 100, 0.5, 2 and 3
+	// per update of the 6.
+	c := &countingDevice{Device: cpu.New(), step: device.Counts{Launches: 600, GraphLaunches: 3, Syncs: 12, Copies: 18}}
 	r, err = TimeTraining(c, p, 6, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.LaunchesPerStep != 100 || r.SyncsPerStep != 2 || r.CopiesPerStep != 3 || c.calls != 2 {
-		t.Fatalf("counts per step %v launches, %v syncs, %v copies from %d reads of the tally; want 100, 2, 3 from 2",
-			r.LaunchesPerStep, r.SyncsPerStep, r.CopiesPerStep, c.calls)
+	if r.LaunchesPerStep != 100 || r.GraphLaunchesPerStep != 0.5 || r.SyncsPerStep != 2 || r.CopiesPerStep != 3 || c.calls != 2 {
+		t.Fatalf("counts per step %v launches, %v graph launches, %v syncs, %v copies from %d reads of the tally; want 100, 0.5, 2, 3 from 2",
+			r.LaunchesPerStep, r.GraphLaunchesPerStep, r.SyncsPerStep, r.CopiesPerStep, c.calls)
 	}
 	k, err := TimeKernel(cpu.New(), Kernel{Op: "mul", Size: 1000}, 2, 1e-4)
 	if err != nil {
@@ -361,5 +362,5 @@ type countingDevice struct {
 func (d *countingDevice) Counts() device.Counts {
 	n := int64(d.calls)
 	d.calls++
-	return device.Counts{Launches: n * d.step.Launches, Syncs: n * d.step.Syncs, Copies: n * d.step.Copies}
+	return device.Counts{Launches: n * d.step.Launches, GraphLaunches: n * d.step.GraphLaunches, Syncs: n * d.step.Syncs, Copies: n * d.step.Copies}
 }

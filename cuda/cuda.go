@@ -105,6 +105,7 @@ type Device struct {
 	last     launch                   // the last kernel queued, for asynchronous errors
 	lastStep int                      // and its training step
 	counts   device.Counts            // launches, copies, syncs (CUDA goroutine)
+	g        graphState               // blocks of steps and their graph (graph.go)
 }
 
 // Open opens GPU index: it retains the device's primary context, creates the
@@ -131,6 +132,7 @@ func Open(index int) (*Device, error) {
 		// synchronisation per launch.
 		syncEach: os.Getenv("GPUTRAIN_CUDA_SYNC") == "1",
 	}
+	d.g.off = graphsOff(d.syncEach)
 	d.newBatches()
 	ready := make(chan error)
 	go d.loop(ready)
@@ -198,6 +200,7 @@ func (d *Device) setup() error {
 		return fmt.Errorf("%s: allocating the loss scratch buffer: %w", d.name, err)
 	}
 	d.growStaging(minStaging)
+	d.probeGraphs()
 	return nil
 }
 
@@ -213,6 +216,7 @@ func (d *Device) teardown() error {
 	if d.stream != (cu.Stream{}) {
 		keep("synchronizing before close", d.stream.Synchronize())
 	}
+	keep("destroying the CUDA graph", d.destroyGraph())
 	for p := range d.allocs {
 		keep("freeing a buffer", cu.MemFree(p))
 	}
@@ -268,7 +272,9 @@ func (d *Device) syncStream() {
 		// The GPU reports a fault at the next synchronisation, so the
 		// kernel named here is only the last one queued.
 		const rerun = "rerun with GPUTRAIN_CUDA_SYNC=1 to name the kernel that failed"
-		if d.counts.Launches > 0 {
+		if d.g.lastWasGraph {
+			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v, training step %d, the end of a CUDA graph replaying steps %d to %d; %s): %w", d.name, d.last, d.lastStep, d.g.lastFirst, d.g.lastEnd, rerun, err))
+		} else if d.counts.Launches > 0 {
 			d.fail(fmt.Errorf("%s: a queued operation failed (last kernel queued: %v, training step %d; %s): %w", d.name, d.last, d.lastStep, rerun, err))
 		} else {
 			d.fail(fmt.Errorf("%s: a queued operation failed (%s): %w", d.name, rerun, err))

@@ -31,6 +31,16 @@
 //   - Freed buffers go to a pool keyed by size and are reused by later Allocs
 //     of the same size, so a training loop allocates device memory only in
 //     its first step.
+//   - Blocks of training steps run as CUDA graphs (graph.go,
+//     device.StepCapturer): nn.Trainer marks the steps between two loss
+//     reads; a block identical to the previous one (kernels, grids,
+//     arguments, buffers) is captured with cuStreamBeginCapture and
+//     instantiated, and every later identical block is replayed with one
+//     cuGraphLaunch, so a full-batch run makes one driver call per block
+//     instead of one per kernel, with bit-identical results. Blocks that
+//     differ run launch by launch. GPUTRAIN_CUDA_GRAPHS=0 turns graphs off
+//     (for comparison), as GPUTRAIN_CUDA_SYNC=1 does; a driver without the
+//     graph entry points (or refusing a capture) falls back to launching.
 //   - Products with small m×n and large k (the weight gradients) are split
 //     over k (splitk.go) so that the grid fills an H100's 132 SMs; the
 //     partial products are added in a fixed order, so results are

@@ -102,6 +102,8 @@ const (
 	cmdFree                  // return an allocation to the pool: args = ptr, bytes
 	cmdUpload                // host-to-device copy from the staging area: host, args = dst, -, bytes
 	cmdCall                  // run f, then signal d.done
+	cmdBegin                 // a block of training steps begins (graph.go)
+	cmdEnd                   // the block ends
 )
 
 // cmd is one operation queued for the CUDA goroutine.
@@ -163,18 +165,32 @@ func (d *Device) flush() {
 }
 
 // run executes a batch (CUDA goroutine) and returns it to the spares.
+// Inside a block of steps (graph.go), launches and copies are collected
+// until its end; a free is done at once (the memory returns to the pool,
+// which only a later Alloc, a call that ends the block first, hands out);
+// anything else ends the block.
 func (d *Device) run(b *batch) {
 	for i := range b.cmds {
 		c := &b.cmds[i]
+		if d.g.open {
+			switch c.kind {
+			case cmdLaunch, cmdCopy:
+				d.collect(c)
+				continue
+			case cmdEnd:
+				d.endBlock()
+				continue
+			case cmdUpload, cmdCall, cmdBegin:
+				d.breakBlock()
+			}
+		}
 		switch c.kind {
 		case cmdLaunch:
 			d.launchNow(c)
 		case cmdCopy:
-			if d.err == nil {
-				if err := cu.MemcpyDtoDAsync(cu.DevicePtr(c.args[0]), cu.DevicePtr(c.args[1]), int64(c.args[2]), d.stream); err != nil {
-					d.fail(fmt.Errorf("%s: Copy of %d bytes: %w", d.name, c.args[2], err))
-				}
-			}
+			d.copyNow(c)
+		case cmdBegin:
+			d.beginBlock()
 		case cmdUpload:
 			if d.err == nil {
 				d.counts.Copies++
@@ -211,6 +227,16 @@ func (d *Device) enqueue(l launch) {
 	d.pushed()
 }
 
+// copyNow queues c's device-to-device copy on the stream (CUDA goroutine).
+func (d *Device) copyNow(c *cmd) {
+	if d.err != nil {
+		return
+	}
+	if err := cu.MemcpyDtoDAsync(cu.DevicePtr(c.args[0]), cu.DevicePtr(c.args[1]), int64(c.args[2]), d.stream); err != nil {
+		d.fail(fmt.Errorf("%s: Copy of %d bytes: %w", d.name, c.args[2], err))
+	}
+}
+
 // launchNow launches c on the stream (CUDA goroutine). With
 // GPUTRAIN_CUDA_SYNC=1 it waits for the kernel, so a fault is blamed on the
 // kernel that made it rather than on a later synchronising call.
@@ -218,7 +244,7 @@ func (d *Device) launchNow(c *cmd) {
 	if d.err != nil {
 		return
 	}
-	d.last, d.lastStep = c.l, c.step
+	d.last, d.lastStep, d.g.lastWasGraph = c.l, c.step, false
 	d.counts.Launches++
 	if err := launchKernel(d.fn[c.l.k], c.l.grid, c.l.block, d.stream, c.l.args[:len(kernelInfo[c.l.k].params)]); err != nil {
 		d.fail(fmt.Errorf("%s: launching %v (launch %d since Open, training step %d): %w", d.name, c.l, d.counts.Launches, c.step, err))

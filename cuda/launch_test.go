@@ -6,9 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/gputrain/gputrain/bench"
 	"github.com/gputrain/gputrain/device"
-	"github.com/gputrain/gputrain/nn"
 )
 
 // BenchmarkLaunchOverhead is the host's cost of one kernel launch: a small
@@ -102,53 +100,5 @@ func TestUploadStaging(t *testing.T) {
 		if v != big[j] {
 			t.Fatalf("upload larger than the staging area: element %d = %v, want %v", j, v, big[j])
 		}
-	}
-}
-
-// TestW1StepCounts trains W1 (full batch), reading the loss every 10 steps,
-// and checks what the GPU step budget assumes: from one loss read to the
-// next, 10 steps make no synchronisation and no host↔device copy besides the
-// read itself (one download, one synchronisation), and every step makes the
-// same launches (logged; bench/README.md's budget uses them).
-func TestW1StepCounts(t *testing.T) {
-	d := openT(t)
-	w, err := bench.Lookup("w1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := w.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	const block = 10
-	tr, err := nn.NewTrainer(d, p.Config(3*block, block), p.X, p.Y, p.Rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	var at []device.Counts // at each loss read
-	if _, err := tr.Run(func(lp nn.LossPoint) {
-		if lp.Step%block == 0 {
-			at = append(at, d.Counts())
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(at) < 3 {
-		t.Fatalf("%d loss reads seen, want 3", len(at))
-	}
-	at = at[:3] // the run's final loss read evaluates the model afresh
-	var launches int64
-	for i := 1; i < len(at); i++ {
-		l, s, c := at[i].Launches-at[i-1].Launches, at[i].Syncs-at[i-1].Syncs, at[i].Copies-at[i-1].Copies
-		t.Logf("loss read %d to %d: %d launches (%.3g per step), %d synchronisations, %d copies (%d bytes)",
-			i-1, i, l, float64(l)/block, s, c, at[i].CopyBytes-at[i-1].CopyBytes)
-		if s != 1 || c != 1 {
-			t.Errorf("from loss read %d to %d (%d steps): %d synchronisations and %d copies, want 1 and 1 (the read)", i-1, i, block, s, c)
-		}
-		if i > 1 && l != launches {
-			t.Errorf("%d launches from read %d to %d, %d before: steps differ", l, i-1, i, launches)
-		}
-		launches = l
 	}
 }

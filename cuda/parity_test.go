@@ -60,6 +60,10 @@ func TestBiodegParity(t *testing.T) {
 		t.Logf("step %4d: cpu loss %.6f, cuda loss %.6f", s, c.History[s].Loss, g.History[s].Loss)
 	}
 	t.Logf("largest relative loss difference %.3g at step %d", worst, worstStep)
+	if counter, ok := gpu.(device.Counter); ok {
+		n := counter.Counts()
+		t.Logf("cuda: %d kernel launches, %d CUDA graph launches", n.Launches, n.GraphLaunches)
+	}
 	if worst > 1e-4 {
 		t.Errorf("loss differs by %.3g relative at step %d, want ≤ 1e-4", worst, worstStep)
 	}

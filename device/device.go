@@ -56,12 +56,14 @@ type Device interface {
 }
 
 // Counts is a device's running tally of the work that costs it time
-// besides arithmetic: kernel launches (calls into the driver), host↔device
-// copies and the bytes they move, and waits for the device
-// (synchronisations).
+// besides arithmetic: kernel launches (calls into the driver), launches of
+// recorded blocks of work (CUDA graphs: one driver call replays a whole
+// block of training steps), host↔device copies and the bytes they move,
+// and waits for the device (synchronisations). A step's calls into the
+// driver to start work are Launches + GraphLaunches.
 type Counts struct {
-	Launches, Copies, Syncs int64
-	CopyBytes               int64
+	Launches, GraphLaunches, Copies, Syncs int64
+	CopyBytes                              int64
 }
 
 // Counter is implemented by devices that keep Counts (the CUDA backend);
@@ -79,4 +81,24 @@ type MemoryReporter interface {
 	// the figure comes from (e.g. "cgroup limit"); ok is false when the
 	// device cannot tell.
 	FreeMemory() (bytes uint64, source string, ok bool)
+}
+
+// StepCapturer is implemented by devices that can record a block of
+// training steps once and replay it with one call (the CUDA backend, with
+// CUDA graphs). The trainer marks where a block begins and ends — the steps
+// between two reads of the loss history — and queues every operation as
+// usual; the device compares the block's operations with the block it
+// recorded and, when they are the same operations on the same buffers with
+// the same arguments, replays the recording instead of issuing them one by
+// one, so the results are bit-identical either way. Anything the block
+// cannot hold (an upload, a download, an allocation) makes the device issue
+// the block's operations directly. Devices without it (the CPU backend)
+// simply run the operations.
+type StepCapturer interface {
+	// BeginCapture marks the start of a block: the operations queued from
+	// now on, up to EndCapture, belong to it.
+	BeginCapture()
+	// EndCapture marks the end of the block begun by BeginCapture (no-op
+	// without one).
+	EndCapture()
 }

@@ -149,8 +149,9 @@ cuda-emu: bin/fakecuda.so
 
 # Every CUDA backend test on bin/fakecuda.so in asynchronous mode (work runs
 # at the next synchronising call, as on a GPU), the parity test for
-# EMU_PARITY_STEPS steps; then conformance and determinism in each of
-# EMU_ORDERS and on the FMA flavour, with the determinism checksums compared.
+# EMU_PARITY_STEPS steps; then conformance, determinism and a CUDA graph's
+# replay in each of EMU_ORDERS and on the FMA flavour, with the determinism
+# checksums compared.
 cuda-emu-test: bin/fakecuda.so bin/fakecuda-fma.so
 	$(GO) test -c -tags cuda -o $(EMU_DIR)/cuda.test ./cuda
 	@echo "FAKECUDA_ASYNC=1 GPUTRAIN_LIBCUDA=$(CURDIR)/bin/fakecuda.so $(EMU_DIR)/cuda.test -test.v -parity-steps $(EMU_PARITY_STEPS) (full logs: $(EMU_DIR)/*.log)"
@@ -164,14 +165,14 @@ cuda-emu-test: bin/fakecuda.so bin/fakecuda-fma.so
 	for order in $(EMU_ORDERS); do \
 		echo "== FAKECUDA_ORDER=$$order: conformance and determinism"; \
 		run order-$${order%%:*}$${order##*:} FAKECUDA_ORDER=$$order FAKECUDA_ASYNC=1 $$lib/fakecuda.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m \
-			-test.run 'TestConformance|TestDeterministic'; \
+			-test.run 'TestConformance|TestDeterministic|TestGraphReplay'; \
 		got=$$(sum order-$${order%%:*}$${order##*:}); \
 		if [ -z "$$want" ] || [ "$$got" != "$$want" ]; then echo "cuda-emu-test: TestDeterministic's results differ under FAKECUDA_ORDER=$$order: $$got, forward $$want"; exit 1; fi; \
 		echo "ok: TestDeterministic's results under FAKECUDA_ORDER=$$order are forward's, bit for bit ($$got)"; \
 	done; \
 	echo "== bin/fakecuda-fma.so (a·b+c contracted to fma): conformance and a 200-step parity"; \
 	run fma $$lib/fakecuda-fma.so $(EMU_DIR)/cuda.test -test.v -test.timeout 10m -parity-steps 200 \
-		-test.run 'TestConformance|TestBiodegParity|TestGemmLarge'
+		-test.run 'TestConformance|TestBiodegParity|TestGemmLarge|TestGraphReplay'
 
 gpu-build:
 	rm -rf $(GPU_DIR)

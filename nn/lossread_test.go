@@ -90,3 +90,89 @@ func TestReplayFromTheStart(t *testing.T) {
 		t.Errorf("--detect-anomaly: step %d, %q; replay: step %d, %q", steps[0], named[0], steps[1], named[1])
 	}
 }
+
+// blockRecorder is a CPU device that records blocks of steps
+// (device.StepCapturer): it counts the blocks and the operations queued in
+// each, and notes a download made inside one.
+type blockRecorder struct {
+	device.Device
+	open        bool
+	blocks      []int // products queued per block
+	downloadsIn int
+	unbalanced  int
+}
+
+func (d *blockRecorder) BeginCapture() {
+	if d.open {
+		d.unbalanced++
+	}
+	d.open = true
+	d.blocks = append(d.blocks, 0)
+}
+
+func (d *blockRecorder) EndCapture() {
+	if !d.open {
+		d.unbalanced++
+	}
+	d.open = false
+}
+
+func (d *blockRecorder) GemmStrided(transA, transB bool, m, n, k int, alpha float32, a device.Buffer, lda, strideA int, b device.Buffer, ldb, strideB int, beta float32, c device.Buffer, ldc, strideC int, count int) {
+	if d.open {
+		d.blocks[len(d.blocks)-1]++
+	}
+	d.Device.GemmStrided(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, count)
+}
+
+func (d *blockRecorder) Download(dst []float32, src device.Buffer) error {
+	if d.open {
+		d.downloadsIn++
+	}
+	return d.Device.Download(dst, src)
+}
+
+// TestStepBlocks: the trainer brackets the steps between two loss reads as
+// one block (BeginCapture … EndCapture), so that a device can replay a
+// recording of it: a full-batch run of 30 steps reading the loss every 10
+// makes 3 blocks of the same work, none holding a download, and the
+// results are those of a device without blocks.
+func TestStepBlocks(t *testing.T) {
+	x := make([]float32, 16*3)
+	y := make([]float32, 16)
+	for i := range x {
+		x[i] = float32(i%7) / 7
+	}
+	for i := range y {
+		y[i] = float32(i % 2)
+	}
+	cfg := TrainConfig{Arch: Arch{Inputs: 3, Hidden: []int{4}, Activation: device.Tanh, Outputs: 1, Loss: device.Logistic},
+		Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 30, CheckEvery: 10, Seed: 3}
+	run := func(dev device.Device) []LossPoint {
+		tr, err := NewTrainer(dev, cfg, x, y, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		h, err := tr.Run(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	d := &blockRecorder{Device: cpu.New()}
+	got, want := run(d), run(cpu.New())
+	if d.open || d.unbalanced != 0 || d.downloadsIn != 0 {
+		t.Errorf("blocks: open at the end %v, %d unbalanced Begin/End, %d downloads inside a block", d.open, d.unbalanced, d.downloadsIn)
+	}
+	if len(d.blocks) != 3 || d.blocks[0] == 0 || d.blocks[1] != d.blocks[0] || d.blocks[2] != d.blocks[0] {
+		t.Errorf("gemms per block %v, want 3 blocks of the same nonzero count", d.blocks)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d loss points with blocks, %d without", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Loss != want[i].Loss {
+			t.Errorf("step %d: loss %v with blocks, %v without", got[i].Step, got[i].Loss, want[i].Loss)
+		}
+	}
+}

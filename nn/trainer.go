@@ -318,6 +318,11 @@ type Trainer struct {
 
 	an   *anomalyChecker
 	snap *TrainerState // the state the run started from, for replays
+
+	// capt is the device's block recorder (nil when it has none); inBlock
+	// says a block of steps is open on it (see beginBlock).
+	capt    device.StepCapturer
+	inBlock bool
 	// verified is the latest update whose input state a finite loss read
 	// vouched for: a replay runs the updates before it unchecked.
 	verified int
@@ -346,6 +351,7 @@ func NewTrainer(dev device.Device, cfg TrainConfig, x []float32, y []float32, n 
 		return nil, err
 	}
 	t := &Trainer{cfg: cfg, dev: dev, n: n, d: cfg.Arch.Inputs, k: len(y) / n, lastRecord: -1}
+	t.capt, _ = dev.(device.StepCapturer)
 	t.plan = NewBatchPlan(n, cfg.BatchSize)
 	var err error
 	if t.total, err = t.plan.Updates(cfg.Steps, cfg.Epochs); err != nil {
@@ -543,6 +549,7 @@ type stepMarker interface{ MarkStep(step int) }
 
 func (t *Trainer) loop(ctx context.Context) error {
 	marker, _ := t.dev.(stepMarker)
+	defer t.endBlock()
 	for t.iter < t.total && !t.es.stopped {
 		i := t.iter
 		if marker != nil {
@@ -563,6 +570,7 @@ func (t *Trainer) loop(ctx context.Context) error {
 				break
 			}
 		}
+		t.beginBlock()
 		if !t.forwardDone {
 			t.forwardLoss(i)
 		}
@@ -841,8 +849,30 @@ func (t *Trainer) EarlyStop() *EarlyStop {
 	}
 }
 
+// beginBlock tells a device that records blocks of steps (CUDA graphs) that
+// one begins, unless one is open. A block runs from here to the next loss
+// read (drain), so that every block of CheckEvery steps queues the same
+// operations, losses into the same history slots, and the device can replay
+// one recording of them. Anomaly detection downloads inside every step, so
+// it runs without blocks.
+func (t *Trainer) beginBlock() {
+	if t.capt != nil && !t.inBlock && t.an == nil {
+		t.capt.BeginCapture()
+		t.inBlock = true
+	}
+}
+
+// endBlock closes the open block, if any.
+func (t *Trainer) endBlock() {
+	if t.inBlock {
+		t.capt.EndCapture()
+		t.inBlock = false
+	}
+}
+
 // drain reads the pending losses from the device, checks them, and records them.
 func (t *Trainer) drain() error {
+	t.endBlock()
 	if len(t.pending) == 0 {
 		return nil
 	}

@@ -39,12 +39,22 @@
 //	                     whose result depends on the order is racy on a GPU.
 //	FAKECUDA_NOOP=1      launches are checked and queued but run nothing: the
 //	                     host's cost per launch alone, for benchmarks
-//	FAKECUDA_FAULT=K[:N] the N-th launch (default the first) of kernel K faults
+//	FAKECUDA_FAULT=K[:N] the N-th run (default the first; a graph replay runs its
+//	                     kernels again) of kernel K faults
 //	                     as an out-of-bounds access does on a GPU: the launch
 //	                     itself succeeds, the next synchronising call returns
 //	                     CUDA_ERROR_ILLEGAL_ADDRESS and so does every call after
 //	                     it (the context is lost). Faults are reported that way
 //	                     in both modes.
+//
+// Stream capture and graphs (cuStreamBeginCapture … cuStreamEndCapture,
+// cuGraphInstantiateWithFlags, cuGraphLaunch): while a thread captures,
+// its launches and copies are recorded instead of queued; launching the
+// instantiated graph queues the recorded work in order, as if issued again
+// (so FAKECUDA_ASYNC, ORDER, NOOP and FAULT apply to each replay). A call
+// that must wait (a synchronisation, a copy to or from pageable memory)
+// during a capture fails with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and
+// invalidates it, as the driver does.
 //
 // What it cannot check: the PTX itself (ptxas does, in make check-ptx), real
 // concurrency between blocks, and the GPU's math library's last bits.
@@ -465,9 +475,32 @@ bool planted_fault(const char *name) {
 	return kernel == name && ++seen == nth;
 }
 
-// submit queues op (asynchronous mode) or runs it now.
+// ---- stream capture ----
+//
+// Capture is per thread (the backend captures in CU_STREAM_CAPTURE_MODE_
+// THREAD_LOCAL on its CUDA goroutine's thread; every stream here is the one
+// stream object, so the thread stands for the stream). A graph is the
+// recorded work, in order.
+struct Graph {
+	std::vector<std::function<void()>> ops;
+};
+thread_local Graph *capturing = nullptr;
+thread_local bool capture_invalid = false;
+
+// capture_refuses invalidates the thread's capture, if any, and says so: the
+// caller is a call that is illegal while capturing.
+bool capture_refuses() {
+	if (capturing == nullptr) return false;
+	capture_invalid = true;
+	return true;
+}
+
+// submit records op in the thread's capture, queues it (asynchronous mode)
+// or runs it now.
 void submit(std::function<void()> op) {
-	if (async_mode()) {
+	if (capturing != nullptr) {
+		capturing->ops.push_back(std::move(op));
+	} else if (async_mode()) {
 		pending.push_back(std::move(op));
 	} else if (lost == CUDA_SUCCESS) {
 		op();
@@ -552,14 +585,20 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice) {
 }
 CUresult cuDevicePrimaryCtxRelease(CUdevice) { return CUDA_SUCCESS; }
 CUresult cuCtxSetCurrent(CUcontext) { return CUDA_SUCCESS; }
-CUresult cuCtxSynchronize(void) { return synchronize(); }
+CUresult cuCtxSynchronize(void) {
+	if (capture_refuses()) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	return synchronize();
+}
 
 CUresult cuStreamCreate(CUstream *s, unsigned int) {
 	if (lost != CUDA_SUCCESS) return lost;
 	*s = (CUstream)&the_stream;
 	return CUDA_SUCCESS;
 }
-CUresult cuStreamSynchronize(CUstream) { return synchronize(); }
+CUresult cuStreamSynchronize(CUstream) {
+	if (capture_refuses()) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	return synchronize();
+}
 CUresult cuStreamDestroy(CUstream) {
 	synchronize();
 	return CUDA_SUCCESS;
@@ -710,6 +749,7 @@ CUresult cuMemFreeHost(void *p) {
 CUresult cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t n, CUstream) {
 	if (lost != CUDA_SUCCESS) return lost;
 	if (!valid_range(dst, n)) return CUDA_ERROR_INVALID_VALUE;
+	if (!is_pinned(src, n) && capture_refuses()) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
 	if (is_pinned(src, n)) {
 		submit([dst, src, n] { memcpy((void *)dst, src, n); });
 	} else {
@@ -724,6 +764,7 @@ CUresult cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t n, CUstream)
 CUresult cuMemcpyDtoHAsync(void *dst, CUdeviceptr src, size_t n, CUstream) {
 	if (lost != CUDA_SUCCESS) return lost;
 	if (!valid_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
+	if (!is_pinned(dst, n) && capture_refuses()) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
 	submit([dst, src, n] { memcpy(dst, (const void *)src, n); });
 	if (is_pinned(dst, n)) return CUDA_SUCCESS;
 	return synchronize();
@@ -733,6 +774,57 @@ CUresult cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream)
 	if (lost != CUDA_SUCCESS) return lost;
 	if (!valid_range(dst, n) || !valid_range(src, n)) return CUDA_ERROR_INVALID_VALUE;
 	submit([dst, src, n] { memmove((void *)dst, (const void *)src, n); });
+	return CUDA_SUCCESS;
+}
+
+// cuStreamBeginCapture (cuda.h maps it to cuStreamBeginCapture_v2, the
+// symbol the backend resolves): the thread's launches and copies are
+// recorded from now on.
+CUresult cuStreamBeginCapture(CUstream, CUstreamCaptureMode) {
+	if (lost != CUDA_SUCCESS) return lost;
+	if (capturing != nullptr) return CUDA_ERROR_ILLEGAL_STATE;
+	capturing = new Graph;
+	capture_invalid = false;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamEndCapture(CUstream, CUgraph *g) {
+	*g = nullptr;
+	if (capturing == nullptr) return CUDA_ERROR_ILLEGAL_STATE;
+	Graph *done = capturing;
+	capturing = nullptr;
+	if (capture_invalid) {
+		delete done;
+		return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+	}
+	*g = (CUgraph)done;
+	return CUDA_SUCCESS;
+}
+
+// An executable graph is a copy of the recorded work: the graph it came from
+// may be destroyed at once.
+CUresult cuGraphInstantiateWithFlags(CUgraphExec *e, CUgraph g, unsigned long long) {
+	if (lost != CUDA_SUCCESS) return lost;
+	if (g == nullptr) return CUDA_ERROR_INVALID_VALUE;
+	*e = (CUgraphExec) new Graph(*(Graph *)g);
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphLaunch(CUgraphExec e, CUstream) {
+	if (lost != CUDA_SUCCESS) return lost;
+	if (e == nullptr) return CUDA_ERROR_INVALID_VALUE;
+	if (capturing != nullptr) return CUDA_ERROR_NOT_SUPPORTED;  // graphs into graphs: not needed
+	for (auto &op : ((Graph *)e)->ops) submit(op);
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphExecDestroy(CUgraphExec e) {
+	delete (Graph *)e;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphDestroy(CUgraph g) {
+	delete (Graph *)g;
 	return CUDA_SUCCESS;
 }
 

@@ -9,8 +9,8 @@
 # OWN, the entry points package cuda's own cgo code calls that cu does not.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# Entry points package cuda calls itself (cuda/driver.go).
-OWN="cuMemHostAlloc"
+# Entry points package cuda calls itself (cuda/driver.go, cuda/graph.go).
+OWN="cuMemHostAlloc cuStreamBeginCapture_v2 cuStreamEndCapture cuGraphInstantiateWithFlags cuGraphLaunch"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$here/../.." && go build -o "$tmp/cu.a" gorgonia.org/cu)

@@ -329,7 +329,7 @@ func failure(e string) string {
 
 // summaryLine is one line about a workload for the log: gputrain's step
 // time, every reference's with ours ÷ theirs, gputrain's device work per
-// step (launches·syncs·copies, where the device counts them), the
+// step (launches·graph launches·syncs·copies, where the device counts them), the
 // repetitions and the 2-step loss check.
 func (rep *report) summaryLine(c *caseResult) string {
 	parts := []string{}
@@ -355,9 +355,9 @@ func (rep *report) summaryLine(c *caseResult) string {
 			parts = append(parts, fmt.Sprintf("%s not started", ref.label))
 		}
 	}
-	if rs := c.reps["gputrain"]; len(rs) > 0 && rs[0].LaunchesPerStep > 0 {
+	if rs := c.reps["gputrain"]; len(rs) > 0 && rs[0].LaunchesPerStep+rs[0].GraphLaunchesPerStep > 0 {
 		x := rs[0]
-		parts = append(parts, fmt.Sprintf("launches·syncs·copies per step %.3g·%.3g·%.3g (%s copied)", x.LaunchesPerStep, x.SyncsPerStep, x.CopiesPerStep, bench.FormatSI(x.CopyBytesPerStep, "B")))
+		parts = append(parts, fmt.Sprintf("launches·graph launches·syncs·copies per step %.3g·%.3g·%.3g·%.3g (%s copied)", x.LaunchesPerStep, x.GraphLaunchesPerStep, x.SyncsPerStep, x.CopiesPerStep, bench.FormatSI(x.CopyBytesPerStep, "B")))
 	}
 	parts = append(parts, plural(c.repCount(), "rep"))
 	if check := rep.checkVerdict(c); check != "" {

@@ -361,7 +361,7 @@ done
 	}
 	for _, want := range []string{
 		"bench w1: gputrain (cuda) 2.00 ms/step | PyTorch eager 1.00 ms, ours÷theirs 2.00 | PyTorch cuda-graph 1.00 ms, ours÷theirs 2.00 | JAX jit",
-		"launches·syncs·copies per step 16·0.5·0.25",
+		"launches·graph launches·syncs·copies per step 16·0·0.5·0.25",
 		"the time budget ran out | PyTorch eager not run: the time budget ran out", // W3: stopped (or, on a loaded machine, not run)
 		"bench w4: gputrain (cuda) not run: the time budget ran out",
 	} {
