@@ -3,7 +3,8 @@
 # into a real torch.nn.Sequential with load_state_dict(strict=True), its
 # predictions compared with `gputrain predict` (bench/reference/
 # torch_state_dict_check.py) for a binary model with batch norm, a
-# multiclass one with two hidden layers and a regression one.
+# multiclass one with two hidden layers, a regression one, and models
+# with gelu and leaky-relu.
 # Needs bin/gputrain and Debian's python3-torch (make torch-export-check
 # installs both).
 set -euo pipefail
@@ -32,4 +33,8 @@ check() { # name, data file, train flags...
 check binary-bn data/biodeg/biodeg.csv --preset workshop --batch-norm --steps 200
 check multiclass "$d/mc.csv" --label cls --hidden 8,4 --activation sigmoid --epochs 20
 check regression "$d/reg.csv" --label y --hidden 6 --activation relu --batch-norm --epochs 20
+# Activations with a module argument: gelu (approximate='tanh') and
+# leaky-relu with a slope other than PyTorch's default.
+check gelu "$d/mc.csv" --label cls --hidden 8 --activation gelu --batch-norm --epochs 20
+check leaky-relu "$d/reg.csv" --label y --hidden 6,4 --activation leaky-relu --leaky-slope 0.2 --epochs 20
 echo "torch-export-check: OK"

@@ -10,14 +10,15 @@ state_dict, DATA_CSV the rows predicted (with a header naming the model's
 features, or without one and the features first, in training order), and
 PREDICTIONS_CSV what `gputrain predict` wrote for them. The network is built
 as the export prints it (torch.nn.Sequential of Linear, BatchNorm1d and the
-activation), loaded with load_state_dict(strict=True) and run in evaluation
-mode; every class probability (or predicted value) must agree to 1e-5
+activation, whose module the export's "activation" metadata spells), loaded
+with load_state_dict(strict=True) and run in evaluation mode; every class probability (or predicted value) must agree to 1e-5
 relative. Exit 0 when they do, 1 otherwise.
 
 The safetensors files are read with the standard library and numpy (the
 format is a little-endian u64 header length, a JSON header, then the raw
 tensors), so only Debian's python3-torch and python3-numpy are needed.
 """
+import ast
 import csv
 import json
 import struct
@@ -44,10 +45,25 @@ def read_safetensors(path):
     return tensors, meta
 
 
-def build(arch):
-    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}[arch["activation"]]
+def activation(spelling):
+    """The torch.nn module the export spells as NAME(key=literal, ...)
+    (its "activation" metadata, e.g. "LeakyReLU(negative_slope=0.2)"),
+    built without eval: only a call of a torch.nn attribute with literal
+    keyword arguments is accepted."""
+    call = ast.parse(spelling, mode="eval").body
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.args:
+        sys.exit(f"torch_state_dict_check: activation {spelling!r} is not NAME(key=value, ...)")
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    return lambda: getattr(torch.nn, call.func.id)(**kwargs)
+
+
+def build(arch, meta):
+    hidden = arch.get("hidden") or []
+    if hidden and "activation" not in meta:
+        sys.exit("torch_state_dict_check: the export has no activation metadata; re-export it with this gputrain")
+    act = activation(meta["activation"]) if hidden else None
     layers, width = [], arch["inputs"]
-    for h in arch.get("hidden") or []:
+    for h in hidden:
         layers.append(torch.nn.Linear(width, h))
         if arch.get("batch_norm"):
             layers.append(torch.nn.BatchNorm1d(h))
@@ -87,8 +103,8 @@ def main():
     if prep and any(c["kind"] != "numeric" or c.get("indicator") for c in prep["columns"]):
         sys.exit("torch_state_dict_check: the model encodes categories or missing indicators, which a state_dict cannot hold; use the ONNX export")
     arch = json.loads(meta["arch"])
-    state, _ = read_safetensors(torch_path)
-    net = build(arch)
+    state, torch_meta = read_safetensors(torch_path)
+    net = build(arch, torch_meta)
     net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
     net.eval()
 

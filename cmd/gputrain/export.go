@@ -71,7 +71,7 @@ func exportCommand(args []string, stdout io.Writer) error {
 // exportTorch writes the parameters as an nn.Sequential state_dict and
 // prints the module and how to load it.
 func exportTorch(m *job.Model, out string, stdout io.Writer) error {
-	b, err := safetensors.Encode(safetensors.File{Tensors: job.SequentialTensors(m.Arch, m.Params), Metadata: map[string]string{"format": "pt"}})
+	b, err := safetensors.Encode(safetensors.File{Tensors: job.SequentialTensors(m.Arch, m.Params), Metadata: job.SequentialMetadata(m.Arch)})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,19 @@ func SequentialTensors(arch nn.Arch, p nn.Params) map[string]safetensors.Tensor 
 	return out
 }
 
+// SequentialMetadata is the safetensors metadata of the SequentialTensors
+// file: PyTorch's "format" and, for a network with hidden layers, the
+// activation module as SequentialCode spells it ("activation", e.g.
+// "LeakyReLU(negative_slope=0.2)"), so that a reader rebuilding the module
+// takes it from the file rather than from a map of its own.
+func SequentialMetadata(arch nn.Arch) map[string]string {
+	meta := map[string]string{"format": "pt"}
+	if arch.Layers() > 1 {
+		meta["activation"] = torchActivation(arch)
+	}
+	return meta
+}
+
 // torchActivation is the PyTorch module of arch's activation, with its
 // parameter when it has one.
 func torchActivation(arch nn.Arch) string {

@@ -52,3 +52,22 @@ func TestSequentialTensorsRoundTrip(t *testing.T) {
 		t.Fatal("a network without hidden layers has no activation")
 	}
 }
+
+// TestSequentialMetadataActivation checks that the export names its
+// activation module, with the parameter, as the printed code does: the
+// state_dict check rebuilds the module from it.
+func TestSequentialMetadataActivation(t *testing.T) {
+	for _, a := range device.AllActivations() {
+		arch := nn.Arch{Inputs: 3, Hidden: []int{4}, Outputs: 1, Activation: a, ActivationParam: 0.2, Loss: device.MSE}
+		got := SequentialMetadata(arch)["activation"]
+		if got == "" || !strings.Contains(SequentialCode(arch), "torch.nn."+got+",") {
+			t.Errorf("%s: metadata activation %q, code\n%s", a, got, SequentialCode(arch))
+		}
+	}
+	if got := SequentialMetadata(nn.Arch{Activation: device.LeakyReLU, ActivationParam: 0.2, Hidden: []int{2}, Inputs: 1, Outputs: 1})["activation"]; got != "LeakyReLU(negative_slope=0.2)" {
+		t.Errorf("leaky-relu: %q", got)
+	}
+	if _, ok := SequentialMetadata(nn.Arch{Inputs: 2, Outputs: 1})["activation"]; ok {
+		t.Error("a network without hidden layers has no activation")
+	}
+}
