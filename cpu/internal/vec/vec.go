@@ -7,7 +7,11 @@
 //
 // The assembly handles whole groups of 8 elements; a tail of fewer than 8
 // goes through the same assembly on a zero-padded copy, so every element of
-// a call is computed by the same code.
+// a call is computed by the same code. The optimizer updates instead finish
+// their tail in Go, which therefore rounds as the assembly does: no fused
+// multiply-add on either side (the float32 conversions keep the compiler
+// from fusing at GOAMD64=v3 or on arm64), so an update is bit for bit the
+// same at every level and wherever an element lies in the call.
 //
 //go:generate go run ./gen
 package vec
@@ -300,7 +304,7 @@ func SGD(p, g []float32, lr, wd float32) {
 		p, g = p[n8:], g[n8:]
 	}
 	for i := range p {
-		p[i] -= lr * (g[i] + wd*p[i])
+		p[i] -= float32(lr * (g[i] + float32(wd*p[i])))
 	}
 }
 
@@ -316,8 +320,8 @@ func Momentum(p, g, v []float32, lr, mom, wd float32) {
 		p, g, v = p[n8:], g[n8:], v[n8:]
 	}
 	for i := range p {
-		v[i] = mom*v[i] + g[i] + wd*p[i]
-		p[i] -= lr * v[i]
+		v[i] = float32(mom*v[i]) + g[i] + float32(wd*p[i])
+		p[i] -= float32(lr * v[i])
 	}
 }
 
@@ -355,9 +359,9 @@ func Adam(p, g, m, v []float32, k *AdamConsts) {
 	}
 	lr, b1, ob1, b2, ob2, eps, wd, r1, r2 := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]
 	for i := range p {
-		d := g[i] + wd*p[i]
-		m[i] = b1*m[i] + ob1*d
-		v[i] = b2*v[i] + ob2*(d*d)
+		d := g[i] + float32(wd*p[i])
+		m[i] = float32(b1*m[i]) + float32(ob1*d)
+		v[i] = float32(b2*v[i]) + float32(ob2*(d*d))
 		p[i] -= lr * (m[i] * r1) / (float32(math.Sqrt(float64(v[i]*r2))) + eps)
 	}
 }

@@ -222,6 +222,56 @@ func TestOptimizers(t *testing.T) {
 	})
 }
 
+// TestUpdatesLayoutFree checks that an update kernel computes an element
+// bit for bit the same whether it falls in an 8-element vector block or in
+// the scalar tail: each element of an n = 8k+r update is redone alone (a
+// one-element call, all tail), so replicas side by side and a single run
+// train alike whatever their widths. At every level, the generic one
+// included, the results must also equal the generic level's.
+func TestUpdatesLayoutFree(t *testing.T) {
+	const n = 1003
+	rng := rand.New(rand.NewPCG(9, 4))
+	p0, g, s0 := randSlice(rng, n, 1), randSlice(rng, n, 1), randSlice(rng, n, 1)
+	v0 := randSlice(rng, n, 1)
+	for i := range v0 {
+		v0[i] *= v0[i]
+	}
+	k := NewAdamConsts(0.01, 0.9, 0.999, 1e-8, 0.1, 3)
+	// Each rule updates p, s and v in place from g.
+	rules := map[string]func(p, g, s, v []float32){
+		"sgd":      func(p, g, _, _ []float32) { SGD(p, g, 0.01, 0.1) },
+		"momentum": func(p, g, s, _ []float32) { Momentum(p, g, s, 0.01, 0.9, 0.1) },
+		"adam":     func(p, g, s, v []float32) { Adam(p, g, s, v, k) },
+	}
+	run := func(rule func(p, g, s, v []float32)) (p, s, v []float32) {
+		p, s, v = append([]float32(nil), p0...), append([]float32(nil), s0...), append([]float32(nil), v0...)
+		rule(p, g, s, v)
+		return p, s, v
+	}
+	want := map[string][3][]float32{}
+	prev, _ := isa.Set(isa.Generic)
+	for name, rule := range rules {
+		p, s, v := run(rule)
+		want[name] = [3][]float32{p, s, v}
+	}
+	isa.Set(prev)
+	forEachLevel(t, func(t *testing.T) {
+		for name, rule := range rules {
+			p, s, v := run(rule)
+			for i := range p {
+				pi, si, vi := []float32{p0[i]}, []float32{s0[i]}, []float32{v0[i]}
+				rule(pi, g[i:i+1], si, vi)
+				w := want[name]
+				for j, got := range [][3]float32{{p[i], s[i], v[i]}, {pi[0], si[0], vi[0]}} {
+					if got != [3]float32{w[0][i], w[1][i], w[2][i]} {
+						t.Fatalf("%s element %d (%s): p, s, v = %v, generic level %v", name, i, []string{"in the call of 1003", "alone"}[j], got, [3]float32{w[0][i], w[1][i], w[2][i]})
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestAllocs: the kernels allocate nothing.
 func TestAllocs(t *testing.T) {
 	x, y, z := make([]float32, 1055), make([]float32, 1055), make([]float32, 1055)

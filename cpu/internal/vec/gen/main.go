@@ -436,7 +436,9 @@ func main() {
 
 	// adam: d = g + wd·p; m = b1·m + (1−b1)·d; v = b2·v + (1−b2)·d²;
 	// p −= lr·(m·rbc1) / (sqrt(v·rbc2) + eps). k points at
-	// [lr, b1, 1−b1, b2, 1−b2, eps, wd, rbc1, rbc2].
+	// [lr, b1, 1−b1, b2, 1−b2, eps, wd, rbc1, rbc2]. No FMA: every
+	// product is rounded as in Adam's scalar tail and the generic level,
+	// so an element's update does not depend on where it lies in a call.
 	header("adamAVX2", "adamAVX2(p, gr, m, v *float32, n int, k *[9]float32)", 48)
 	p("MOVQ p+0(FP), DI")
 	p("MOVQ gr+8(FP), SI")
@@ -453,11 +455,13 @@ func main() {
 		p("VMULPS Y13, Y0, Y1")
 		p("VADDPS (SI), Y1, Y1") // d
 		p("VMULPS (DX), Y8, Y2")
-		p("VFMADD231PS Y1, Y9, Y2") // m
+		p("VMULPS Y1, Y9, Y4")
+		p("VADDPS Y4, Y2, Y2") // m
 		p("VMOVUPS Y2, (DX)")
 		p("VMULPS Y1, Y1, Y1")
 		p("VMULPS (R8), Y10, Y3")
-		p("VFMADD231PS Y1, Y11, Y3") // v
+		p("VMULPS Y1, Y11, Y4")
+		p("VADDPS Y4, Y3, Y3") // v
 		p("VMOVUPS Y3, (R8)")
 		p("VMULPS Y15, Y3, Y3")
 		p("VSQRTPS Y3, Y3")
