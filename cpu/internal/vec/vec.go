@@ -135,48 +135,6 @@ func AddBias(out, z, bias []float32, rows, cols int) {
 	}
 }
 
-// Act names an activation for BiasAct.
-type Act int
-
-// The activations BiasAct applies.
-const (
-	Identity Act = iota
-	TanhAct
-	ReLUAct
-	SigmoidAct
-)
-
-// BiasAct sets out[r*cols+c] = act(z[r*cols+c] + bias[c]) for a rows×cols
-// matrix; out may be z. At level AVX512 it is one fused pass when rows are
-// whole vectors (cols a multiple of 16); otherwise the bias is added row by
-// row (masked at the ends) and the activation applied to the whole matrix
-// as one flat vector, which wastes no lanes. Below AVX512: AddBias, then the
-// activation.
-func BiasAct(act Act, out, z, bias []float32, rows, cols int) {
-	out, z, bias = out[:rows*cols], z[:rows*cols], bias[:cols]
-	if avx512() && rows > 0 && cols > 0 {
-		if cols%16 == 0 || act == Identity {
-			biasActAVX512(&out[0], &z[0], &bias[0], rows, cols, int(act))
-			return
-		}
-		biasActAVX512(&out[0], &z[0], &bias[0], rows, cols, int(Identity))
-		biasActAVX512(&out[0], &out[0], nil, 1, rows*cols, int(act)|noBias)
-		return
-	}
-	AddBias(out, z, bias, rows, cols)
-	switch act {
-	case TanhAct:
-		Tanh(out, out)
-	case ReLUAct:
-		ReLU(out, out)
-	case SigmoidAct:
-		Sigmoid(out, out)
-	}
-}
-
-// noBias tells biasActAVX512 to apply the activation only.
-const noBias = 4
-
 // ColSums adds Σ_r x[r*ld+c] to acc[c] for the rows×cols matrix with row
 // stride ld at x, accumulating in float64 row by row.
 func ColSums(acc []float64, x []float32, rows, cols, ld int) {

@@ -49,12 +49,3 @@ func momentumAVX2(p, gr, v *float32, n int, lr, mom, wd float32)
 
 //go:noescape
 func adamAVX2(p, gr, m, v *float32, n int, k *[9]float32)
-
-// biasActAVX512 is the fused bias + activation (act: 0 identity, 1 tanh,
-// 2 relu, 3 sigmoid) of a rows×cols matrix, rows and cols ≥ 1.
-//
-//go:noescape
-func biasActAVX512(out, z, bias *float32, rows, cols, act int)
-
-// avx512 reports whether the AVX-512 kernels are in use.
-func avx512() bool { return isa.Current() >= isa.AVX512 }

@@ -4,15 +4,6 @@
 
 #include "textflag.h"
 
-DATA exphi<>+0(SB)/4, $0x42b0999a
-DATA exphi<>+4(SB)/4, $0x42b0999a
-DATA exphi<>+8(SB)/4, $0x42b0999a
-DATA exphi<>+12(SB)/4, $0x42b0999a
-DATA exphi<>+16(SB)/4, $0x42b0999a
-DATA exphi<>+20(SB)/4, $0x42b0999a
-DATA exphi<>+24(SB)/4, $0x42b0999a
-DATA exphi<>+28(SB)/4, $0x42b0999a
-GLOBL exphi<>(SB), RODATA|NOPTR, $32
 DATA explo<>+0(SB)/4, $0xc2ae999a
 DATA explo<>+4(SB)/4, $0xc2ae999a
 DATA explo<>+8(SB)/4, $0xc2ae999a
@@ -139,15 +130,6 @@ DATA zero<>+20(SB)/4, $0x00000000
 DATA zero<>+24(SB)/4, $0x00000000
 DATA zero<>+28(SB)/4, $0x00000000
 GLOBL zero<>(SB), RODATA|NOPTR, $32
-DATA thresh<>+0(SB)/4, $0x3e99999a
-DATA thresh<>+4(SB)/4, $0x3e99999a
-DATA thresh<>+8(SB)/4, $0x3e99999a
-DATA thresh<>+12(SB)/4, $0x3e99999a
-DATA thresh<>+16(SB)/4, $0x3e99999a
-DATA thresh<>+20(SB)/4, $0x3e99999a
-DATA thresh<>+24(SB)/4, $0x3e99999a
-DATA thresh<>+28(SB)/4, $0x3e99999a
-GLOBL thresh<>(SB), RODATA|NOPTR, $32
 DATA bias127<>+0(SB)/4, $0x0000007f
 DATA bias127<>+4(SB)/4, $0x0000007f
 DATA bias127<>+8(SB)/4, $0x0000007f
@@ -175,42 +157,6 @@ DATA signmask<>+20(SB)/4, $0x80000000
 DATA signmask<>+24(SB)/4, $0x80000000
 DATA signmask<>+28(SB)/4, $0x80000000
 GLOBL signmask<>(SB), RODATA|NOPTR, $32
-DATA th3<>+0(SB)/4, $0xbeaaaaab
-DATA th3<>+4(SB)/4, $0xbeaaaaab
-DATA th3<>+8(SB)/4, $0xbeaaaaab
-DATA th3<>+12(SB)/4, $0xbeaaaaab
-DATA th3<>+16(SB)/4, $0xbeaaaaab
-DATA th3<>+20(SB)/4, $0xbeaaaaab
-DATA th3<>+24(SB)/4, $0xbeaaaaab
-DATA th3<>+28(SB)/4, $0xbeaaaaab
-GLOBL th3<>(SB), RODATA|NOPTR, $32
-DATA th5<>+0(SB)/4, $0x3e088889
-DATA th5<>+4(SB)/4, $0x3e088889
-DATA th5<>+8(SB)/4, $0x3e088889
-DATA th5<>+12(SB)/4, $0x3e088889
-DATA th5<>+16(SB)/4, $0x3e088889
-DATA th5<>+20(SB)/4, $0x3e088889
-DATA th5<>+24(SB)/4, $0x3e088889
-DATA th5<>+28(SB)/4, $0x3e088889
-GLOBL th5<>(SB), RODATA|NOPTR, $32
-DATA th7<>+0(SB)/4, $0xbd5d0dd1
-DATA th7<>+4(SB)/4, $0xbd5d0dd1
-DATA th7<>+8(SB)/4, $0xbd5d0dd1
-DATA th7<>+12(SB)/4, $0xbd5d0dd1
-DATA th7<>+16(SB)/4, $0xbd5d0dd1
-DATA th7<>+20(SB)/4, $0xbd5d0dd1
-DATA th7<>+24(SB)/4, $0xbd5d0dd1
-DATA th7<>+28(SB)/4, $0xbd5d0dd1
-GLOBL th7<>(SB), RODATA|NOPTR, $32
-DATA th9<>+0(SB)/4, $0x3cb327a4
-DATA th9<>+4(SB)/4, $0x3cb327a4
-DATA th9<>+8(SB)/4, $0x3cb327a4
-DATA th9<>+12(SB)/4, $0x3cb327a4
-DATA th9<>+16(SB)/4, $0x3cb327a4
-DATA th9<>+20(SB)/4, $0x3cb327a4
-DATA th9<>+24(SB)/4, $0x3cb327a4
-DATA th9<>+28(SB)/4, $0x3cb327a4
-GLOBL th9<>(SB), RODATA|NOPTR, $32
 DATA at3<>+0(SB)/4, $0x3eaaaaab
 DATA at3<>+4(SB)/4, $0x3eaaaaab
 DATA at3<>+8(SB)/4, $0x3eaaaaab
@@ -826,139 +772,5 @@ loop_adam:
 	ADDQ $32, DI
 	SUBQ $8, CX
 	JNE loop_adam
-	VZEROUPPER
-	RET
-
-// func biasActAVX512(out, z, bias *float32, rows, cols, act int)
-TEXT ·biasActAVX512(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ z+8(FP), SI
-	MOVQ rows+24(FP), R9
-	MOVQ cols+32(FP), R10
-	MOVQ act+40(FP), R12
-	MOVQ R12, R8
-	ANDQ $4, R8
-	ANDQ $3, R12
-	MOVQ R10, CX
-	ANDQ $15, CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	TESTQ CX, CX
-	JNE tailmask
-	MOVQ $0xffff, AX
-tailmask:
-	KMOVW AX, K2
-	MOVQ $0xffff, AX
-	KMOVW AX, K4
-	LEAQ 15(R10), R11
-	SHRQ $4, R11
-	MOVQ R10, R13
-	SHLQ $2, R13
-	VPXORD Z15, Z15, Z15
-row:
-	MOVQ bias+16(FP), DX
-	XORQ AX, AX
-	MOVQ R11, CX
-group:
-	KMOVW K4, K1
-	CMPQ CX, $1
-	JNE full
-	KMOVW K2, K1
-full:
-	VMOVUPS.Z (SI)(AX*1), K1, Z0
-	TESTQ R8, R8
-	JNE act
-	VADDPS.Z (DX)(AX*1), Z0, K1, Z0
-act:
-	CMPQ R12, $1
-	JEQ tanh
-	CMPQ R12, $2
-	JEQ relu
-	CMPQ R12, $3
-	JEQ sigmoid
-	JMP store
-tanh:
-	VPANDD.BCST absmask<>(SB), Z0, Z1
-	VPANDD.BCST signmask<>(SB), Z0, Z2
-	VMULPS.BCST mtwo<>(SB), Z1, Z3
-	VBROADCASTSS exphi<>(SB), Z4
-	VMINPS Z3, Z4, Z3
-	VBROADCASTSS explo<>(SB), Z4
-	VMAXPS Z3, Z4, Z3
-	VMULPS.BCST log2e<>(SB), Z3, Z4
-	VRNDSCALEPS $0, Z4, Z4
-	VFNMADD231PS.BCST ln2hi<>(SB), Z4, Z3
-	VFNMADD231PS.BCST ln2lo<>(SB), Z4, Z3
-	VBROADCASTSS inv7f<>(SB), Z5
-	VFMADD213PS.BCST inv6f<>(SB), Z3, Z5
-	VFMADD213PS.BCST inv5f<>(SB), Z3, Z5
-	VFMADD213PS.BCST inv4f<>(SB), Z3, Z5
-	VFMADD213PS.BCST inv3f<>(SB), Z3, Z5
-	VFMADD213PS.BCST inv2f<>(SB), Z3, Z5
-	VFMADD213PS.BCST one<>(SB), Z3, Z5
-	VFMADD213PS.BCST one<>(SB), Z3, Z5
-	VCVTPS2DQ Z4, Z4
-	VPADDD.BCST bias127<>(SB), Z4, Z4
-	VPSLLD $23, Z4, Z4
-	VMULPS Z4, Z5, Z3
-	VADDPS.BCST one<>(SB), Z3, Z6
-	VBROADCASTSS one<>(SB), Z5
-	VSUBPS Z3, Z5, Z5
-	VDIVPS Z6, Z5, Z5
-	VMULPS Z1, Z1, Z6
-	VBROADCASTSS th9<>(SB), Z7
-	VFMADD213PS.BCST th7<>(SB), Z6, Z7
-	VFMADD213PS.BCST th5<>(SB), Z6, Z7
-	VFMADD213PS.BCST th3<>(SB), Z6, Z7
-	VMULPS Z6, Z7, Z7
-	VFMADD213PS Z1, Z1, Z7
-	VCMPPS.BCST $1, thresh<>(SB), Z1, K3
-	VMOVAPS Z7, K3, Z5
-	VPORD Z2, Z5, Z0
-	JMP store
-relu:
-	VCMPPS $14, Z15, Z0, K3
-	VMOVAPS.Z Z0, K3, Z0
-	JMP store
-sigmoid:
-	VPANDD.BCST absmask<>(SB), Z0, Z1
-	VPXORD.BCST signmask<>(SB), Z1, Z1
-	VBROADCASTSS exphi<>(SB), Z4
-	VMINPS Z1, Z4, Z1
-	VBROADCASTSS explo<>(SB), Z4
-	VMAXPS Z1, Z4, Z1
-	VMULPS.BCST log2e<>(SB), Z1, Z4
-	VRNDSCALEPS $0, Z4, Z4
-	VFNMADD231PS.BCST ln2hi<>(SB), Z4, Z1
-	VFNMADD231PS.BCST ln2lo<>(SB), Z4, Z1
-	VBROADCASTSS inv7f<>(SB), Z5
-	VFMADD213PS.BCST inv6f<>(SB), Z1, Z5
-	VFMADD213PS.BCST inv5f<>(SB), Z1, Z5
-	VFMADD213PS.BCST inv4f<>(SB), Z1, Z5
-	VFMADD213PS.BCST inv3f<>(SB), Z1, Z5
-	VFMADD213PS.BCST inv2f<>(SB), Z1, Z5
-	VFMADD213PS.BCST one<>(SB), Z1, Z5
-	VFMADD213PS.BCST one<>(SB), Z1, Z5
-	VCVTPS2DQ Z4, Z4
-	VPADDD.BCST bias127<>(SB), Z4, Z4
-	VPSLLD $23, Z4, Z4
-	VMULPS Z4, Z5, Z1
-	VADDPS.BCST one<>(SB), Z1, Z2
-	VBROADCASTSS one<>(SB), Z3
-	VDIVPS Z2, Z3, Z3
-	VMULPS Z1, Z3, Z4
-	VCMPPS $1, Z15, Z0, K3
-	VMOVAPS Z4, K3, Z3
-	VMOVAPS Z3, Z0
-store:
-	VMOVUPS Z0, K1, (DI)(AX*1)
-	ADDQ $64, AX
-	DECQ CX
-	JNE group
-	ADDQ R13, SI
-	ADDQ R13, DI
-	DECQ R9
-	JNE row
 	VZEROUPPER
 	RET

@@ -20,8 +20,3 @@ func mulAVX2(dst, a, b *float32, n int)                            { panic("vec:
 func sgdAVX2(p, gr *float32, n int, lr, wd float32)                { panic("vec: no assembly") }
 func momentumAVX2(p, gr, v *float32, n int, lr, mom, wd float32)   { panic("vec: no assembly") }
 func adamAVX2(p, gr, m, v *float32, n int, k *[9]float32)          { panic("vec: no assembly") }
-
-func biasActAVX512(out, z, bias *float32, rows, cols, act int) { panic("vec: no assembly") }
-
-// avx512 is false: only the plain-Go kernels exist in this build.
-func avx512() bool { return false }

@@ -4,17 +4,15 @@
 // Every kernel processes 8 float32 lanes per iteration and requires n to be
 // a positive multiple of 8; the Go wrappers in vec.go handle the tails.
 //
-// The transcendental functions are built on one exp: x is clamped to
-// [-87.3, 88.3], split as x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts,
+// The transcendental functions are built on one exp: x (never positive
+// here) is clamped below at -87.3, split as x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts,
 // so r is exact to float32 precision), exp(r) is its Taylor polynomial to
 // degree 7 (truncation error r⁸/8! < 6e-9 relative), and 2ⁿ is built in the
 // exponent bits.
 //
 //	tanh(x)    = sign(x)·|m/(2+m)|, m = exp(−2|x|) − 1 computed as
 //	             2ⁿ·q + (2ⁿ − 1), q = exp(r) − 1 = r·(1 + r/2 + … + r⁶/7!)
-//	             (no leading 1 to cancel, so accurate near 0 too); the
-//	             AVX-512 kernel: sign(x)·(1−t)/(1+t), t = exp(−2|x|), for
-//	             |x| ≥ 0.3, its odd Taylor polynomial to x⁹ below
+//	             (no leading 1 to cancel, so accurate near 0 too)
 //	sigmoid(x) = 1/(1+e) for x ≥ 0, e/(1+e) below, e = exp(−|x|)
 //	log1p(e)   = 2·atanh(s), s = e/(2+e) ≤ 1/3, its odd series to s¹⁵
 package main
@@ -140,7 +138,6 @@ func main() {
 	fmt.Fprintln(&out)
 	fmt.Fprintln(&out, `#include "textflag.h"`)
 	fmt.Fprintln(&out)
-	constant("exphi", 88.3)
 	constant("explo", -87.3)
 	constant("log2e", float32(math.Log2E))
 	ln2hi := float32(0.693145751953125) // 0x3f317200: 16 significant bits, so n·ln2hi is exact
@@ -155,15 +152,9 @@ func main() {
 	constant("two", 2)
 	constant("mtwo", -2)
 	constant("zero", 0)
-	constant("thresh", 0.3)
 	constantInt("bias127", 127)
 	constantInt("absmask", 0x7fffffff)
 	constantInt("signmask", 0x80000000)
-	// tanh's Taylor series: x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835.
-	constant("th3", -1.0/3)
-	constant("th5", 2.0/15)
-	constant("th7", -17.0/315)
-	constant("th9", 62.0/2835)
 	// 2·atanh(s) = 2s·(1 + s²/3 + s⁴/5 + … + s¹⁴/15).
 	for k := 3; k <= 15; k += 2 {
 		constant(fmt.Sprintf("at%d", k), float32(1/float64(k)))
@@ -473,8 +464,6 @@ func main() {
 		p("VMOVUPS Y0, (DI)")
 	})
 
-	biasActAVX512()
-
 	src := strings.ReplaceAll(out.String(), "\n\n\n", "\n\n")
 	if err := os.WriteFile("vec_amd64.s", []byte(src), 0o644); err != nil {
 		log.Fatal(err)
@@ -492,130 +481,4 @@ func sigmoid(x, s, e string) {
 	p("VMULPS %s, %s, Y6", e, s)             // e/(1+e)
 	p("VCMPPS $1, %s, %s, Y5", c("zero"), x) // x < 0
 	p("VBLENDVPS Y5, Y6, %s, %s", s, s)
-}
-
-// z emits an AVX-512 constant operand: a 4-byte broadcast of a table.
-func z(name string) string { return name + "<>(SB)" }
-
-// exp512 computes Z(x) = exp(Z(x)) in place on 16 lanes (as exp above).
-func exp512(x, t1, t2 string) {
-	p("VBROADCASTSS %s, %s", z("exphi"), t1)
-	p("VMINPS %s, %s, %s", x, t1, x)
-	p("VBROADCASTSS %s, %s", z("explo"), t1)
-	p("VMAXPS %s, %s, %s", x, t1, x)
-	p("VMULPS.BCST %s, %s, %s", z("log2e"), x, t1)
-	p("VRNDSCALEPS $0, %s, %s", t1, t1)
-	p("VFNMADD231PS.BCST %s, %s, %s", z("ln2hi"), t1, x)
-	p("VFNMADD231PS.BCST %s, %s, %s", z("ln2lo"), t1, x)
-	p("VBROADCASTSS %s, %s", z("inv7f"), t2)
-	for _, k := range []string{"inv6f", "inv5f", "inv4f", "inv3f", "inv2f", "one", "one"} {
-		p("VFMADD213PS.BCST %s, %s, %s", z(k), x, t2)
-	}
-	p("VCVTPS2DQ %s, %s", t1, t1)
-	p("VPADDD.BCST %s, %s, %s", z("bias127"), t1, t1)
-	p("VPSLLD $23, %s, %s", t1, t1)
-	p("VMULPS %s, %s, %s", t1, t2, x)
-}
-
-// biasActAVX512 is the fused bias + activation of a rows×cols matrix,
-// 16 columns at a time with the last group masked (K1):
-// out[r,c] = act(z[r,c] + bias[c]), act&3 being 0 identity, 1 tanh, 2 relu,
-// 3 sigmoid (the formulas of tanhAVX2 and sigmoidAVX2); with act&4 the
-// bias is not added (bias is not read).
-func biasActAVX512() {
-	header("biasActAVX512", "biasActAVX512(out, z, bias *float32, rows, cols, act int)", 48)
-	p("MOVQ out+0(FP), DI")
-	p("MOVQ z+8(FP), SI")
-	p("MOVQ rows+24(FP), R9")
-	p("MOVQ cols+32(FP), R10")
-	p("MOVQ act+40(FP), R12")
-	p("MOVQ R12, R8")
-	p("ANDQ $4, R8") // no bias
-	p("ANDQ $3, R12")
-	// K2: the last group's mask; R11: groups per row; R13: row bytes.
-	p("MOVQ R10, CX")
-	p("ANDQ $15, CX")
-	p("MOVQ $1, AX")
-	p("SHLQ CX, AX")
-	p("DECQ AX")
-	p("TESTQ CX, CX")
-	p("JNE tailmask")
-	p("MOVQ $0xffff, AX")
-	fmt.Fprintln(&out, "tailmask:")
-	p("KMOVW AX, K2")
-	p("MOVQ $0xffff, AX")
-	p("KMOVW AX, K4")
-	p("LEAQ 15(R10), R11")
-	p("SHRQ $4, R11")
-	p("MOVQ R10, R13")
-	p("SHLQ $2, R13")
-	p("VPXORD Z15, Z15, Z15")
-	fmt.Fprintln(&out, "row:")
-	p("MOVQ bias+16(FP), DX")
-	p("XORQ AX, AX")
-	p("MOVQ R11, CX")
-	fmt.Fprintln(&out, "group:")
-	p("KMOVW K4, K1")
-	p("CMPQ CX, $1")
-	p("JNE full")
-	p("KMOVW K2, K1")
-	fmt.Fprintln(&out, "full:")
-	p("VMOVUPS.Z (SI)(AX*1), K1, Z0")
-	p("TESTQ R8, R8")
-	p("JNE act")
-	p("VADDPS.Z (DX)(AX*1), Z0, K1, Z0")
-	fmt.Fprintln(&out, "act:")
-	p("CMPQ R12, $1")
-	p("JEQ tanh")
-	p("CMPQ R12, $2")
-	p("JEQ relu")
-	p("CMPQ R12, $3")
-	p("JEQ sigmoid")
-	p("JMP store")
-	fmt.Fprintln(&out, "tanh:")
-	p("VPANDD.BCST %s, Z0, Z1", z("absmask"))
-	p("VPANDD.BCST %s, Z0, Z2", z("signmask"))
-	p("VMULPS.BCST %s, Z1, Z3", z("mtwo"))
-	exp512("Z3", "Z4", "Z5")
-	p("VADDPS.BCST %s, Z3, Z6", z("one"))
-	p("VBROADCASTSS %s, Z5", z("one"))
-	p("VSUBPS Z3, Z5, Z5")
-	p("VDIVPS Z6, Z5, Z5")
-	p("VMULPS Z1, Z1, Z6")
-	p("VBROADCASTSS %s, Z7", z("th9"))
-	for _, k := range []string{"th7", "th5", "th3"} {
-		p("VFMADD213PS.BCST %s, Z6, Z7", z(k))
-	}
-	p("VMULPS Z6, Z7, Z7")
-	p("VFMADD213PS Z1, Z1, Z7")
-	p("VCMPPS.BCST $1, %s, Z1, K3", z("thresh"))
-	p("VMOVAPS Z7, K3, Z5")
-	p("VPORD Z2, Z5, Z0")
-	p("JMP store")
-	fmt.Fprintln(&out, "relu:")
-	p("VCMPPS $14, Z15, Z0, K3")
-	p("VMOVAPS.Z Z0, K3, Z0")
-	p("JMP store")
-	fmt.Fprintln(&out, "sigmoid:")
-	p("VPANDD.BCST %s, Z0, Z1", z("absmask"))
-	p("VPXORD.BCST %s, Z1, Z1", z("signmask"))
-	exp512("Z1", "Z4", "Z5")
-	p("VADDPS.BCST %s, Z1, Z2", z("one"))
-	p("VBROADCASTSS %s, Z3", z("one"))
-	p("VDIVPS Z2, Z3, Z3")
-	p("VMULPS Z1, Z3, Z4")
-	p("VCMPPS $1, Z15, Z0, K3")
-	p("VMOVAPS Z4, K3, Z3")
-	p("VMOVAPS Z3, Z0")
-	fmt.Fprintln(&out, "store:")
-	p("VMOVUPS Z0, K1, (DI)(AX*1)")
-	p("ADDQ $64, AX")
-	p("DECQ CX")
-	p("JNE group")
-	p("ADDQ R13, SI")
-	p("ADDQ R13, DI")
-	p("DECQ R9")
-	p("JNE row")
-	p("VZEROUPPER")
-	p("RET")
 }
