@@ -39,8 +39,12 @@ type Comparison struct {
 	Diffs    []TensorDiff
 }
 
-// OK reports whether every tensor is within the tolerance.
+// OK reports whether at least one tensor was compared and every tensor is
+// within the tolerance: a comparison of nothing shows nothing.
 func (c Comparison) OK() bool {
+	if len(c.Diffs) == 0 {
+		return false
+	}
 	for _, d := range c.Diffs {
 		if !d.OK() {
 			return false

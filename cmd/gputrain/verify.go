@@ -128,7 +128,9 @@ func verifyCommand(args []string, stdout io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "  %-18s %12.3g %18.3g %10.3g  %s\n", d.Name, d.MaxAbs, d.MaxRel, d.Excess, mark)
 		}
-		if !c.OK() {
+		if len(c.Diffs) == 0 {
+			failed = append(failed, fmt.Sprintf("%s: no tensor was compared with the %s", c.Name, c.Baseline))
+		} else if !c.OK() {
 			w := c.Worst()
 			failed = append(failed, fmt.Sprintf("%s differs from the %s in %s by up to %.3g (%.3g times the tolerance)", c.Name, c.Baseline, w.Name, w.MaxAbs, w.Excess))
 		}
