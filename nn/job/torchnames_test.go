@@ -52,6 +52,10 @@ func TestRenameTorchStateDict(t *testing.T) {
 		{"gputrain's own names", stateDict([]string{"layers.0.weight", "layers.1.weight"}, append(bnOf("bn.0."), "layers.0.bias", "layers.1.bias", "scaler.mean", "scaler.scale")...),
 			map[string]string{"layers.0.weight": "layers.0.weight", "layers.1.weight": "layers.1.weight", "layers.0.bias": "layers.0.bias", "layers.1.bias": "layers.1.bias",
 				"bn.0.weight": "bn.0.weight", "bn.0.bias": "bn.0.bias", "bn.0.running_mean": "bn.0.running_mean", "bn.0.running_var": "bn.0.running_var"}},
+		// No Linear layer at all: renamed as it is (reading parameters from it
+		// fails later on the missing weights); no first Linear to compare with.
+		{"batch normalisation alone", stateDict(nil, bnOf("bn.0.")...),
+			map[string]string{"bn.0.weight": "bn.0.weight", "bn.0.bias": "bn.0.bias", "bn.0.running_mean": "bn.0.running_mean", "bn.0.running_var": "bn.0.running_var"}},
 	} {
 		out, from, err := renameTorchStateDict(c.in)
 		if err != nil {
