@@ -196,28 +196,12 @@ func sweepCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if f.cv >= 2 && f.out != "" {
 		return usageError{errors.New("--cv trains one model per fold and saves none: drop --out, or train the best configuration with gputrain train")}
 	}
-	if err := checkOutput("--out", f.out); err != nil {
+	if err := f.checkRunOutputs(); err != nil {
 		return err
 	}
-	if err := checkOutput("--log", f.logPath); err != nil {
-		return err
-	}
-	if err := checkOutputDir("--plots", f.plotsDir); err != nil {
-		return err
-	}
-	ds, err := f.loadLabelled()
+	ds, prep, err := f.loadPrepared(stdout)
 	if err != nil {
 		return err
-	}
-	var prep *data.PrepConfig
-	if f.data != "" {
-		var w io.Writer = stdout
-		if f.quiet {
-			w = io.Discard
-		}
-		if ds, prep, err = f.columns.apply(ds, w); err != nil {
-			return err
-		}
 	}
 	devs, err := openDevices(f.device)
 	if err != nil {

@@ -432,28 +432,14 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	} else {
 		atomicfile.CleanStale(ckPath)
 	}
-	if err := checkOutput("--out", f.out); err != nil {
+	if err := f.checkRunOutputs(); err != nil {
 		return err
 	}
-	if err := checkOutput("--log", f.logPath); err != nil {
-		return err
-	}
-	if err := checkOutputDir("--plots", f.plotsDir); err != nil {
-		return err
-	}
-	ds, err := f.loadLabelled()
+	ds, prep, err := f.loadPrepared(stdout)
 	if err != nil {
 		return err
 	}
-	if f.data != "" {
-		var w io.Writer = stdout
-		if f.quiet {
-			w = io.Discard
-		}
-		if ds, exp.Prep, err = f.columns.apply(ds, w); err != nil {
-			return err
-		}
-	}
+	exp.Prep = prep
 	dev, err := openDevice(f.device)
 	if err != nil {
 		return err
@@ -563,4 +549,32 @@ func interrupted(ie *job.InterruptedError, path string, cv bool, log *jsonLog) e
 		note = fmt.Sprintf(" (%s could not be written)", path)
 	}
 	return interruptedError{fmt.Sprintf("interrupted at step %d of %d; checkpoint saved to %s%s; continue with: gputrain train --resume %s", ie.Step, ie.Total, saved, note, saved)}
+}
+
+// checkRunOutputs checks, before anything is trained, that the files and
+// directory a run writes (--out, --log, --plots) can be written, so that no
+// result is lost to an unwritable path.
+func (f *trainFlags) checkRunOutputs() error {
+	if err := checkOutput("--out", f.out); err != nil {
+		return err
+	}
+	if err := checkOutput("--log", f.logPath); err != nil {
+		return err
+	}
+	return checkOutputDir("--plots", f.plotsDir)
+}
+
+// loadPrepared loads the labelled data set and, for --data, selects its
+// feature columns and returns the preprocessing to fit (the column notes go
+// to stdout unless --quiet).
+func (f *trainFlags) loadPrepared(stdout io.Writer) (*data.Dataset, *data.PrepConfig, error) {
+	ds, err := f.loadLabelled()
+	if err != nil || f.data == "" {
+		return ds, nil, err
+	}
+	w := stdout
+	if f.quiet {
+		w = io.Discard
+	}
+	return f.columns.apply(ds, w)
 }
