@@ -20,17 +20,23 @@ func (d *downloadCounter) Download(dst []float32, src device.Buffer) error {
 	return d.Device.Download(dst, src)
 }
 
-// TestLossReadCopiesOnlyTheLoss checks that reading the loss more often
-// costs one download per read: the parameters stay on the device.
-func TestLossReadCopiesOnlyTheLoss(t *testing.T) {
-	x := make([]float32, 16*3)
-	y := make([]float32, 16)
+// tinyBinary is a 16-row, 3-feature binary data set for the trainer's
+// bookkeeping tests.
+func tinyBinary() (x, y []float32) {
+	x, y = make([]float32, 16*3), make([]float32, 16)
 	for i := range x {
 		x[i] = float32(i%7) / 7
 	}
 	for i := range y {
 		y[i] = float32(i % 2)
 	}
+	return x, y
+}
+
+// TestLossReadCopiesOnlyTheLoss checks that reading the loss more often
+// costs one download per read: the parameters stay on the device.
+func TestLossReadCopiesOnlyTheLoss(t *testing.T) {
+	x, y := tinyBinary()
 	downloads := func(checkEvery int) int {
 		cfg := TrainConfig{Arch: Arch{Inputs: 3, Hidden: []int{4}, Activation: device.Tanh, Outputs: 1, Loss: device.Logistic},
 			Init: InitNormal, Optim: OptimConfig{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
@@ -137,14 +143,7 @@ func (d *blockRecorder) Download(dst []float32, src device.Buffer) error {
 // makes 3 blocks of the same work, none holding a download, and the
 // results are those of a device without blocks.
 func TestStepBlocks(t *testing.T) {
-	x := make([]float32, 16*3)
-	y := make([]float32, 16)
-	for i := range x {
-		x[i] = float32(i%7) / 7
-	}
-	for i := range y {
-		y[i] = float32(i % 2)
-	}
+	x, y := tinyBinary()
 	cfg := TrainConfig{Arch: Arch{Inputs: 3, Hidden: []int{4}, Activation: device.Tanh, Outputs: 1, Loss: device.Logistic},
 		Init: InitNormal, Optim: OptimConfig{Kind: GD, LR: 0.1}, Steps: 30, CheckEvery: 10, Seed: 3}
 	run := func(dev device.Device) []LossPoint {
